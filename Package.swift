@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Arrows point one way: ForecastKernels ← ForecastNN ← Forecast ← forecast (the command line).
+let package = Package(
+    name: "swift-forecast",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Forecast", targets: ["Forecast"]),
+        .executable(name: "forecast", targets: ["ForecastCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Dense Float32 storage and the hot loops: matrix products, activations, reductions.
+        .target(name: "ForecastKernels"),
+        // Layers with PyTorch semantics (LSTM, Linear, dropout), losses, optimisers, the seeded generator.
+        .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
+        // What applications import: the model, model files, and (re-exported) the layers beneath.
+        .target(name: "Forecast", dependencies: ["ForecastNN"]),
+        // The `forecast` command: parse, call the library, print, exit codes.
+        .executableTarget(
+            name: "ForecastCommand",
+            dependencies: [
+                "Forecast",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ForecastKernelsTests", dependencies: ["ForecastKernels"]),
+        .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
+        .testTarget(name: "ForecastTests", dependencies: ["Forecast"], exclude: ["Fixtures"]),
+    ]
+)

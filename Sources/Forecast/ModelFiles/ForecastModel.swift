@@ -1,0 +1,179 @@
+import Foundation
+
+/// A trained network with everything needed to use it on raw data: its configuration (lookback,
+/// horizon, scaling statistics, column names) and its weights.
+///
+/// On disk a model is a directory holding `config.json` and `model.safetensors`, with tensors
+/// named as PyTorch's `state_dict()` of the tutorial's `LSTMModel` (docs/model-format.md).
+public final class ForecastModel {
+    /// The file holding the configuration, inside a model directory.
+    public static let configurationFileName = "config.json"
+    /// The file holding the weights, inside a model directory.
+    public static let weightsFileName = "model.safetensors"
+
+    /// Lookback, horizon, scaling, names and architecture.
+    public let configuration: ModelConfiguration
+    /// The network, with its trained weights.
+    public let network: LSTMModel
+
+    /// Pairs a network with its configuration.
+    ///
+    /// - Throws: ``ModelFileError`` when the configuration is inconsistent or does not describe the network.
+    public init(configuration: ModelConfiguration, network: LSTMModel) throws(ModelFileError) {
+        let problems = configuration.problems
+        if let first = problems.first { throw ModelFileError(file: Self.configurationFileName, problem: first) }
+        let architecture = configuration.model
+        guard architecture.inputSize == network.inputSize, architecture.hiddenSize == network.hiddenSize,
+              architecture.numLayers == network.numLayers, architecture.outputSize == network.outputSize else {
+            throw ModelFileError(file: Self.configurationFileName, problem: "does not describe the network's sizes")
+        }
+        self.configuration = configuration
+        self.network = network
+    }
+
+    /// Loads the model directory at `directory`.
+    ///
+    /// - Throws: ``ModelFileError`` naming the file and what is wrong: a missing file, invalid
+    ///   JSON, a missing key, a truncated or malformed safetensors file, a missing, extra or
+    ///   misshapen tensor, or a configuration that disagrees with the tensors.
+    public convenience init(contentsOf directory: URL) throws(ModelFileError) {
+        let configurationURL = directory.appendingPathComponent(Self.configurationFileName)
+        let weightsURL = directory.appendingPathComponent(Self.weightsFileName)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw ModelFileError(file: directory.path, problem: "no such model directory")
+        }
+        guard isDirectory.boolValue else {
+            throw ModelFileError(file: directory.path, problem: "is a file; a model is a directory holding \(Self.configurationFileName) and \(Self.weightsFileName)")
+        }
+        let configuration = try Self.readConfiguration(configurationURL)
+        if let problem = configuration.problems.first {
+            throw ModelFileError(file: configurationURL.path, problem: problem)
+        }
+        let tensors: SafeTensors
+        do {
+            tensors = try SafeTensors(contentsOf: weightsURL)
+        } catch {
+            throw ModelFileError(file: error.file, problem: error.problem)
+        }
+        let architecture = configuration.model
+        let network = LSTMModel(inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
+                                numLayers: architecture.numLayers, outputSize: architecture.outputSize,
+                                dropout: architecture.dropout)
+        do {
+            try network.loadStateDict(tensors.tensors)
+        } catch {
+            throw ModelFileError(file: weightsURL.path, problem: "\(error) (the architecture in \(Self.configurationFileName): "
+                + "input_size \(architecture.inputSize), hidden_size \(architecture.hiddenSize), "
+                + "num_layers \(architecture.numLayers), output_size \(architecture.outputSize))")
+        }
+        network.isTraining = false
+        try self.init(configuration: configuration, network: network)
+    }
+
+    private static func readConfiguration(_ url: URL) throws(ModelFileError) -> ModelConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ModelFileError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path)
+                                 ? "cannot be read" : "does not exist")
+        }
+        do {
+            return try JSONDecoder().decode(ModelConfiguration.self, from: data)
+        } catch let error as DecodingError {
+            throw ModelFileError(file: url.path, problem: describe(error))
+        } catch {
+            throw ModelFileError(file: url.path, problem: "cannot be decoded (\(error))")
+        }
+    }
+
+    /// Writes the model directory at `directory`, atomically: both files are written into a
+    /// temporary directory beside it, which is then renamed into place (replacing an earlier model
+    /// there), so that a crash never leaves a half-written model.
+    public func save(to directory: URL) throws(ModelFileError) {
+        let fileManager = FileManager.default
+        let parent = directory.deletingLastPathComponent()
+        let name = directory.lastPathComponent
+        let temporary = parent.appendingPathComponent(".\(name).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
+            let json = try encoder.encode(configuration)
+            try (json + Data("\n".utf8)).write(to: temporary.appendingPathComponent(Self.configurationFileName))
+            let weights = SafeTensors(tensors: network.stateDict(),
+                                      metadata: ["format": "pt", "producer": "swift-forecast \(forecastVersion)"])
+            try weights.encoded().write(to: temporary.appendingPathComponent(Self.weightsFileName))
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    try? fileManager.removeItem(at: temporary)
+                    throw ModelFileError(file: directory.path, problem: "exists and is not a directory; not replaced")
+                }
+                let replaced = parent.appendingPathComponent(".\(name).replaced-\(ProcessInfo.processInfo.processIdentifier)")
+                try? fileManager.removeItem(at: replaced)
+                try fileManager.moveItem(at: directory, to: replaced)
+                try fileManager.moveItem(at: temporary, to: directory)
+                try? fileManager.removeItem(at: replaced)
+            } else {
+                try fileManager.moveItem(at: temporary, to: directory)
+            }
+        } catch let error as ModelFileError {
+            throw error
+        } catch {
+            try? fileManager.removeItem(at: temporary)
+            throw ModelFileError(file: directory.path, problem: "cannot be written (\(error.localizedDescription))")
+        }
+    }
+
+    /// The forecast for one window of raw values.
+    ///
+    /// - Parameter window: `lookback` rows, oldest first, each holding the target then the
+    ///   features in the order of ``ModelConfiguration/features``, in the data's own units.
+    /// - Returns: `horizon` forecast values of the target, in the data's own units.
+    public func predict(window: [[Float]]) -> [Float] {
+        let scaling = configuration.scaling, columns = configuration.model.inputSize
+        precondition(window.count == configuration.lookback && window.allSatisfy { $0.count == columns },
+                     "predict(window:) needs \(configuration.lookback) rows of \(columns) values")
+        let scaled = window.flatMap { row in row.indices.map { (row[$0] - scaling.center[$0]) / scaling.scale[$0] } }
+        let output = network.forward(Tensor(shape: [1, configuration.lookback, columns], scalars: scaled))
+        return output.scalars.map { $0 * scaling.scale[0] + scaling.center[0] }
+    }
+}
+
+/// A model file that cannot be read or written, with the file and what is wrong.
+public struct ModelFileError: Error, Equatable, CustomStringConvertible {
+    /// The path of the file (or directory) concerned.
+    public var file: String
+    /// What is wrong, as a phrase that follows the file name.
+    public var problem: String
+
+    /// Creates an error about `file`.
+    public init(file: String, problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+
+    public var description: String { "\(file): \(problem)" }
+}
+
+/// A one-line account of a JSON decoding error: what is wrong and at which key path.
+private func describe(_ error: DecodingError) -> String {
+    func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case let .keyNotFound(key, context):
+        let parent = path(context.codingPath)
+        return "missing key '\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)'"
+    case let .typeMismatch(type, context):
+        return "'\(path(context.codingPath))' is not a valid \(type)"
+    case let .valueNotFound(type, context):
+        return "'\(path(context.codingPath))' is null; a \(type) is needed"
+    case let .dataCorrupted(context):
+        return context.codingPath.isEmpty ? "is not valid JSON" : "'\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+    @unknown default:
+        return "cannot be decoded"
+    }
+}

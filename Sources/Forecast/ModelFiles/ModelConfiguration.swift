@@ -1,0 +1,201 @@
+/// Everything about a trained model except its weights: the contents of `config.json`.
+///
+/// See docs/model-format.md for the file format. Keys are snake_case in the file.
+public struct ModelConfiguration: Codable, Equatable, Sendable {
+    /// The version of the model format this configuration follows.
+    public static let currentFormatVersion = 1
+
+    /// The network's shape.
+    public struct Architecture: Codable, Equatable, Sendable {
+        /// The kind of network; `"lstm"` (the tutorial's LSTM + Linear head) is the only one.
+        public var type: String = "lstm"
+        /// Features per time step: 1 (the target) + the number of extra features.
+        public var inputSize: Int
+        /// Hidden units per LSTM layer.
+        public var hiddenSize: Int
+        /// Stacked LSTM layers.
+        public var numLayers: Int
+        /// Values the head produces per window.
+        public var outputSize: Int
+        /// Dropout between LSTM layers in training.
+        public var dropout: Float = 0
+
+        /// Creates an architecture description.
+        public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0) {
+            self.inputSize = inputSize
+            self.hiddenSize = hiddenSize
+            self.numLayers = numLayers
+            self.outputSize = outputSize
+            self.dropout = dropout
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case type, dropout
+            case inputSize = "input_size", hiddenSize = "hidden_size", numLayers = "num_layers", outputSize = "output_size"
+        }
+    }
+
+    /// How raw values were mapped to the network's scale: x′ = (x − center) / scale, per column.
+    public struct Scaling: Codable, Equatable, Sendable {
+        /// How the statistics were chosen.
+        public enum Method: String, Codable, Sendable {
+            /// center = mean, scale = standard deviation (of the training part).
+            case standard
+            /// center = minimum, scale = maximum − minimum (of the training part).
+            case minmax
+        }
+        /// How `center` and `scale` were computed.
+        public var method: Method
+        /// One value per input column, the target first.
+        public var center: [Float]
+        /// One positive value per input column, the target first.
+        public var scale: [Float]
+
+        /// Creates a scaling description.
+        public init(method: Method, center: [Float], scale: [Float]) {
+            self.method = method
+            self.center = center
+            self.scale = scale
+        }
+    }
+
+    /// The time step of the data the model was trained on.
+    public struct Frequency: Codable, Equatable, Sendable {
+        /// The unit of the step.
+        public enum Unit: String, Codable, Sendable {
+            /// A fixed number of seconds (minutes, hours, days, weeks …).
+            case second
+            /// Calendar months (quarters are 3, years 12).
+            case month
+        }
+        /// The unit of `step`.
+        public var unit: Unit
+        /// The number of units between consecutive points.
+        public var step: Int
+
+        /// Creates a frequency.
+        public init(unit: Unit, step: Int) {
+            self.unit = unit
+            self.step = step
+        }
+    }
+
+    /// How the model was trained (informational; not needed to use the model).
+    public struct Training: Codable, Equatable, Sendable {
+        public var epochs: Int?
+        public var batchSize: Int?
+        public var learningRate: Float?
+        public var loss: String?
+        public var optimizer: String?
+        public var seed: UInt64?
+
+        /// Creates a description of training settings.
+        public init(epochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, loss: String? = nil,
+                    optimizer: String? = nil, seed: UInt64? = nil) {
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+            self.loss = loss
+            self.optimizer = optimizer
+            self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case epochs, loss, optimizer, seed
+            case batchSize = "batch_size", learningRate = "learning_rate"
+        }
+    }
+
+    /// The format version of the file (``currentFormatVersion`` when written by this library).
+    public var formatVersion: Int
+    /// The network's shape.
+    public var model: Architecture
+    /// Time steps the model reads.
+    public var lookback: Int
+    /// Time steps the model forecasts.
+    public var horizon: Int
+    /// The name of the forecast column.
+    public var target: String
+    /// The names of extra input columns, read over the lookback window (past covariates).
+    public var features: [String]
+    /// How the data was scaled, with the training part's statistics.
+    public var scaling: Scaling
+    /// The data's time step, when known.
+    public var frequency: Frequency?
+    /// The training settings, when known.
+    public var training: Training?
+
+    /// Creates a configuration.
+    public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
+                scaling: Scaling, frequency: Frequency? = nil, training: Training? = nil) {
+        self.formatVersion = Self.currentFormatVersion
+        self.model = model
+        self.lookback = lookback
+        self.horizon = horizon
+        self.target = target
+        self.features = features
+        self.scaling = scaling
+        self.frequency = frequency
+        self.training = training
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, lookback, horizon, target, features, scaling, frequency, training
+        case formatVersion = "format_version"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        model = try container.decode(Architecture.self, forKey: .model)
+        lookback = try container.decode(Int.self, forKey: .lookback)
+        horizon = try container.decode(Int.self, forKey: .horizon)
+        target = try container.decode(String.self, forKey: .target)
+        features = try container.decodeIfPresent([String].self, forKey: .features) ?? []
+        scaling = try container.decode(Scaling.self, forKey: .scaling)
+        frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
+        training = try container.decodeIfPresent(Training.self, forKey: .training)
+    }
+
+    // Written by hand so that absent optional values appear as `null`, as the format documents.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(formatVersion, forKey: .formatVersion)
+        try container.encode(model, forKey: .model)
+        try container.encode(lookback, forKey: .lookback)
+        try container.encode(horizon, forKey: .horizon)
+        try container.encode(target, forKey: .target)
+        try container.encode(features, forKey: .features)
+        try container.encode(scaling, forKey: .scaling)
+        try container.encode(frequency, forKey: .frequency)
+        try container.encode(training, forKey: .training)
+    }
+
+    /// The reasons this configuration cannot describe a usable model, empty when it can.
+    public var problems: [String] {
+        var problems: [String] = []
+        if formatVersion != Self.currentFormatVersion {
+            problems.append("format_version \(formatVersion) is not supported (this version reads \(Self.currentFormatVersion))")
+        }
+        if model.type != "lstm" { problems.append("model.type '\(model.type)' is not supported (only 'lstm')") }
+        for (name, value) in [("model.input_size", model.inputSize), ("model.hidden_size", model.hiddenSize),
+                              ("model.num_layers", model.numLayers), ("model.output_size", model.outputSize),
+                              ("lookback", lookback), ("horizon", horizon)] where value <= 0 {
+            problems.append("\(name) is \(value); it must be positive")
+        }
+        if !(model.dropout >= 0 && model.dropout < 1) { problems.append("model.dropout \(model.dropout) is not in [0, 1)") }
+        if model.inputSize != 1 + features.count {
+            problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
+        }
+        if model.outputSize != horizon {
+            problems.append("model.output_size \(model.outputSize) does not match horizon \(horizon)")
+        }
+        if scaling.center.count != model.inputSize || scaling.scale.count != model.inputSize {
+            problems.append("scaling has \(scaling.center.count) centers and \(scaling.scale.count) scales for \(model.inputSize) input columns")
+        }
+        if scaling.center.contains(where: { !$0.isFinite }) { problems.append("scaling.center holds a non-finite value") }
+        if scaling.scale.contains(where: { !($0.isFinite && $0 > 0) }) { problems.append("scaling.scale must be positive and finite") }
+        if let frequency, frequency.step <= 0 { problems.append("frequency.step must be positive") }
+        return problems
+    }
+}

@@ -1,0 +1,102 @@
+import ForecastKernels
+
+/// The tutorial's forecaster: a stacked ``LSTM`` and a ``Linear`` layer on the last time step's
+/// hidden state.
+///
+/// In PyTorch:
+/// ```python
+/// class LSTMModel(nn.Module):
+///     def __init__(self, input_size, hidden_size, num_layers, output_size, dropout=0.0):
+///         super().__init__()
+///         self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout)
+///         self.fc = nn.Linear(hidden_size, output_size)
+///     def forward(self, x):
+///         out, _ = self.lstm(x)
+///         return self.fc(out[:, -1, :])
+/// ```
+/// Parameters are named as that model's `state_dict()`: `lstm.weight_ih_l0`, …, `fc.weight`, `fc.bias`.
+public final class LSTMModel {
+    /// The recurrent layers.
+    public let lstm: LSTM
+    /// The output layer, applied to the last hidden state.
+    public let fc: Linear
+
+    /// Features per input time step.
+    public var inputSize: Int { lstm.inputSize }
+    /// Hidden units per LSTM layer.
+    public var hiddenSize: Int { lstm.hiddenSize }
+    /// The number of LSTM layers.
+    public var numLayers: Int { lstm.numLayers }
+    /// Values produced per window.
+    public var outputSize: Int { fc.outFeatures }
+    /// Whether dropout is active. Set to `false` for prediction.
+    public var isTraining: Bool {
+        get { lstm.isTraining }
+        set { lstm.isTraining = newValue }
+    }
+
+    private var cachedTime = 0
+
+    /// Creates a model initialised as PyTorch initialises `LSTMModel` (the LSTM's parameters first,
+    /// then the Linear layer's), from a generator seeded with `seed`.
+    public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0, seed: UInt64 = 0) {
+        var generator = SeededGenerator(seed: seed)
+        lstm = LSTM(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, dropout: dropout, using: &generator)
+        fc = Linear(inFeatures: hiddenSize, outFeatures: outputSize, using: &generator)
+    }
+
+    /// Every parameter with its `state_dict()` name, in PyTorch's order.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        lstm.namedParameters.map { ("lstm." + $0.name, $0.parameter) }
+            + fc.namedParameters.map { ("fc." + $0.name, $0.parameter) }
+    }
+
+    /// Every parameter, in PyTorch's order (what an optimiser takes).
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The forecast for each window: `[B, T, inputSize]` in, `[B, outputSize]` out.
+    public func forward(_ input: Tensor, initialState: LSTMState? = nil) -> Tensor {
+        let (output, _) = lstm.forward(input, initialState: initialState)
+        let batch = output.shape[0], time = output.shape[1], h = hiddenSize
+        cachedTime = time
+        var last = [Float](repeating: 0, count: batch * h)
+        for b in 0..<batch {
+            let source = (b * time + time - 1) * h
+            last.replaceSubrange(b * h ..< (b + 1) * h, with: output.scalars[source ..< source + h])
+        }
+        return fc.forward(Tensor(shape: [batch, h], scalars: last))
+    }
+
+    /// Backpropagates dL/dprediction `[B, outputSize]` through the last ``forward(_:initialState:)``,
+    /// adding to every parameter's gradient.
+    ///
+    /// - Returns: the gradients of the input `[B, T, inputSize]` and of the initial state.
+    @discardableResult
+    public func backward(_ predictionGradient: Tensor) -> (inputGradient: Tensor, initialStateGradient: LSTMState) {
+        let lastGradient = fc.backward(predictionGradient)  // [B, H]
+        let batch = lastGradient.shape[0], time = cachedTime, h = hiddenSize
+        // In the forward pass the head read out[:, T−1, :]; every other step's output gradient is zero.
+        var outputGradient = [Float](repeating: 0, count: batch * time * h)
+        for b in 0..<batch {
+            let target = (b * time + time - 1) * h
+            outputGradient.replaceSubrange(target ..< target + h, with: lastGradient.scalars[b * h ..< (b + 1) * h])
+        }
+        return lstm.backward(outputGradient: Tensor(shape: [batch, time, h], scalars: outputGradient))
+    }
+
+    /// One optimisation step on a batch: zero the gradients, forward, loss, backward, optionally
+    /// clip the global gradient norm, and let the optimiser update the parameters.
+    ///
+    /// - Returns: the batch's loss before the update.
+    @discardableResult
+    public func trainStep(input: Tensor, target: Tensor, loss: Loss, optimizer: some Optimizer,
+                          clipNorm: Float? = nil) -> Float {
+        optimizer.zeroGradients()
+        let prediction = forward(input)
+        let (value, gradient) = loss.evaluate(prediction: prediction, target: target)
+        backward(gradient)
+        if let clipNorm { clipGradientNorm(parameters, maxNorm: clipNorm) }
+        optimizer.step()
+        return value
+    }
+}
