@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Arrows point one way: ForecastKernels ← ForecastNN ← Forecast ← forecast (the command line).
+// Arrows point one way: ForecastKernels ← ForecastNN ← ForecastData ← Forecast ← forecast (the command line).
 let package = Package(
     name: "swift-forecast",
     platforms: [.macOS(.v13)],
@@ -17,8 +17,10 @@ let package = Package(
         .target(name: "ForecastKernels"),
         // Layers with PyTorch semantics (LSTM, Linear, dropout), losses, optimisers, the seeded generator.
         .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
-        // What applications import: the model, model files, and (re-exported) the layers beneath.
-        .target(name: "Forecast", dependencies: ["ForecastNN"]),
+        // CSV reading, time columns and frequencies, missing values, scalers, windows, splits.
+        .target(name: "ForecastData", dependencies: ["ForecastNN"]),
+        // What applications import: the forecaster, metrics, baselines, model files, and (re-exported) the parts beneath.
+        .target(name: "Forecast", dependencies: ["ForecastNN", "ForecastData"]),
         // The `forecast` command: parse, call the library, print, exit codes.
         .executableTarget(
             name: "ForecastCommand",
@@ -29,6 +31,7 @@ let package = Package(
         ),
         .testTarget(name: "ForecastKernelsTests", dependencies: ["ForecastKernels"]),
         .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
+        .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], exclude: ["Fixtures"]),
     ]
 )

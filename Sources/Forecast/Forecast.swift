@@ -2,6 +2,7 @@
 // layers and kernels beneath it.
 @_exported import ForecastKernels
 @_exported import ForecastNN
+@_exported import ForecastData
 
 /// The library's version, as `forecast --version` prints it.
 public let forecastVersion = "0.1.0"

@@ -8,12 +8,14 @@ struct ForecastCommand: ParsableCommand {
         abstract: "Time-series forecasting with LSTM networks, numerically the same as PyTorch's.",
         discussion: """
         Models are directories with config.json and model.safetensors, readable by PyTorch \
-        (see docs/model-format.md).
+        (see docs/model-format.md). Data goes to standard output, messages to standard error.
 
         Examples:
-          forecast --version
-          forecast --help
+          forecast demo
+          forecast train --data sales.csv --target sales --lookback 36 --horizon 12 --output sales-model
+          forecast predict --model sales-model --data sales.csv --output -
         """,
-        version: forecastVersion
+        version: forecastVersion,
+        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self]
     )
 }

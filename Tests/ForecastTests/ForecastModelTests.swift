@@ -8,8 +8,8 @@ import Forecast
         ModelConfiguration(
             model: .init(inputSize: 2, hiddenSize: hidden, numLayers: layers, outputSize: horizon, dropout: 0.1),
             lookback: 6, horizon: horizon, target: "load", features: ["temperature"],
-            scaling: .init(method: .standard, center: [100, 15], scale: [20, 5]),
-            frequency: .init(unit: .second, step: 3600),
+            scaling: Scaler(method: .standard, center: [100, 15], scale: [20, 5]),
+            frequency: Frequency(unit: .second, step: 3600),
             training: .init(epochs: 10, batchSize: 32, learningRate: 1e-3, loss: "mse", optimizer: "adam", seed: 7))
     }
 

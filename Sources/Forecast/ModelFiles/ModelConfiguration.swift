@@ -1,3 +1,5 @@
+import ForecastData
+
 /// Everything about a trained model except its weights: the contents of `config.json`.
 ///
 /// See docs/model-format.md for the file format. Keys are snake_case in the file.
@@ -35,58 +37,19 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         }
     }
 
-    /// How raw values were mapped to the network's scale: x′ = (x − center) / scale, per column.
-    public struct Scaling: Codable, Equatable, Sendable {
-        /// How the statistics were chosen.
-        public enum Method: String, Codable, Sendable {
-            /// center = mean, scale = standard deviation (of the training part).
-            case standard
-            /// center = minimum, scale = maximum − minimum (of the training part).
-            case minmax
-        }
-        /// How `center` and `scale` were computed.
-        public var method: Method
-        /// One value per input column, the target first.
-        public var center: [Float]
-        /// One positive value per input column, the target first.
-        public var scale: [Float]
-
-        /// Creates a scaling description.
-        public init(method: Method, center: [Float], scale: [Float]) {
-            self.method = method
-            self.center = center
-            self.scale = scale
-        }
-    }
-
-    /// The time step of the data the model was trained on.
-    public struct Frequency: Codable, Equatable, Sendable {
-        /// The unit of the step.
-        public enum Unit: String, Codable, Sendable {
-            /// A fixed number of seconds (minutes, hours, days, weeks …).
-            case second
-            /// Calendar months (quarters are 3, years 12).
-            case month
-        }
-        /// The unit of `step`.
-        public var unit: Unit
-        /// The number of units between consecutive points.
-        public var step: Int
-
-        /// Creates a frequency.
-        public init(unit: Unit, step: Int) {
-            self.unit = unit
-            self.step = step
-        }
-    }
-
     /// How the model was trained (informational; not needed to use the model).
     public struct Training: Codable, Equatable, Sendable {
+        /// The maximum number of epochs.
         public var epochs: Int?
+        /// Windows per optimiser step.
         public var batchSize: Int?
+        /// The optimiser's step size.
         public var learningRate: Float?
+        /// The loss minimised (`mse`, `mae`, `huber`).
         public var loss: String?
+        /// The optimiser (`adam`).
         public var optimizer: String?
+        /// The seed of every random choice.
         public var seed: UInt64?
 
         /// Creates a description of training settings.
@@ -118,8 +81,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var target: String
     /// The names of extra input columns, read over the lookback window (past covariates).
     public var features: [String]
-    /// How the data was scaled, with the training part's statistics.
-    public var scaling: Scaling
+    /// How the data was scaled, x′ = (x − center) / scale per input column, with the training part's statistics.
+    public var scaling: Scaler
     /// The data's time step, when known.
     public var frequency: Frequency?
     /// The training settings, when known.
@@ -127,7 +90,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
-                scaling: Scaling, frequency: Frequency? = nil, training: Training? = nil) {
+                scaling: Scaler, frequency: Frequency? = nil, training: Training? = nil) {
         self.formatVersion = Self.currentFormatVersion
         self.model = model
         self.lookback = lookback
@@ -152,7 +115,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         horizon = try container.decode(Int.self, forKey: .horizon)
         target = try container.decode(String.self, forKey: .target)
         features = try container.decodeIfPresent([String].self, forKey: .features) ?? []
-        scaling = try container.decode(Scaling.self, forKey: .scaling)
+        scaling = try container.decode(Scaler.self, forKey: .scaling)
         frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
         training = try container.decodeIfPresent(Training.self, forKey: .training)
     }

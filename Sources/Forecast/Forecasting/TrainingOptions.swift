@@ -1,0 +1,59 @@
+/// Everything that decides how a forecaster is trained. The defaults are the tutorial's model
+/// (2 LSTM layers of 64, Adam 1e-3, MSE, 100 epochs) trained on sliding windows.
+public struct TrainingOptions: Sendable {
+    /// Time steps each window reads.
+    public var lookback: Int
+    /// Time steps forecast at once.
+    public var horizon: Int
+    /// Hidden units per LSTM layer.
+    public var hiddenSize = 64
+    /// Stacked LSTM layers.
+    public var layers = 2
+    /// Dropout between LSTM layers.
+    public var dropout: Float = 0
+    /// The maximum number of passes over the training windows.
+    public var epochs = 100
+    /// Windows per optimiser step.
+    public var batchSize = 64
+    /// Adam's step size.
+    public var learningRate: Float = 1e-3
+    /// Adam's L2 weight decay.
+    public var weightDecay: Float = 0
+    /// The loss minimised.
+    public var loss: Loss = .mse
+    /// Clip the global gradient norm to this, when set.
+    public var clipNorm: Float?
+    /// Stop when the validation loss has not improved for this many epochs (needs a validation part).
+    public var patience: Int?
+    /// How the columns are scaled.
+    public var scaling: Scaler.Method = .standard
+    /// The seed of every random choice (initialisation, dropout, window order).
+    public var seed: UInt64 = 42
+    /// The test part, held out from training and scaling.
+    public var testSize: PartSize = .fraction(0.2)
+    /// The validation part, from the end of what precedes the test part.
+    public var validationSize: PartSize = .fraction(0.1)
+
+    /// Creates options with the defaults for everything but the window.
+    public init(lookback: Int, horizon: Int) {
+        self.lookback = lookback
+        self.horizon = horizon
+    }
+
+    /// Problems a user must fix before training, each a sentence; empty when the options are usable.
+    public var problems: [String] {
+        var problems: [String] = []
+        if lookback <= 0 { problems.append("the lookback must be at least 1 (got \(lookback))") }
+        if horizon <= 0 { problems.append("the horizon must be at least 1 (got \(horizon))") }
+        if hiddenSize <= 0 { problems.append("the hidden size must be at least 1 (got \(hiddenSize))") }
+        if layers <= 0 { problems.append("the number of layers must be at least 1 (got \(layers))") }
+        if !(dropout >= 0 && dropout < 1) { problems.append("the dropout must be in [0, 1) (got \(dropout))") }
+        if epochs <= 0 { problems.append("the number of epochs must be at least 1 (got \(epochs))") }
+        if batchSize <= 0 { problems.append("the batch size must be at least 1 (got \(batchSize))") }
+        if !(learningRate > 0 && learningRate.isFinite) { problems.append("the learning rate must be positive (got \(learningRate))") }
+        if !(weightDecay >= 0) { problems.append("the weight decay must not be negative (got \(weightDecay))") }
+        if let clipNorm, !(clipNorm > 0) { problems.append("the clipping norm must be positive (got \(clipNorm))") }
+        if let patience, patience <= 0 { problems.append("the patience must be at least 1 epoch (got \(patience))") }
+        return problems
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+extension MissingValuePolicy: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
+extension Scaler.Method: ExpressibleByArgument {}
+extension PartSize: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// Which file and columns make the series.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The CSV file (with a header row); - for standard input.", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("The column to forecast (default: the only numeric column).", valueName: "column"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("The time column (default: detected, a column of dates).", valueName: "column"))
+    var time: String?
+
+    @Option(help: ArgumentHelp("Extra numeric columns the model reads over the lookback, comma-separated.", valueName: "a,b"))
+    var features: String?
+
+    @Option(help: "Missing values: interpolate, ffill, drop or error.")
+    var missing: MissingValuePolicy = .interpolate
+
+    var featureList: [String] {
+        (features ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Reads the series, printing warnings (missing values filled, gaps) to standard error.
+    func loadSeries(target: String? = nil, features: [String]? = nil, quiet: Bool = false) throws(DataError) -> TimeSeries {
+        let (series, warnings) = try SeriesLoader.load(
+            path: data, options: SeriesOptions(target: target ?? self.target, time: time,
+                                               features: features ?? featureList, missing: missing))
+        if !quiet { for warning in warnings { printError("warning: \(warning)") } }
+        return series
+    }
+}
+
+/// The window, the network and how it is trained.
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "Time steps each window reads (default: 3 seasons, e.g. 36 for monthly data).")
+    var lookback: Int?
+
+    @Option(help: "Time steps forecast at once (default: one season, e.g. 12 for monthly data).")
+    var horizon: Int?
+
+    @Option(help: "Hidden units per LSTM layer.")
+    var hiddenSize: Int = 64
+
+    @Option(help: "Stacked LSTM layers.")
+    var layers: Int = 2
+
+    @Option(help: "Dropout between LSTM layers, in [0, 1).")
+    var dropout: Float = 0
+
+    @Option(help: "The maximum number of passes over the training windows.")
+    var epochs: Int = 100
+
+    @Option(help: "Windows per optimiser step.")
+    var batchSize: Int = 64
+
+    @Option(help: "Adam's step size.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: "Adam's weight decay (L2).")
+    var weightDecay: Float = 0
+
+    @Option(help: "The loss: mse, mae or huber.")
+    var loss: Loss = .mse
+
+    @Option(help: "Scaling fitted on the training part: standard or minmax.")
+    var scaling: Scaler.Method = .standard
+
+    @Option(help: "Clip the global gradient norm to this value.")
+    var clipNorm: Float?
+
+    @Option(help: "Stop after this many epochs without a better validation loss.")
+    var patience: Int?
+
+    @Option(help: "The seed of every random choice; the same seed repeats a run exactly.")
+    var seed: UInt64 = 42
+
+    @Option(help: "The test part held out at the end: a fraction (0.2) or a number of points (24).")
+    var testSize: PartSize = .fraction(0.2)
+
+    @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points.")
+    var validationSize: PartSize = .fraction(0.1)
+
+    func validate() throws {
+        if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
+        if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
+    }
+
+    /// The options for `series`, with lookback and horizon from its season when not given.
+    func options(for series: TimeSeries) -> TrainingOptions {
+        let season = series.time?.frequency?.seasonalPeriod ?? 1
+        let horizon = self.horizon ?? max(season, 1)
+        var options = TrainingOptions(lookback: lookback ?? max(3 * season, 2 * horizon, 12), horizon: horizon)
+        options.hiddenSize = hiddenSize
+        options.layers = layers
+        options.dropout = dropout
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.weightDecay = weightDecay
+        options.loss = loss
+        options.scaling = scaling
+        options.clipNorm = clipNorm
+        options.patience = patience
+        options.seed = seed
+        options.testSize = testSize
+        options.validationSize = validationSize
+        return options
+    }
+}

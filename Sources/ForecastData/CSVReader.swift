@@ -1,0 +1,461 @@
+// Streaming CSV reading: bytes in chunks → a header and one array of raw cell text per column.
+//
+// One incremental byte parser (`CSVParser`) serves files, standard input and in-memory bytes. It is fed
+// chunk by chunk; a record, a field, a quoted newline or a CRLF may straddle any chunk boundary.
+
+import Foundation
+
+/// A CSV file read into columns of raw cell text, with where each row came from.
+///
+/// Layout: `columns[c][r]` is the text of data row `r` in column `c`; every column has `rowCount`
+/// cells, and `rowLines[r]` is the physical line of the file on which row `r` starts, for messages.
+public struct CSVTable: Equatable, Sendable {
+    /// The file as the caller named it, for messages; `-` means standard input.
+    public var source: String
+    /// The delimiter detected from the header line: `,`, `;` or a tab.
+    public var delimiter: Character
+    /// The column names, byte-order mark stripped and whitespace-trimmed; an empty name becomes `column N`.
+    public var header: [String]
+    /// `columns[c][r]`: the text of data row `r` in column `c`, quotes removed and `""` unescaped;
+    /// unquoted cells are trimmed of spaces and tabs, quoted cells are kept exactly.
+    public var columns: [[String]]
+    /// `rowLines[r]`: the 1-based physical line on which data row `r` starts (blank lines and the
+    /// newlines inside quoted cells are counted).
+    public var rowLines: [Int]
+
+    /// Creates a table from its parts; `columns` holds one array per header name, each `rowLines.count` long.
+    public init(source: String, delimiter: Character, header: [String], columns: [[String]], rowLines: [Int]) {
+        self.source = source
+        self.delimiter = delimiter
+        self.header = header
+        self.columns = columns
+        self.rowLines = rowLines
+    }
+
+    /// The number of data rows (the header is not counted).
+    public var rowCount: Int { rowLines.count }
+
+    /// The index of the first column called `name` (compared exactly, after trimming), or `nil`.
+    public func columnIndex(named name: String) -> Int? {
+        header.firstIndex(of: name)
+    }
+}
+
+/// Reads CSV files: RFC 4180 quoting, a detected delimiter, one header line, then data rows.
+///
+/// - The delimiter is whichever of `,` `;` and tab occurs most often outside quotes in the header
+///   line; with a tie or none of them, `,`.
+/// - A UTF-8 byte-order mark at the start is skipped; lines end with LF, CRLF or a lone CR; blank
+///   lines are skipped wherever they are, but still counted in line numbers.
+/// - A field that starts with `"` runs to the closing quote; inside it `""` is a quote and delimiters
+///   and line ends are literal. Only spaces or tabs may follow the closing quote before the next
+///   delimiter.
+/// - Every data row must have as many fields as the header. A header without data rows is not an
+///   error here: the table has `rowCount == 0`.
+///
+/// Failures are ``DataError``s: `.missingFile` when the file cannot be opened or read, `.badData`
+/// with the line and (where it helps) the 1-based field number when the contents are malformed.
+public enum CSVReader {
+    /// The size of each read from a file or standard input: 1 MiB.
+    public static let defaultChunkSize = 1 << 20
+
+    /// Reads the CSV file at `path`, or standard input when `path` is `-`.
+    ///
+    /// The file is read once, in chunks of `chunkSize` bytes, so that only the cells (and not the
+    /// file's bytes) are held in memory: files of millions of rows are fine.
+    public static func read(path: String, chunkSize: Int = defaultChunkSize) throws(DataError) -> CSVTable {
+        let handle: FileHandle
+        if path == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw DataError(.missingFile, file: path, "no such file")
+            }
+            guard !isDirectory.boolValue else {
+                throw DataError(.missingFile, file: path, "is a directory, not a CSV file")
+            }
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw DataError(.missingFile, file: path, "cannot be opened for reading (check its permissions)")
+            }
+            handle = opened
+        }
+        defer { if path != "-" { try? handle.close() } }
+
+        var parser = CSVParser(source: path)
+        let size = max(1, chunkSize)
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: size)
+            } catch {
+                throw DataError(.missingFile, file: path, "cannot be read: \(error.localizedDescription)")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            // `Data.withUnsafeBytes` rethrows untyped errors, so the parser's error is carried out as a value.
+            let failure = chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> DataError? in
+                do throws(DataError) {
+                    try parser.feed(raw.assumingMemoryBound(to: UInt8.self))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        }
+        return try parser.finish()
+    }
+
+    /// Reads CSV text already in memory; `source` names it in errors.
+    ///
+    /// The bytes go through the same incremental parser as files, `chunkSize` bytes at a time (tests
+    /// use tiny chunks to exercise records that straddle chunk boundaries).
+    public static func read(bytes: [UInt8], source: String, chunkSize: Int = defaultChunkSize) throws(DataError) -> CSVTable {
+        var parser = CSVParser(source: source)
+        let size = max(1, chunkSize)
+        try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(DataError) in
+            var start = 0
+            while start < all.count {
+                let end = min(start + size, all.count)
+                try parser.feed(UnsafeBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+        }
+        return try parser.finish()
+    }
+}
+
+// MARK: - The incremental parser
+
+private let lineFeed: UInt8 = 0x0A
+private let carriageReturn: UInt8 = 0x0D
+private let space: UInt8 = 0x20
+private let tab: UInt8 = 0x09
+private let quote: UInt8 = 0x22
+private let comma: UInt8 = 0x2C
+private let semicolon: UInt8 = 0x3B
+private let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+/// A CSV state machine fed one chunk of bytes at a time, then `finish()`ed.
+///
+/// Two stages. Until the header line is complete, bytes are only buffered and scanned (quote-aware)
+/// to find where the header ends, so the delimiter can be chosen from it; the buffer is then parsed
+/// like any other chunk and dropped. From then on each chunk is parsed directly: unquoted fields are
+/// scanned in place and become a `String` straight from the chunk unless they straddle its end.
+struct CSVParser {
+    enum State {
+        /// Before the first byte of a field (leading spaces and tabs are skipped here).
+        case fieldStart
+        /// Inside an unquoted field.
+        case unquoted
+        /// Inside a quoted field.
+        case quoted
+        /// Inside a quoted field, just after a CR (a following LF belongs to the same line end).
+        case quotedAfterCarriageReturn
+        /// Just after a quote inside a quoted field: `"` again is an escaped quote, anything else closes it.
+        case afterQuote
+        /// After a closed quoted field and some spaces: only more spaces, a delimiter or a line end may follow.
+        case afterQuotedField
+        /// Just after a CR that ended a record: a following LF is part of the same line end.
+        case afterCarriageReturn
+    }
+
+    let source: String
+
+    // Stage one: buffering the header line to detect the delimiter.
+    private var delimiter: UInt8?
+    private var pending: [UInt8] = []
+    private var scanIndex = 0
+    private var scanInQuotes = false
+    private var scanLineHasContent = false
+    private var candidateCounts = (comma: 0, semicolon: 0, tab: 0)
+
+    // Stage two: parsing.
+    private var state = State.fieldStart
+    /// Bytes of the current field gathered so far, when it straddles chunks or is quoted.
+    private var fieldBytes: [UInt8] = []
+    /// 0-based number of the current field in its record.
+    private var fieldIndex = 0
+    private var line = 1
+    private var recordLine = 1
+    private var fieldStartLine = 1
+    /// Fields beyond the header's count seen in the current record (reported at its end).
+    private var extraFields = 0
+
+    private var header: [String]?
+    private var headerFields: [String] = []
+    private var columns: [[String]] = []
+    private var rowLines: [Int] = []
+
+    init(source: String) {
+        self.source = source
+        fieldBytes.reserveCapacity(64)
+    }
+
+    /// Parses the next chunk of the input.
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) throws(DataError) {
+        if delimiter != nil {
+            try parse(chunk)
+            return
+        }
+        pending.append(contentsOf: chunk)
+        guard scanForHeaderEnd(atEndOfInput: false) else { return }
+        try parsePending()
+    }
+
+    /// Ends the input: completes the last record and returns the table.
+    mutating func finish() throws(DataError) -> CSVTable {
+        if delimiter == nil {
+            _ = scanForHeaderEnd(atEndOfInput: true)
+            try parsePending()
+        }
+        switch state {
+        case .quoted, .quotedAfterCarriageReturn:
+            throw DataError(.badData, file: source, line: fieldStartLine, column: fieldIndex + 1,
+                            "the quoted field starting here is never closed (a \" is missing)")
+        case .unquoted:
+            try endField(trimmedFieldBytes(), quoted: false, endsRecord: true)
+        case .afterQuote, .afterQuotedField:
+            try endField(String(decoding: fieldBytes, as: UTF8.self), quoted: true, endsRecord: true)
+        case .fieldStart:
+            // After a delimiter, the record's last field is empty; at the start of a line, nothing is pending.
+            if fieldIndex > 0 { try endField("", quoted: false, endsRecord: true) }
+        case .afterCarriageReturn:
+            break
+        }
+        guard let header else {
+            throw DataError(.badData, file: source, "is empty: no header line with column names")
+        }
+        let delimiterCharacter: Character = switch delimiter {
+        case semicolon: ";"
+        case tab: "\t"
+        default: ","
+        }
+        return CSVTable(source: source, delimiter: delimiterCharacter, header: header,
+                        columns: columns, rowLines: rowLines)
+    }
+
+    // MARK: Stage one: the header line and the delimiter
+
+    /// Scans `pending` for the end of the first non-blank line outside quotes, counting candidate
+    /// delimiters on it; on finding it (or at the end of input) sets `delimiter` and returns true.
+    private mutating func scanForHeaderEnd(atEndOfInput: Bool) -> Bool {
+        if scanIndex == 0 {
+            // The byte-order mark must be whole before it can be recognised (and must not count as content).
+            if pending.count < byteOrderMark.count && !atEndOfInput { return false }
+            if pending.starts(with: byteOrderMark) { pending.removeFirst(byteOrderMark.count) }
+        }
+        var found = false
+        while scanIndex < pending.count {
+            let byte = pending[scanIndex]
+            scanIndex += 1
+            if byte == quote {
+                scanInQuotes.toggle()
+                scanLineHasContent = true
+            } else if scanInQuotes {
+                continue
+            } else if byte == lineFeed || byte == carriageReturn {
+                if scanLineHasContent { found = true; break }
+            } else if byte != space {
+                scanLineHasContent = true
+                if byte == comma { candidateCounts.comma += 1 }
+                else if byte == semicolon { candidateCounts.semicolon += 1 }
+                else if byte == tab { candidateCounts.tab += 1 }
+            }
+        }
+        guard found || atEndOfInput else { return false }
+        let (commas, semicolons, tabs) = candidateCounts
+        if semicolons > commas && semicolons > tabs {
+            delimiter = semicolon
+        } else if tabs > commas && tabs > semicolons {
+            delimiter = tab
+        } else {
+            delimiter = comma
+        }
+        return true
+    }
+
+    /// Parses the bytes buffered while the header line was being found, then drops them.
+    private mutating func parsePending() throws(DataError) {
+        let buffered = pending
+        pending = []
+        try buffered.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(DataError) in
+            try parse(bytes)
+        }
+    }
+
+    // MARK: Stage two: fields and records
+
+    /// The hot loop: walks `chunk` once, byte by byte, through the state machine.
+    private mutating func parse(_ chunk: UnsafeBufferPointer<UInt8>) throws(DataError) {
+        guard let delimiter else { return }
+        let count = chunk.count
+        var i = 0
+        while i < count {
+            switch state {
+            case .fieldStart:
+                let byte = chunk[i]
+                if byte == space || (byte == tab && delimiter != tab) {
+                    i += 1
+                } else if byte == quote {
+                    state = .quoted
+                    fieldStartLine = line
+                    i += 1
+                } else if byte == delimiter {
+                    try endField("", quoted: false, endsRecord: false)
+                    i += 1
+                } else if byte == lineFeed || byte == carriageReturn {
+                    try endField("", quoted: false, endsRecord: true)
+                    endLine(with: byte)
+                    i += 1
+                } else {
+                    state = .unquoted   // this byte is the field's first; scanned below
+                }
+
+            case .unquoted:
+                let start = i
+                while i < count {
+                    let byte = chunk[i]
+                    if byte == delimiter || byte == lineFeed || byte == carriageReturn { break }
+                    i += 1
+                }
+                if i == count {
+                    fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    break
+                }
+                let value: String
+                if fieldBytes.isEmpty {
+                    var end = i
+                    while end > start && (chunk[end - 1] == space || chunk[end - 1] == tab) { end -= 1 }
+                    value = String(decoding: UnsafeBufferPointer(rebasing: chunk[start..<end]), as: UTF8.self)
+                } else {
+                    fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    value = trimmedFieldBytes()
+                }
+                let terminator = chunk[i]
+                i += 1
+                try endField(value, quoted: false, endsRecord: terminator != delimiter)
+                if terminator != delimiter { endLine(with: terminator) }
+
+            case .quoted:
+                let start = i
+                while i < count {
+                    let byte = chunk[i]
+                    if byte == quote || byte == lineFeed || byte == carriageReturn { break }
+                    i += 1
+                }
+                fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                if i == count { break }
+                let byte = chunk[i]
+                i += 1
+                if byte == quote {
+                    state = .afterQuote
+                } else {
+                    // A line end inside quotes is part of the value, but still a new physical line.
+                    fieldBytes.append(byte)
+                    line += 1
+                    if byte == carriageReturn { state = .quotedAfterCarriageReturn }
+                }
+
+            case .quotedAfterCarriageReturn:
+                if chunk[i] == lineFeed {
+                    fieldBytes.append(lineFeed)
+                    i += 1
+                }
+                state = .quoted
+
+            case .afterQuote, .afterQuotedField:
+                let byte = chunk[i]
+                if byte == quote && state == .afterQuote {
+                    fieldBytes.append(quote)
+                    state = .quoted
+                    i += 1
+                } else if byte == space || (byte == tab && delimiter != tab) {
+                    state = .afterQuotedField
+                    i += 1
+                } else if byte == delimiter || byte == lineFeed || byte == carriageReturn {
+                    let value = String(decoding: fieldBytes, as: UTF8.self)
+                    i += 1
+                    try endField(value, quoted: true, endsRecord: byte != delimiter)
+                    if byte != delimiter { endLine(with: byte) }
+                } else {
+                    throw DataError(.badData, file: source, line: line, column: fieldIndex + 1,
+                                    "text after the closing quote of a quoted field; a quote inside quotes is written \"\"")
+                }
+
+            case .afterCarriageReturn:
+                if chunk[i] == lineFeed { i += 1 }
+                state = .fieldStart
+            }
+        }
+    }
+
+    /// The gathered bytes of an unquoted field, trailing spaces and tabs removed.
+    private func trimmedFieldBytes() -> String {
+        var end = fieldBytes.count
+        while end > 0 && (fieldBytes[end - 1] == space || fieldBytes[end - 1] == tab) { end -= 1 }
+        return String(decoding: fieldBytes[..<end], as: UTF8.self)
+    }
+
+    /// Counts the line end `byte` (a CR may be followed by an LF that belongs to it).
+    private mutating func endLine(with byte: UInt8) {
+        line += 1
+        recordLine = line
+        state = byte == carriageReturn ? .afterCarriageReturn : .fieldStart
+    }
+
+    /// Stores a finished field, and checks the record when it is the last one.
+    private mutating func endField(_ value: String, quoted: Bool, endsRecord: Bool) throws(DataError) {
+        fieldBytes.removeAll(keepingCapacity: true)
+        state = .fieldStart
+        // A record of one empty, unquoted field is a blank line: skipped, whatever the header.
+        if fieldIndex == 0 && endsRecord && !quoted && value.isEmpty { return }
+
+        guard let header else {
+            headerFields.append(value)
+            if endsRecord {
+                try takeHeader()
+                fieldIndex = 0
+            } else {
+                fieldIndex += 1
+            }
+            return
+        }
+
+        if fieldIndex < header.count {
+            columns[fieldIndex].append(value)
+            if fieldIndex == 0 { rowLines.append(recordLine) }
+        } else {
+            extraFields += 1
+        }
+        fieldIndex += 1
+        guard endsRecord else { return }
+        if fieldIndex != header.count {
+            let fields = fieldIndex
+            throw DataError(.badData, file: source, line: recordLine,
+                            column: extraFields > 0 ? header.count + 1 : nil,
+                            "\(fields) field\(fields == 1 ? "" : "s"), but the header has \(header.count)")
+        }
+        fieldIndex = 0
+    }
+
+    /// Turns the fields of the first record into the header: names empty ones, rejects duplicates.
+    private mutating func takeHeader() throws(DataError) {
+        var names: [String] = []
+        var firstColumn: [String: Int] = [:]
+        for (index, field) in headerFields.enumerated() {
+            // Unquoted names are trimmed already; quoted ones are trimmed here, as names, not cells.
+            let trimmed = field.trimmingCharacters(in: .whitespaces)
+            let name = trimmed.isEmpty ? "column \(index + 1)" : trimmed
+            if let earlier = firstColumn[name] {
+                throw DataError(.badData, file: source, line: recordLine, column: index + 1,
+                                "the column name '\(name)' appears twice, in columns \(earlier) and \(index + 1)")
+            }
+            firstColumn[name] = index + 1
+            names.append(name)
+        }
+        header = names
+        columns = Array(repeating: [], count: names.count)
+        headerFields = []
+    }
+}

@@ -1,0 +1,246 @@
+/// Which columns of a table make the series, and how to treat missing values.
+public struct SeriesOptions: Sendable {
+    /// The target column; nil for the only numeric column.
+    public var target: String?
+    /// The time column; nil to detect one (a column whose every value is a date).
+    public var time: String?
+    /// Extra numeric input columns, read over the lookback window.
+    public var features: [String]
+    /// What to do with missing values.
+    public var missing: MissingValuePolicy
+
+    /// Creates options.
+    public init(target: String? = nil, time: String? = nil, features: [String] = [], missing: MissingValuePolicy = .interpolate) {
+        self.target = target
+        self.time = time
+        self.features = features
+        self.missing = missing
+    }
+}
+
+/// Turns a ``CSVTable`` into a ``TimeSeries``: chooses the columns, parses numbers and times,
+/// checks the order of the timestamps, infers the frequency, fills gaps and missing values.
+public enum SeriesLoader {
+    /// Reads the file at `path` (`-` for standard input) into a series.
+    ///
+    /// - Returns: the series and warnings for the user (missing values filled, gaps, constant columns…).
+    /// - Throws: ``DataError`` naming the file and, where known, the line and column.
+    public static func load(path: String, options: SeriesOptions) throws(DataError) -> (series: TimeSeries, warnings: [String]) {
+        try load(CSVReader.read(path: path), options: options)
+    }
+
+    /// Builds a series from a table already read.
+    public static func load(_ table: CSVTable, options: SeriesOptions) throws(DataError) -> (series: TimeSeries, warnings: [String]) {
+        let file = table.source
+        guard table.rowCount > 0 else {
+            throw DataError(.badData, file: file, "has a header but no data rows")
+        }
+        var warnings: [String] = []
+        let columnList = table.header.map { "'\($0)'" }.joined(separator: ", ")
+        func index(of name: String, role: String) throws(DataError) -> Int {
+            guard let index = table.columnIndex(named: name) else {
+                throw DataError(.usage, file: file, "no \(role) column '\(name)'; the columns are \(columnList)")
+            }
+            return index
+        }
+
+        // The time column: given, or the first column whose every value is a date.
+        var timeIndex: Int?
+        if let name = options.time {
+            timeIndex = try index(of: name, role: "time")
+        } else {
+            let taken = Set([options.target].compactMap { $0 } + options.features)
+            timeIndex = table.header.indices.first { column in
+                !taken.contains(table.header[column]) && looksLikeTime(table.columns[column], name: table.header[column])
+            }
+        }
+
+        // The target: given, or the only numeric column left.
+        let targetIndex: Int
+        if let name = options.target {
+            targetIndex = try index(of: name, role: "target")
+        } else {
+            let candidates = table.header.indices.filter { column in
+                column != timeIndex && !options.features.contains(table.header[column]) && isNumeric(table.columns[column])
+            }
+            guard let only = candidates.first else {
+                throw DataError(.usage, file: file, "has no numeric column to forecast; the columns are \(columnList)")
+            }
+            guard candidates.count == 1 else {
+                throw DataError(.usage, file: file, "has several numeric columns; choose one with --target: \(candidates.map { "'\(table.header[$0])'" }.joined(separator: ", "))")
+            }
+            targetIndex = only
+        }
+        if targetIndex == timeIndex {
+            throw DataError(.usage, file: file, "column '\(table.header[targetIndex])' cannot be both the time and the target")
+        }
+        var featureIndices: [Int] = []
+        for name in options.features {
+            let column = try index(of: name, role: "feature")
+            guard column != targetIndex, column != timeIndex, !featureIndices.contains(column) else {
+                throw DataError(.usage, file: file, "feature '\(name)' is already the target, the time column or another feature")
+            }
+            featureIndices.append(column)
+        }
+
+        // Numbers, with NaN for missing cells.
+        let selected = [targetIndex] + featureIndices
+        var columns: [[Double]] = []
+        for column in selected {
+            columns.append(try numbers(table, column: column))
+        }
+
+        // Time: parse, check order, infer the frequency, insert the points a regular series lacks.
+        var rowLines = table.rowLines
+        var axis: TimeAxis?
+        if let timeIndex {
+            axis = try timeAxis(table, column: timeIndex)
+            if let inserted = insertGaps(axis: &axis!, columns: &columns, rowLines: &rowLines, policy: options.missing) {
+                warnings.append("\(file): the \(axis!.frequency!.name) series lacks \(inserted.points) point\(inserted.points == 1 ? "" : "s") in \(inserted.gaps) gap\(inserted.gaps == 1 ? "" : "s") (the first after line \(inserted.firstLine)); "
+                                + (options.missing == .drop ? "left out" : "filled by \(describe(options.missing))"))
+            }
+        }
+
+        // Missing values, per the policy.
+        for (position, column) in selected.enumerated() {
+            let missing = columns[position].indices.filter { columns[position][$0].isNaN }
+            if missing.count == columns[position].count {
+                throw DataError(.badData, file: file, "column '\(table.header[column])' has no values")
+            }
+            guard let first = missing.first else { continue }
+            let lines = missing.prefix(5).map { rowLines[$0] < 0 ? "a gap after line \(-rowLines[$0])" : "line \(rowLines[$0])" }
+            let listed = lines.joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+            switch options.missing {
+            case .error:
+                if rowLines[first] < 0 {
+                    throw DataError(.badData, file: file, "the series lacks a point after line \(-rowLines[first]) (--missing error)")
+                }
+                throw DataError(.badData, file: file, line: rowLines[first], column: column + 1, "missing value in column '\(table.header[column])' (--missing error)")
+            case .drop:
+                warnings.append("\(file): \(missing.count) missing value\(missing.count == 1 ? "" : "s") in '\(table.header[column])' (\(listed)); rows dropped")
+            case .interpolate, .ffill:
+                columns[position] = fillMissing(columns[position], policy: options.missing)
+                warnings.append("\(file): \(missing.count) missing value\(missing.count == 1 ? "" : "s") in '\(table.header[column])' (\(listed)) filled by \(describe(options.missing))")
+            }
+        }
+        if options.missing == .drop {
+            let keep = columns[0].indices.filter { row in columns.allSatisfy { !$0[row].isNaN } }
+            if keep.count < columns[0].count {
+                columns = columns.map { column in keep.map { column[$0] } }
+                if axis != nil { axis!.timestamps = keep.map { axis!.timestamps[$0] } }
+            }
+        }
+        let series = TimeSeries(source: file, targetName: table.header[targetIndex],
+                                featureNames: featureIndices.map { table.header[$0] }, columns: columns, time: axis)
+        return (series, warnings)
+    }
+
+    private static func describe(_ policy: MissingValuePolicy) -> String {
+        switch policy {
+        case .interpolate: "linear interpolation"
+        case .ffill: "carrying the last value forward"
+        case .drop: "dropping rows"
+        case .error: "nothing"
+        }
+    }
+
+    /// Every non-missing cell is a number (finite or not), and there is at least one.
+    static func isNumeric(_ cells: [String]) -> Bool {
+        var any = false
+        for cell in cells where !isMissingCell(cell) {
+            guard Double(cell) != nil else { return false }
+            any = true
+        }
+        return any
+    }
+
+    /// Every cell is a date; plain years only when the column's name says it is a time.
+    static func looksLikeTime(_ cells: [String], name: String) -> Bool {
+        guard !cells.isEmpty else { return false }
+        var format: TimeFormat?
+        for cell in cells {
+            guard let (_, cellFormat) = TimeParser.parse(cell) else { return false }
+            if format == nil { format = cellFormat }
+        }
+        if format == .year {
+            let lowered = name.lowercased()
+            return ["date", "time", "year", "period", "ds", "timestamp"].contains { lowered.contains($0) }
+        }
+        return true
+    }
+
+    private static func numbers(_ table: CSVTable, column: Int) throws(DataError) -> [Double] {
+        let name = table.header[column]
+        var values = [Double](repeating: .nan, count: table.rowCount)
+        for (row, cell) in table.columns[column].enumerated() where !isMissingCell(cell) {
+            guard let value = Double(cell) else {
+                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                "'\(cell)' in column '\(name)' is not a number")
+            }
+            guard value.isFinite else {
+                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                "'\(cell)' in column '\(name)' is infinite")
+            }
+            values[row] = value
+        }
+        return values
+    }
+
+    private static func timeAxis(_ table: CSVTable, column: Int) throws(DataError) -> TimeAxis {
+        let name = table.header[column]
+        var timestamps: [Timestamp] = []
+        var format: TimeFormat?
+        timestamps.reserveCapacity(table.rowCount)
+        for (row, cell) in table.columns[column].enumerated() {
+            guard let (timestamp, cellFormat) = TimeParser.parse(cell) else {
+                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                "'\(cell)' in time column '\(name)' is not a date (ISO 8601, YYYY-MM or YYYY)")
+            }
+            if format == nil { format = cellFormat }
+            if row > 0 {
+                let previous = timestamps[row - 1]
+                if timestamp == previous {
+                    throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                    "duplicate timestamp '\(cell)' (also on line \(table.rowLines[row - 1]))")
+                }
+                if timestamp < previous {
+                    throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                    "timestamps are not in order: '\(cell)' comes after '\(table.columns[column][row - 1])' on line \(table.rowLines[row - 1]); sort the file by '\(name)'")
+                }
+            }
+            timestamps.append(timestamp)
+        }
+        let inference = FrequencyInference.infer(timestamps)
+        return TimeAxis(name: name, timestamps: timestamps, format: format!, frequency: inference.frequency,
+                        monthEnd: inference.monthEnd)
+    }
+
+    /// Inserts NaN points where a regular series lacks them (their line is stored as −(line before)).
+    private static func insertGaps(axis: inout TimeAxis, columns: inout [[Double]], rowLines: inout [Int],
+                                   policy: MissingValuePolicy) -> (gaps: Int, points: Int, firstLine: Int)? {
+        let inference = FrequencyInference.infer(axis.timestamps)
+        guard let frequency = inference.frequency, !inference.gaps.isEmpty else { return nil }
+        let points = inference.gaps.reduce(0) { $0 + $1.missing }
+        let firstLine = rowLines[inference.gaps[0].after]
+        if policy == .drop { return (inference.gaps.count, points, firstLine) }
+        var newTimestamps: [Timestamp] = [], newColumns = columns.map { _ in [Double]() }, newLines: [Int] = []
+        var gapIndex = 0
+        for row in axis.timestamps.indices {
+            newTimestamps.append(axis.timestamps[row])
+            newLines.append(rowLines[row])
+            for c in columns.indices { newColumns[c].append(columns[c][row]) }
+            if gapIndex < inference.gaps.count, inference.gaps[gapIndex].after == row {
+                for k in 1...inference.gaps[gapIndex].missing {
+                    newTimestamps.append(frequency.advance(axis.timestamps[row], by: k, monthEnd: inference.monthEnd))
+                    newLines.append(-rowLines[row])
+                    for c in columns.indices { newColumns[c].append(.nan) }
+                }
+                gapIndex += 1
+            }
+        }
+        axis.timestamps = newTimestamps
+        columns = newColumns
+        rowLines = newLines
+        return (inference.gaps.count, points, firstLine)
+    }
+}
