@@ -33,5 +33,7 @@ let package = Package(
         .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], exclude: ["Fixtures"]),
+        // Runs the built `forecast` executable end to end.
+        .testTarget(name: "ForecastCommandTests", dependencies: ["ForecastCommand"]),
     ]
 )

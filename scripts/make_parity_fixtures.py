@@ -16,8 +16,9 @@ Writes (paths relative to the repository root):
   C. Tests/ForecastNNTests/Fixtures/loss_parity.safetensors   MSE/MAE/Huber + grads
   D. Tests/ForecastTests/Fixtures/pytorch_export/             model dir via export_pytorch.py
      Tests/ForecastTests/Fixtures/pytorch_export_io.safetensors
-  E. Tests/ForecastTests/Fixtures/swift_trained_io.safetensors (only if the Swift side
-     has written Tests/ForecastTests/Fixtures/swift_trained/)
+  E. Tests/ForecastTests/Fixtures/swift_trained/            a model trained by `forecast train`
+     (skipped with --no-swift, or when `swift` is not on PATH; the existing one is kept)
+     Tests/ForecastTests/Fixtures/swift_trained_io.safetensors  PyTorch's outputs for it
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -379,6 +381,14 @@ def make_swift_trained_io(rng, model_dir: Path, out_path: Path):
 
 # --------------------------------------------------------------------------- main
 
+def train_swift_model(model_dir: Path) -> None:
+    """Trains a small model with this project's own `forecast train` on the bundled data set."""
+    cmd = ["swift", "run", "-c", "release", "forecast", "train", "--data", str(ROOT / "data" / "airpassengers.csv"),
+           "--lookback", "12", "--horizon", "3", "--hidden-size", "8", "--layers", "2", "--epochs", "20",
+           "--seed", "7", "--quiet", "--output", str(model_dir)]
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
 def describe(path: Path, tensors) -> str:
     size = Path(path).stat().st_size
     lines = [f"{rel(path)} ({size} bytes, {len(tensors)} tensors)"]
@@ -406,6 +416,8 @@ def main() -> int:
     summary.append(describe(path, io))
 
     swift_dir = FORECAST_FIXTURES / "swift_trained"
+    if "--no-swift" not in sys.argv and shutil.which("swift"):
+        train_swift_model(swift_dir)
     swift_io_path = FORECAST_FIXTURES / "swift_trained_io.safetensors"
     swift_io = make_swift_trained_io(rng, swift_dir, swift_io_path)
     if swift_io is None:

@@ -60,9 +60,12 @@ public enum SeriesLoader {
         if let name = options.target {
             targetIndex = try index(of: name, role: "target")
         } else {
-            let candidates = table.header.indices.filter { column in
-                column != timeIndex && !options.features.contains(table.header[column]) && isNumeric(table.columns[column])
+            let free = table.header.indices.filter { column in
+                column != timeIndex && !options.features.contains(table.header[column])
             }
+            // With one column left it is the target, numeric or not (its bad cells are then reported
+            // with their line); otherwise the only numeric one.
+            let candidates = free.count == 1 ? free : free.filter { isNumeric(table.columns[$0]) }
             guard let only = candidates.first else {
                 throw DataError(.usage, file: file, "has no numeric column to forecast; the columns are \(columnList)")
             }

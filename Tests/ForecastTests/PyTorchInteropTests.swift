@@ -26,6 +26,17 @@ import Forecast
             expectClose(model.predict(window: rows), Array(rawOutput.scalars[(window * 3)..<(window * 3 + 3)]), "raw window \(window)")
         }
     }
+
+    @Test func modelTrainedHereGivesInPyTorchWhatItGivesHere() throws {
+        // Trained by `forecast train` on data/airpassengers.csv; PyTorch loaded model.safetensors with
+        // load_state_dict(strict=True) and wrote its outputs on three random windows.
+        let model = try ForecastModel(contentsOf: Self.fixtures.appendingPathComponent("swift_trained"))
+        #expect(model.configuration.target == "passengers")
+        #expect(model.configuration.frequency == Frequency(unit: .month, step: 1))
+        let io = try SafeTensors(contentsOf: Self.fixtures.appendingPathComponent("swift_trained_io.safetensors"))
+        let output = model.network.forward(try #require(io["input"]))
+        expectClose(output.scalars, try #require(io["output"]).scalars, "output")
+    }
 }
 
 func expectClose(_ actual: [Float], _ expected: [Float], _ name: String, relative: Float = 1e-5, absolute: Float = 1e-6,

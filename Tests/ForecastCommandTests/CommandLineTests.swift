@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// The `forecast` executable, run as a user runs it: exit statuses, one-line errors on standard
+/// error, and output files that are complete or absent.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built executable, beside the test bundle in the build's products folder.
+    static let executable: URL = {
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
+            ?? Bundle.main.bundleURL
+        return products.appendingPathComponent("forecast")
+    }()
+
+    /// Runs `forecast` with `arguments` in `directory`, feeding `input` to standard input.
+    static func run(_ arguments: [String], in directory: URL, input: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inPipe.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("forecast-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// 60 months of a seasonal series with a trend, from 2015-01.
+    static let monthlyCSV: String = {
+        var lines = ["month,sales,price"]
+        for t in 0..<60 {
+            let value = 100 + Double(t) + 10 * sin(Double(t) * .pi / 6)
+            lines.append(String(format: "%04d-%02d,%.2f,%.1f", 2015 + t / 12, t % 12 + 1, value, 5 + Double(t % 7)))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }()
+
+    @Test func trainThenPredictWritesOneRowPerFuturePointWithContinuingTimestamps() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.monthlyCSV.write(to: dir.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let train = try Self.run(["train", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                  "--hidden-size", "8", "--layers", "1", "--epochs", "3", "--output", "model"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("trained 3 epochs"))
+        #expect(train.stderr.contains("seasonal naive"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model/model.safetensors").path))
+
+        let predict = try Self.run(["predict", "--model", "model", "--data", "sales.csv", "--output", "forecast.csv"], in: dir)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let rows = try String(contentsOf: dir.appendingPathComponent("forecast.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.first == ["timestamp", "forecast"])
+        #expect(rows.dropFirst().map { $0[0] } == ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"])
+        #expect(rows.dropFirst().allSatisfy { $0.count == 2 && Double($0[1])?.isFinite == true })
+
+        // Beyond the model's horizon, to standard output, reading standard input.
+        let longer = try Self.run(["predict", "--model", "model", "--data", "-", "--horizon", "9"], in: dir, input: Self.monthlyCSV)
+        #expect(longer.status == 0, "\(longer.stderr)")
+        let lines = longer.stdout.split(separator: "\n")
+        #expect(lines.count == 10)
+        #expect(lines.last?.hasPrefix("2020-09,") == true)
+        #expect(longer.stderr.contains("recursively"))
+    }
+
+    @Test func seriesWithoutTimeGetsStepNumbers() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = "value\n" + (0..<40).map { "\(Double($0 % 5) + 0.5 * Double($0))" }.joined(separator: "\n") + "\n"
+        try csv.write(to: dir.appendingPathComponent("v.csv"), atomically: true, encoding: .utf8)
+        let train = try Self.run(["train", "--data", "v.csv", "--lookback", "5", "--horizon", "2", "--hidden-size", "4",
+                                  "--epochs", "1", "--quiet", "--output", "m"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let predict = try Self.run(["predict", "--model", "m", "--data", "v.csv"], in: dir)
+        #expect(predict.stdout.split(separator: "\n").map { String($0.prefix(2)) } == ["st", "1,", "2,"])
+    }
+
+    /// Runs a failing command and checks: the status, one line on standard error naming what is
+    /// given, no stack trace, and no file left at `output`.
+    func expectFailure(_ arguments: [String], status: Int32, message: String, csv: String? = nil,
+                       output: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        if let csv { try csv.write(to: dir.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8) }
+        let run = try Self.run(arguments, in: dir)
+        #expect(run.status == status, "status \(run.status): \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(run.stderr.contains(message), "stderr: \(run.stderr)", sourceLocation: sourceLocation)
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See") && !$0.isEmpty }
+        #expect(lines.count == 1, "expected one line, got: \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
+        if let output {
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(output).path),
+                    "\(output) was left behind", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func badInputsGiveOneLineAndTheirExitStatus() throws {
+        let train = ["train", "--data", "data.csv", "--lookback", "3", "--horizon", "1", "--epochs", "1", "--output", "m"]
+        try expectFailure(train.map { $0 == "data.csv" ? "absent.csv" : $0 }, status: 66, message: "absent.csv: no such file", output: "m")
+        try expectFailure(train, status: 65, message: "data.csv: is empty", csv: "", output: "m")
+        try expectFailure(train, status: 65, message: "data.csv: has a header but no data rows", csv: "date,value\n", output: "m")
+        try expectFailure(train, status: 65, message: "data.csv, line 3, column 2: 'abc' in column 'value' is not a number",
+                          csv: "date,value\n2020-01-01,1\n2020-01-02,abc\n", output: "m")
+        try expectFailure(train, status: 65, message: "data.csv, line 3", csv: "date,value\n2020-01-01,1\n2020-01-02,1,5\n", output: "m")
+        try expectFailure(train + ["--target", "sales"], status: 64, message: "no target column 'sales'; the columns are 'date', 'value'",
+                          csv: "date,value\n2020-01-01,1\n", output: "m")
+        try expectFailure(train, status: 65, message: "column 'value' has no values", csv: "date,value\n2020-01-01,\n2020-01-02,NA\n", output: "m")
+        try expectFailure(train, status: 64, message: "the series has 3 points; lookback 3 + horizon 1 needs at least 4",
+                          csv: "date,value\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--lookback", "0", "--output", "m"], status: 64,
+                          message: "--lookback must be at least 1 (got 0)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--horizon=-2", "--output", "m"], status: 64,
+                          message: "--horizon must be at least 1 (got -2)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["predict", "--model", "nowhere", "--data", "data.csv", "--output", "f.csv"], status: 66,
+                          message: "nowhere: no such model directory", csv: "value\n1\n", output: "f.csv")
+    }
+
+    @Test func constantSeriesTrainsWithoutDividingByZero() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ("value\n" + String(repeating: "7\n", count: 30)).write(to: dir.appendingPathComponent("c.csv"), atomically: true, encoding: .utf8)
+        let train = try Self.run(["train", "--data", "c.csv", "--lookback", "4", "--horizon", "2", "--hidden-size", "4",
+                                  "--epochs", "2", "--output", "m"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("constant"))
+        let predict = try Self.run(["predict", "--model", "m", "--data", "c.csv"], in: dir)
+        #expect(predict.status == 0)
+        #expect(predict.stdout.split(separator: "\n").dropFirst().allSatisfy { Double($0.split(separator: ",")[1])?.isFinite == true })
+    }
+
+    @Test func demoWritesItsFolderAndSummary() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let demo = try Self.run(["demo", "--epochs", "1", "--quiet"], in: dir)
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("seasonal naive"))
+        for file in ["model/config.json", "model/model.safetensors", "forecast.csv", "test-forecasts.csv", "training-history.csv", "data.csv"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("forecast-demo/\(file)").path), "\(file)")
+        }
+        let forecast = try String(contentsOf: dir.appendingPathComponent("forecast-demo/forecast.csv"), encoding: .utf8)
+        #expect(forecast.split(separator: "\n").count == 13)
+        #expect(forecast.contains("1961-12,"))
+        // A second run does not overwrite the first.
+        let again = try Self.run(["demo", "--epochs", "1", "--quiet"], in: dir)
+        #expect(again.status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("forecast-demo-2/forecast.csv").path))
+    }
+}
