@@ -151,32 +151,35 @@ public enum SeriesLoader {
     static func isNumeric(_ cells: [String]) -> Bool {
         var any = false
         for cell in cells where !isMissingCell(cell) {
-            guard Double(cell) != nil else { return false }
+            guard let value = Double(cell), !value.isNaN, !cell.contains(where: { $0 == "x" || $0 == "X" }) else { return false }
             any = true
         }
         return any
     }
 
-    /// Every cell is a date; plain years only when the column's name says it is a time.
+    /// Whether the column is the time column: its cells are dates (at least 90% of them, so that a
+    /// bad or empty cell is reported where it is rather than the time axis silently lost), or its
+    /// name is a time word and most cells are dates. Plain years (`1949`) count only under a time word.
     static func looksLikeTime(_ cells: [String], name: String) -> Bool {
         guard !cells.isEmpty else { return false }
-        var format: TimeFormat?
+        let words = Set(name.lowercased().split { !$0.isLetter }.map(String.init))
+        let timeName = !words.isDisjoint(with: ["date", "time", "year", "period", "ds", "timestamp", "month", "day", "datetime"])
+        var dates = 0, plainYears = 0
         for cell in cells {
-            guard let (_, cellFormat) = TimeParser.parse(cell) else { return false }
-            if format == nil { format = cellFormat }
+            guard let (_, format) = TimeParser.parse(cell) else { continue }
+            dates += 1
+            if format == .year { plainYears += 1 }
         }
-        if format == .year {
-            let lowered = name.lowercased()
-            return ["date", "time", "year", "period", "ds", "timestamp"].contains { lowered.contains($0) }
-        }
-        return true
+        if dates == 0 || (plainYears == dates && !timeName) { return false }
+        return Double(dates) >= (timeName ? 0.5 : 0.9) * Double(cells.count)
     }
 
     private static func numbers(_ table: CSVTable, column: Int) throws(DataError) -> [Double] {
         let name = table.header[column]
         var values = [Double](repeating: .nan, count: table.rowCount)
         for (row, cell) in table.columns[column].enumerated() where !isMissingCell(cell) {
-            guard let value = Double(cell) else {
+            // Double(_:) also reads hexadecimal (0x1A) and signed NaNs; neither is a number in a data file.
+            guard let value = Double(cell), !value.isNaN, !cell.contains(where: { $0 == "x" || $0 == "X" }) else {
                 throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
                                 "'\(cell)' in column '\(name)' is not a number")
             }

@@ -58,7 +58,7 @@ public struct Split: Equatable, Sendable {
             throw DataError(.usage, file: file, "the series has \(count) points; lookback \(lookback) + horizon \(horizon) needs at least \(needed)")
         }
         guard trainEnd >= needed else {
-            throw DataError(.usage, file: file, "after holding out \(test) test and \(validation) validation points, the training part has \(max(trainEnd, 0)) points; lookback \(lookback) + horizon \(horizon) needs at least \(needed) (the series has \(count))")
+            throw DataError(.usage, file: file, "after holding out \(test) test and \(validation) validation points, the training part has \(max(trainEnd, 0)) point\(trainEnd == 1 ? "" : "s"); lookback \(lookback) + horizon \(horizon) needs at least \(needed) (the series has \(count))")
         }
         for (name, size) in [("test", test), ("validation", validation)] where size > 0 && size < horizon {
             throw DataError(.usage, file: file, "the \(name) part has \(size) points, fewer than the horizon \(horizon); make it at least \(horizon) or 0")
