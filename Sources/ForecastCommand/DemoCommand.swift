@@ -23,7 +23,7 @@ struct DemoCommand: ParsableCommand {
     var output: String?
 
     @Option(help: "The maximum number of epochs.")
-    var epochs: Int = 100
+    var epochs: Int = 300
 
     @Option(help: "The seed of every random choice.")
     var seed: UInt64 = 42
@@ -44,15 +44,14 @@ struct DemoCommand: ParsableCommand {
             options.epochs = epochs
             options.seed = seed
             options.testSize = .count(24)
-            options.validationSize = .count(12)
             printError("data: \(DemoData.attribution)")
-            printError("\(series.count) monthly points; the last 24 held out for testing, the 12 before them for validation")
+            printError("\(series.count) monthly points; the last 24 held out for testing")
             var printer = ProgressPrinter(quiet: quiet)
             let result = try Trainer.fit(series, options: options) { printer.report($0) }
             printer.finish()
             let split = result.split
             let evaluation = HoldoutEvaluation(model: result.model, series: series, testRange: split.test,
-                                               trainEnd: split.trainEnd, season: 12)
+                                               trainEnd: split.validationEnd, season: 12)
             let forecast = try result.model.forecast(series)
 
             // Everything goes into a temporary folder first, renamed into place when complete.

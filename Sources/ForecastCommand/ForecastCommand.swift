@@ -14,8 +14,10 @@ struct ForecastCommand: ParsableCommand {
           forecast demo
           forecast train --data sales.csv --target sales --lookback 36 --horizon 12 --output sales-model
           forecast predict --model sales-model --data sales.csv --output -
+          forecast evaluate --model sales-model --data sales.csv
+          forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
         """,
         version: forecastVersion,
-        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self]
     )
 }

@@ -40,7 +40,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let model = try ForecastModel(contentsOf: URL(fileURLWithPath: self.model))
-            let series = try loadSeries(for: model)
+            let series = try Self.loadSeries(for: model, data: data, quiet: quiet)
             let forecast = try model.forecast(series, horizon: horizon)
             if forecast.recursiveBlocks > 0 && !quiet {
                 printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
@@ -51,7 +51,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// The model's target (when the file has it) and features, unless the user chose otherwise.
-    func loadSeries(for model: ForecastModel) throws(DataError) -> TimeSeries {
+    static func loadSeries(for model: ForecastModel, data: DataOptions, quiet: Bool) throws(DataError) -> TimeSeries {
         var target = data.target
         if target == nil {
             let table = try CSVReader.read(path: data.data)

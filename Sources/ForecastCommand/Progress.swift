@@ -16,7 +16,8 @@ struct ProgressPrinter {
         guard !quiet else { return }
         let validation = progress.validationLoss.map { String(format: "%.5f", $0) } ?? "–"
         let epochWidth = String(progress.epochs).count
-        let epoch = String(repeating: " ", count: epochWidth - String(progress.epoch).count) + "\(progress.epoch)/\(progress.epochs)"
+        let epoch = (progress.phase == .refitting ? "refit " : "")
+            + String(repeating: " ", count: epochWidth - String(progress.epoch).count) + "\(progress.epoch)/\(progress.epochs)"
         if isTerminal {
             let now = Date()
             guard progress.isEndOfEpoch || now.timeIntervalSince(lastDraw) > 0.1 else { return }

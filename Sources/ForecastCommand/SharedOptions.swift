@@ -5,6 +5,9 @@ import Forecast
 extension MissingValuePolicy: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
 extension Scaler.Method: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension ModelConfiguration.Strategy: ExpressibleByArgument {}
+extension WindowNormalization.Method: ExpressibleByArgument {}
 extension PartSize: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -58,10 +61,10 @@ struct TrainingArguments: ParsableArguments {
     var dropout: Float = 0
 
     @Option(help: "The maximum number of passes over the training windows.")
-    var epochs: Int = 100
+    var epochs: Int = 300
 
     @Option(help: "Windows per optimiser step.")
-    var batchSize: Int = 64
+    var batchSize: Int = 32
 
     @Option(help: "Adam's step size.")
     var learningRate: Float = 1e-3
@@ -78,8 +81,23 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Clip the global gradient norm to this value.")
     var clipNorm: Float?
 
-    @Option(help: "Stop after this many epochs without a better validation loss.")
-    var patience: Int?
+    @Option(help: "Stop after this many epochs without a better validation loss (0: never stop early).")
+    var patience: Int = 30
+
+    @Flag(inversion: .prefixedNo, help: "After early stopping, retrain on training + validation windows for the best number of epochs.")
+    var refit = true
+
+    @Option(help: "The learning-rate schedule: none, plateau or cosine.")
+    var lrSchedule: LearningRateSchedule = .none
+
+    @Option(help: "direct (all horizon steps at once) or recursive (a one-step model fed its own forecasts).")
+    var strategy: ModelConfiguration.Strategy = .direct
+
+    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, revin or global (none).")
+    var normalization: WindowNormalization.Method = .season
+
+    @Option(help: "The seasonal period (default: from the frequency: 12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, else 1).")
+    var season: Int?
 
     @Option(help: "The seed of every random choice; the same seed repeats a run exactly.")
     var seed: UInt64 = 42
@@ -87,17 +105,19 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The test part held out at the end: a fraction (0.2) or a number of points (24).")
     var testSize: PartSize = .fraction(0.2)
 
-    @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points.")
-    var validationSize: PartSize = .fraction(0.1)
+    @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points (default: 10% of the windows).")
+    var validationSize: PartSize?
 
     func validate() throws {
         if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
+        if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
+        if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
     }
 
     /// The options for `series`, with lookback and horizon from its season when not given.
     func options(for series: TimeSeries) -> TrainingOptions {
-        let season = series.time?.frequency?.seasonalPeriod ?? 1
+        let season = self.season ?? series.time?.frequency?.seasonalPeriod ?? 1
         let horizon = self.horizon ?? max(season, 1)
         var options = TrainingOptions(lookback: lookback ?? max(3 * season, 2 * horizon, 12), horizon: horizon)
         options.hiddenSize = hiddenSize
@@ -110,7 +130,12 @@ struct TrainingArguments: ParsableArguments {
         options.loss = loss
         options.scaling = scaling
         options.clipNorm = clipNorm
-        options.patience = patience
+        options.patience = patience > 0 ? patience : nil
+        options.refit = refit
+        options.learningRateSchedule = lrSchedule
+        options.strategy = strategy
+        options.normalization = normalization
+        options.season = self.season
         options.seed = seed
         options.testSize = testSize
         options.validationSize = validationSize

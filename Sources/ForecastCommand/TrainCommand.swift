@@ -10,7 +10,10 @@ struct TrainCommand: ParsableCommand {
         The series is split in time order into training, validation and test parts; the scaler \
         and the optimiser see only the training part. Windows of --lookback points predict the \
         next --horizon points. The weights of the epoch with the lowest validation loss are kept. \
-        At the end the model is compared with naive baselines on the test part.
+        By default each window is shifted by the level of its last season, training stops \
+        early after 30 epochs without improvement, and a new network is then trained on \
+        training + validation data for the best number of epochs. At the end the model is \
+        compared with naive baselines on the test part.
 
         Examples:
           forecast train --data sales.csv --target sales --lookback 36 --horizon 12 --output sales-model
@@ -25,15 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The model directory to write (config.json, model.safetensors).", valueName: "directory"))
     var output: String
 
-    @Option(help: "The seasonal period for seasonal naive and MASE (default: from the frequency).")
-    var season: Int?
-
     @Flag(help: "Print no progress.")
     var quiet = false
-
-    func validate() throws {
-        if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
-    }
 
     func run() throws {
         try reportingFailures {
@@ -44,7 +40,7 @@ struct TrainCommand: ParsableCommand {
             printer.finish()
             if !quiet { for warning in result.warnings { printError("warning: \(warning)") } }
             try result.model.save(to: URL(fileURLWithPath: output))
-            printError(trainingSummary(result, series: series, season: season))
+            printError(trainingSummary(result, series: series, season: training.season))
             printError("model written to \(output)")
         }
     }
@@ -54,14 +50,15 @@ struct TrainCommand: ParsableCommand {
 func trainingSummary(_ result: TrainingResult, series: TimeSeries, season: Int?) -> String {
     var lines = ["trained \(result.history.count) epoch\(result.history.count == 1 ? "" : "s")"
         + (result.stoppedEarly ? " (stopped early)" : "")
-        + " in \(duration(result.seconds)); "
-        + (result.bestValidationLoss.map { "best validation loss \(String(format: "%.5f", $0)) at epoch \(result.bestEpoch)" }
-           ?? "final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")]
+        + (result.bestValidationLoss.map { "; best validation loss \(String(format: "%.5f", $0)) at epoch \(result.bestEpoch)" }
+           ?? "; final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")
+        + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
+        + "; \(duration(result.seconds))"]
     let split = result.split
     if split.test.count >= result.model.configuration.horizon {
         let m = season ?? series.time?.frequency?.seasonalPeriod ?? 1
         let evaluation = HoldoutEvaluation(model: result.model, series: series, testRange: split.test,
-                                           trainEnd: split.trainEnd, season: m)
+                                           trainEnd: split.validationEnd, season: m)
         lines.append("test part: \(split.test.count) points, \(evaluation.origins.count) forecast\(evaluation.origins.count == 1 ? "" : "s") of \(result.model.configuration.horizon) (season \(m))")
         lines.append(accuracyTable(evaluation))
     }

@@ -47,11 +47,16 @@ public struct Split: Equatable, Sendable {
 
     /// Splits `count` points; `testSize` from the end, then `validationSize` from the end of the rest.
     ///
+    /// - Parameter validationSize: nil for the default: enough points for 10% of the windows that
+    ///   end before the test part (at least one window), as in docs/accuracy.md.
     /// - Throws: ``DataError`` (usage) when the parts leave too few points for a window of
     ///   `lookback` + `horizon` in training, or a non-empty validation or test part holds fewer than `horizon` points.
-    public init(count: Int, testSize: PartSize, validationSize: PartSize, lookback: Int, horizon: Int,
+    public init(count: Int, testSize: PartSize, validationSize: PartSize?, lookback: Int, horizon: Int,
                 file: String) throws(DataError) {
-        let test = testSize.points(of: count), validation = validationSize.points(of: count)
+        let test = testSize.points(of: count)
+        let windowsBeforeTest = max(count - test - lookback - horizon + 1, 0)
+        let validation = validationSize?.points(of: count)
+            ?? (windowsBeforeTest >= 4 ? horizon - 1 + max(1, Int((0.1 * Double(windowsBeforeTest)).rounded())) : 0)
         let trainEnd = count - test - validation
         let needed = lookback + horizon
         guard count >= needed else {

@@ -16,14 +16,19 @@ public struct WindowSet: Sendable {
     public let origins: [Int]
     private let columns: [[Float]]
 
+    /// How each window's target column is normalised (inputs and targets alike).
+    public let normalization: WindowNormalization
+
     /// The windows whose targets lie inside `targetRange` of `columns` (column-major: `columns[c][t]`,
     /// column 0 the target).
-    public init(columns: [[Float]], lookback: Int, horizon: Int, targetRange: Range<Int>) {
+    public init(columns: [[Float]], lookback: Int, horizon: Int, targetRange: Range<Int>,
+                normalization: WindowNormalization = .global) {
         precondition(!columns.isEmpty && lookback > 0 && horizon > 0, "windows need columns, a lookback and a horizon")
         self.columns = columns
         self.lookback = lookback
         self.horizon = horizon
         self.columnCount = columns.count
+        self.normalization = normalization
         let first = max(targetRange.lowerBound, lookback), last = targetRange.upperBound - horizon
         origins = first <= last ? Array(first...last) : []
     }
@@ -31,20 +36,24 @@ public struct WindowSet: Sendable {
     /// The number of windows.
     public var count: Int { origins.count }
 
-    /// The inputs `[B, lookback, columns]` and targets `[B, horizon]` of the windows at `indices`.
-    public func batch(_ indices: some Collection<Int>) -> (input: Tensor, target: Tensor) {
-        var input: [Float] = [], target: [Float] = []
+    /// The inputs `[B, lookback, columns]` and targets `[B, horizon]` of the windows at `indices`,
+    /// the target column normalised per window; `statistics` holds each window's (center, scale).
+    public func batch(_ indices: some Collection<Int>) -> (input: Tensor, target: Tensor, statistics: [(center: Float, scale: Float)]) {
+        var input: [Float] = [], target: [Float] = [], statistics: [(center: Float, scale: Float)] = []
         input.reserveCapacity(indices.count * lookback * columnCount)
         target.reserveCapacity(indices.count * horizon)
         for index in indices {
             let origin = origins[index]
+            let (center, scale) = normalization.statistics(of: columns[0][(origin - lookback)..<origin])
+            statistics.append((center, scale))
             for t in (origin - lookback)..<origin {
-                for column in columns { input.append(column[t]) }
+                input.append((columns[0][t] - center) / scale)
+                for column in columns.dropFirst() { input.append(column[t]) }
             }
-            target.append(contentsOf: columns[0][origin..<(origin + horizon)])
+            target.append(contentsOf: columns[0][origin..<(origin + horizon)].map { ($0 - center) / scale })
         }
         return (Tensor(shape: [indices.count, lookback, columnCount], scalars: input),
-                Tensor(shape: [indices.count, horizon], scalars: target))
+                Tensor(shape: [indices.count, horizon], scalars: target), statistics)
     }
 }
 

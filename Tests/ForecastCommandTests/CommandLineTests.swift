@@ -81,6 +81,41 @@ import Testing
         #expect(longer.stderr.contains("recursively"))
     }
 
+    @Test func evaluateScoresTheHeldOutPartBesideTheBaselines() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.monthlyCSV.write(to: dir.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let train = try Self.run(["train", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                  "--test-size", "12", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet",
+                                  "--output", "model"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let table = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv"], in: dir)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("test part of 12 points, 2 forecasts of 6 (season 12)"))
+        for name in ["LSTM", "naive", "seasonal naive", "drift", "mean", "MASE", "SMAPE"] { #expect(table.stdout.contains(name)) }
+        let json = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv", "--json"], in: dir)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]])
+        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean"])
+        #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
+    }
+
+    @Test func backtestWritesOneRowPerForecastPointAndTheMetrics() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.monthlyCSV.write(to: dir.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let run = try Self.run(["backtest", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                "--origins", "2", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet",
+                                "--output", "backtest.csv", "--json"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["seasonal_naive"] != nil)
+        let rows = try String(contentsOf: dir.appendingPathComponent("backtest.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "origin,timestamp,actual,forecast,naive,seasonal_naive,drift,mean")
+        #expect(rows.count == 1 + 12)
+        // Origins at n − 2·6 and n − 6: 2019-01 and 2019-07 for 60 months from 2015-01.
+        #expect(rows[1].hasPrefix("2019-01,2019-01,") && rows[7].hasPrefix("2019-07,2019-07,") && rows[12].hasPrefix("2019-07,2019-12,"))
+    }
+
     @Test func seriesWithoutTimeGetsStepNumbers() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -125,7 +125,7 @@ private func indexColumn(_ count: Int, offset: Float = 0) -> [Float] {
         #expect(training.count == 19)
         #expect(training.origins.first == 5)
         #expect(training.origins.last == 23)
-        let (input, target) = training.batch(0..<training.count)
+        let (input, target, _) = training.batch(0..<training.count)
         // Inputs and targets hold point indices: nothing at or after trainEnd.
         #expect(target.scalars.allSatisfy { $0 < Float(split.trainEnd) })
         #expect(input.scalars.allSatisfy { $0 < Float(split.trainEnd) })
@@ -137,11 +137,11 @@ private func indexColumn(_ count: Int, offset: Float = 0) -> [Float] {
         let (split, _, validation, _) = try windowsOfEachPart()
         // Origins 26 … 32 − 3 = 29.
         #expect(validation.origins == [26, 27, 28, 29])
-        let (input, target) = validation.batch([0])
+        let (input, target, _) = validation.batch([0])
         #expect(input.scalars == [21, 22, 23, 24, 25])
         #expect(input.scalars.last == Float(split.trainEnd - 1))
         #expect(target.scalars == [26, 27, 28])
-        let (_, lastTarget) = validation.batch([validation.count - 1])
+        let (_, lastTarget, _) = validation.batch([validation.count - 1])
         #expect(lastTarget.scalars == [29, 30, 31])
         #expect(lastTarget.scalars.last == Float(split.validationEnd - 1))
     }
@@ -151,7 +151,7 @@ private func indexColumn(_ count: Int, offset: Float = 0) -> [Float] {
         #expect(test.origins.first == split.validationEnd)
         #expect(test.origins.last == 37)
         #expect(test.count == 6)
-        let (input, target) = test.batch([0, test.count - 1])
+        let (input, target, _) = test.batch([0, test.count - 1])
         #expect(Array(input.scalars.prefix(5)) == [27, 28, 29, 30, 31])
         #expect(Array(target.scalars.suffix(3)) == [37, 38, 39])
     }
@@ -167,7 +167,7 @@ private func indexColumn(_ count: Int, offset: Float = 0) -> [Float] {
         let columns = [indexColumn(12), indexColumn(12, offset: 100), indexColumn(12, offset: 200)]
         let windows = WindowSet(columns: columns, lookback: 3, horizon: 2, targetRange: 0..<12)
         #expect(windows.columnCount == 3)
-        let (input, target) = windows.batch([0, 4])
+        let (input, target, _) = windows.batch([0, 4])
         #expect(input.shape == [2, 3, 3])
         #expect(target.shape == [2, 2])
         // Window 0 (origin 3) reads t = 0, 1, 2; window 4 (origin 7) reads t = 4, 5, 6; each step: target, feature 1, feature 2.

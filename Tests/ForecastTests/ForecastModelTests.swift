@@ -81,7 +81,7 @@ import Forecast
         let network = LSTMModel(inputSize: 2, hiddenSize: 4, numLayers: 2, outputSize: 3)
         try ForecastModel(configuration: configuration, network: network).save(to: root.appendingPathComponent("m"))
         let text = try String(contentsOf: root.appendingPathComponent("m/config.json"), encoding: .utf8)
-        for key in ["\"format_version\" : 1", "\"hidden_size\" : 4", "\"num_layers\" : 2", "\"input_size\" : 2",
+        for key in ["\"format_version\" : 2", "\"hidden_size\" : 4", "\"strategy\" : \"direct\"", "\"window_normalization\" : {", "\"num_layers\" : 2", "\"input_size\" : 2",
                     "\"output_size\" : 3", "\"frequency\" : null", "\"training\" : null", "\"method\" : \"standard\""] {
             #expect(text.contains(key), "config.json lacks \(key)")
         }
@@ -135,7 +135,7 @@ import Forecast
 
     @Test func inconsistentConfigurationIsNamed() throws {
         let version = try loadError { try editConfiguration($0) { $0["format_version"] = 99 } }
-        #expect(version?.problem == "format_version 99 is not supported (this version reads 1)")
+        #expect(version?.problem == "format_version 99 is not supported (this version reads 1 to 2)")
         let features = try loadError { try editConfiguration($0) { $0["features"] = [String]() } }
         #expect(features?.problem == "model.input_size 2 does not match 1 target + 0 features")
         let scale = try loadError { try editConfiguration($0) { $0["scaling"] = ["method": "standard", "center": [0, 0], "scale": [1, 0]] } }

@@ -27,23 +27,21 @@ public struct HoldoutEvaluation: Sendable {
     /// test part, each forecast from the real history before it; MASE scaled on `series[..<trainEnd]`.
     public init(model: ForecastModel, series: TimeSeries, testRange: Range<Int>, trainEnd: Int, season: Int) {
         let horizon = model.configuration.horizon, lookback = model.configuration.lookback
-        let target = series.target
         var origins: [Origin] = []
         var index = max(testRange.lowerBound, lookback)
         while index + horizon <= testRange.upperBound {
-            let rows = ((index - lookback)..<index).map { t in series.columns.map { Float($0[t]) } }
-            let forecast = model.predict(window: rows).map(Double.init)
-            var baselines: [Baseline: [Double]] = [:]
-            for baseline in Baseline.allCases {
-                baselines[baseline] = baseline.forecast(history: Array(target[..<index]), horizon: horizon, season: season)
-            }
-            origins.append(Origin(index: index, actual: Array(target[index..<(index + horizon)]), model: forecast, baselines: baselines))
+            origins.append(Self.forecast(model: model, series: series, origin: index, season: season))
             index += horizon
         }
         precondition(!origins.isEmpty, "the test part holds no full horizon")
+        self.init(origins: origins, season: season, training: Array(series.target[..<trainEnd]))
+    }
+
+    /// Scores forecasts already made; MASE is scaled on `training`.
+    public init(origins: [Origin], season: Int, training: [Double]) {
         self.origins = origins
         self.season = season
-        let actual = origins.flatMap(\.actual), training = Array(target[..<trainEnd])
+        let actual = origins.flatMap(\.actual)
         self.model = Accuracy(actual: actual, forecast: origins.flatMap(\.model), training: training, season: season)
         var accuracies: [Baseline: Accuracy] = [:]
         for baseline in Baseline.allCases {
@@ -51,5 +49,20 @@ public struct HoldoutEvaluation: Sendable {
                                             training: training, season: season)
         }
         self.baselines = accuracies
+    }
+
+    /// The model's and every baseline's forecast of the `horizon` points from `origin`, each from
+    /// the history before it.
+    public static func forecast(model: ForecastModel, series: TimeSeries, origin: Int, season: Int) -> Origin {
+        let horizon = model.configuration.horizon, lookback = model.configuration.lookback
+        precondition(origin >= lookback && origin + horizon <= series.count, "origin \(origin) leaves no full window")
+        let target = series.target
+        let rows = ((origin - lookback)..<origin).map { t in series.columns.map { Float($0[t]) } }
+        let forecast = model.forecast(window: rows, steps: horizon).values.map(Double.init)
+        var baselines: [Baseline: [Double]] = [:]
+        for baseline in Baseline.allCases {
+            baselines[baseline] = baseline.forecast(history: Array(target[..<origin]), horizon: horizon, season: season)
+        }
+        return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines)
     }
 }

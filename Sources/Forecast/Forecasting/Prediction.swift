@@ -6,7 +6,8 @@ public struct Forecast: Sendable {
     public var values: [Double]
     /// The time of each forecast point, when the series has a regular time axis.
     public var timestamps: [Timestamp]?
-    /// How many times the model was run on its own forecasts to reach beyond its horizon (0 when it was not).
+    /// How many extra runs of the model on its own forecasts were needed to reach beyond the
+    /// model's horizon (0 when the forecast is within it).
     public var recursiveBlocks: Int
 }
 
@@ -28,19 +29,14 @@ extension ForecastModel {
         guard series.count >= configuration.lookback else {
             throw DataError(.usage, file: series.source, "the model reads the last \(configuration.lookback) points; the series has \(series.count)")
         }
-        if steps > configuration.horizon && !configuration.features.isEmpty {
-            throw DataError(.usage, file: series.source, "the model forecasts \(configuration.horizon) steps; beyond that it would need future values of its features \(configuration.features)")
+        if steps > configuration.model.outputSize && !configuration.features.isEmpty {
+            throw DataError(.usage, file: series.source, "the model forecasts \(configuration.model.outputSize) steps; beyond that it would need future values of its features \(configuration.features)")
         }
-        var rows = (series.count - configuration.lookback..<series.count).map { t in series.columns.map { Float($0[t]) } }
-        var values: [Double] = []
-        var blocks = 0
-        while values.count < steps {
-            let block = predict(window: rows)
-            values += block.prefix(steps - values.count).map(Double.init)
-            rows = Array((rows + block.map { [$0] }).suffix(configuration.lookback))
-            blocks += 1
-        }
+        let rows = (series.count - configuration.lookback..<series.count).map { t in series.columns.map { Float($0[t]) } }
+        let (forecast, blocks) = self.forecast(window: rows, steps: steps)
+        let values = forecast.map(Double.init)
+        let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let timestamps = series.time?.future(steps)
-        return Forecast(values: values, timestamps: timestamps, recursiveBlocks: blocks - 1)
+        return Forecast(values: values, timestamps: timestamps, recursiveBlocks: beyondHorizon)
     }
 }

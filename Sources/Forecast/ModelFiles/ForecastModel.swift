@@ -127,18 +127,43 @@ public final class ForecastModel {
         }
     }
 
-    /// The forecast for one window of raw values.
+    /// The network's output for one window of raw values: `outputSize` values of the target, in
+    /// the data's own units (`horizon` values for a direct model, one for a recursive one).
     ///
     /// - Parameter window: `lookback` rows, oldest first, each holding the target then the
     ///   features in the order of ``ModelConfiguration/features``, in the data's own units.
-    /// - Returns: `horizon` forecast values of the target, in the data's own units.
     public func predict(window: [[Float]]) -> [Float] {
         let scaling = configuration.scaling, columns = configuration.model.inputSize
         precondition(window.count == configuration.lookback && window.allSatisfy { $0.count == columns },
                      "predict(window:) needs \(configuration.lookback) rows of \(columns) values")
-        let scaled = window.flatMap { row in row.indices.map { (row[$0] - scaling.center[$0]) / scaling.scale[$0] } }
-        let output = network.forward(Tensor(shape: [1, configuration.lookback, columns], scalars: scaled))
-        return output.scalars.map { $0 * scaling.scale[0] + scaling.center[0] }
+        let scaledTarget = window.map { ($0[0] - scaling.center[0]) / scaling.scale[0] }
+        let (center, scale) = configuration.windowNormalization.statistics(of: scaledTarget[...])
+        var input: [Float] = []
+        input.reserveCapacity(configuration.lookback * columns)
+        for (t, row) in window.enumerated() {
+            input.append((scaledTarget[t] - center) / scale)
+            for c in 1..<columns { input.append((row[c] - scaling.center[c]) / scaling.scale[c]) }
+        }
+        let output = network.forward(Tensor(shape: [1, configuration.lookback, columns], scalars: input))
+        return output.scalars.map { ($0 * scale + center) * scaling.scale[0] + scaling.center[0] }
+    }
+
+    /// The forecast of `steps` points after a window of raw values, in the data's units: the
+    /// network's output, continued recursively (each block reading the forecasts before it) when
+    /// `steps` exceeds it.
+    ///
+    /// - Precondition: the model has no features when `steps` exceeds its output size.
+    public func forecast(window: [[Float]], steps: Int) -> (values: [Float], blocks: Int) {
+        var rows = window, values: [Float] = [], blocks = 0
+        while values.count < steps {
+            let block = predict(window: rows)
+            precondition(rows[0].count == 1 || values.count + block.count >= steps,
+                         "a model with features cannot forecast beyond its output")
+            values += block.prefix(steps - values.count)
+            rows = Array((rows + block.map { [$0] }).suffix(configuration.lookback))
+            blocks += 1
+        }
+        return (values, blocks)
     }
 }
 

@@ -4,8 +4,17 @@ import ForecastData
 ///
 /// See docs/model-format.md for the file format. Keys are snake_case in the file.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
-    /// The version of the model format this configuration follows.
-    public static let currentFormatVersion = 1
+    /// The version of the model format this configuration writes. Version 1 files (no strategy,
+    /// no window normalisation: a direct model on globally scaled values) are read as well.
+    public static let currentFormatVersion = 2
+
+    /// How a model reaches its horizon.
+    public enum Strategy: String, Codable, CaseIterable, Sendable {
+        /// The head outputs all `horizon` steps at once (`output_size` = horizon).
+        case direct
+        /// A one-step model (`output_size` = 1) fed its own forecasts `horizon` times.
+        case recursive
+    }
 
     /// The network's shape.
     public struct Architecture: Codable, Equatable, Sendable {
@@ -51,10 +60,20 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         public var optimizer: String?
         /// The seed of every random choice.
         public var seed: UInt64?
+        /// Points held out at the end of the training data for testing (what `forecast evaluate` scores).
+        public var testSize: Int?
+        /// Points before the test part used for validation.
+        public var validationSize: Int?
+        /// The epoch whose weights were kept (or the number of epochs of the final refit).
+        public var bestEpoch: Int?
 
         /// Creates a description of training settings.
         public init(epochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, loss: String? = nil,
-                    optimizer: String? = nil, seed: UInt64? = nil) {
+                    optimizer: String? = nil, seed: UInt64? = nil, testSize: Int? = nil, validationSize: Int? = nil,
+                    bestEpoch: Int? = nil) {
+            self.testSize = testSize
+            self.validationSize = validationSize
+            self.bestEpoch = bestEpoch
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
@@ -65,7 +84,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case epochs, loss, optimizer, seed
-            case batchSize = "batch_size", learningRate = "learning_rate"
+            case batchSize = "batch_size", learningRate = "learning_rate", testSize = "test_size"
+            case validationSize = "validation_size", bestEpoch = "best_epoch"
         }
     }
 
@@ -83,6 +103,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var features: [String]
     /// How the data was scaled, x′ = (x − center) / scale per input column, with the training part's statistics.
     public var scaling: Scaler
+    /// How each window's target column is normalised after scaling.
+    public var windowNormalization: WindowNormalization
+    /// How the model reaches its horizon.
+    public var strategy: Strategy
     /// The data's time step, when known.
     public var frequency: Frequency?
     /// The training settings, when known.
@@ -90,8 +114,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
-                scaling: Scaler, frequency: Frequency? = nil, training: Training? = nil) {
+                scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
+                frequency: Frequency? = nil, training: Training? = nil) {
         self.formatVersion = Self.currentFormatVersion
+        self.windowNormalization = windowNormalization
+        self.strategy = strategy
         self.model = model
         self.lookback = lookback
         self.horizon = horizon
@@ -103,8 +130,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, lookback, horizon, target, features, scaling, frequency, training
-        case formatVersion = "format_version"
+        case model, lookback, horizon, target, features, scaling, frequency, training, strategy
+        case formatVersion = "format_version", windowNormalization = "window_normalization"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +143,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         target = try container.decode(String.self, forKey: .target)
         features = try container.decodeIfPresent([String].self, forKey: .features) ?? []
         scaling = try container.decode(Scaler.self, forKey: .scaling)
+        windowNormalization = try container.decodeIfPresent(WindowNormalization.self, forKey: .windowNormalization) ?? .global
+        strategy = try container.decodeIfPresent(Strategy.self, forKey: .strategy) ?? .direct
         frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
         training = try container.decodeIfPresent(Training.self, forKey: .training)
     }
@@ -130,6 +159,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encode(target, forKey: .target)
         try container.encode(features, forKey: .features)
         try container.encode(scaling, forKey: .scaling)
+        try container.encode(windowNormalization, forKey: .windowNormalization)
+        try container.encode(strategy, forKey: .strategy)
         try container.encode(frequency, forKey: .frequency)
         try container.encode(training, forKey: .training)
     }
@@ -137,8 +168,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The reasons this configuration cannot describe a usable model, empty when it can.
     public var problems: [String] {
         var problems: [String] = []
-        if formatVersion != Self.currentFormatVersion {
-            problems.append("format_version \(formatVersion) is not supported (this version reads \(Self.currentFormatVersion))")
+        if !(1...Self.currentFormatVersion).contains(formatVersion) {
+            problems.append("format_version \(formatVersion) is not supported (this version reads 1 to \(Self.currentFormatVersion))")
         }
         if model.type != "lstm" { problems.append("model.type '\(model.type)' is not supported (only 'lstm')") }
         for (name, value) in [("model.input_size", model.inputSize), ("model.hidden_size", model.hiddenSize),
@@ -150,8 +181,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if model.inputSize != 1 + features.count {
             problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
         }
-        if model.outputSize != horizon {
-            problems.append("model.output_size \(model.outputSize) does not match horizon \(horizon)")
+        let outputs = strategy == .direct ? horizon : 1
+        if model.outputSize != outputs {
+            problems.append("model.output_size \(model.outputSize) does not match the \(strategy.rawValue) strategy's \(outputs) (horizon \(horizon))")
+        }
+        if strategy == .recursive && !features.isEmpty {
+            problems.append("a recursive model cannot read features (their future values are unknown)")
         }
         if scaling.center.count != model.inputSize || scaling.scale.count != model.inputSize {
             problems.append("scaling has \(scaling.center.count) centers and \(scaling.scale.count) scales for \(model.inputSize) input columns")

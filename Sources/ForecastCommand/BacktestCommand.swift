@@ -1,0 +1,63 @@
+import ArgumentParser
+import Forecast
+import Foundation
+
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Rolling-origin evaluation: forecast the last K horizons from the history before each.",
+        discussion: """
+        The last --origins × --horizon points are the test region. The model is trained once on \
+        the data before the first origin (validation from its end), or again before every origin \
+        with --retrain; each origin's forecast reads the real history before it. The model is \
+        shown beside the naive, seasonal naive, drift and mean forecasts (docs/accuracy.md).
+
+        Examples:
+          forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
+          forecast backtest --data sales.csv --lookback 36 --horizon 12 --origins 4 --retrain --output backtest.csv --json
+        """
+    )
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var training: TrainingArguments
+
+    @Option(help: "K, the number of forecast origins.")
+    var origins: Int = 1
+
+    @Flag(help: "Train again on the history before every origin.")
+    var retrain = false
+
+    @Option(help: ArgumentHelp("Write one row per forecast point (origin, time, actual, forecast, baselines) to this CSV; - for standard output.", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Print the metrics as JSON.")
+    var json = false
+
+    @Flag(help: "Print no progress.")
+    var quiet = false
+
+    func validate() throws {
+        if origins <= 0 { throw ValidationError("--origins must be at least 1 (got \(origins))") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let series = try data.loadSeries(quiet: quiet || json)
+            let options = training.options(for: series)
+            var printer = ProgressPrinter(quiet: quiet || json)
+            let backtest = try Backtest(series: series, options: options, origins: origins, season: training.season,
+                                        retrain: retrain) { _, progress in printer.report(progress) }
+            printer.finish()
+            let evaluation = backtest.evaluation
+            if let output { try writeOutput(heldOutCSV(evaluation, series: series), to: output) }
+            if json {
+                print(metricsJSON(evaluation))
+            } else {
+                let trainings = backtest.trainings
+                printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "
+                           + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))")
+                print(accuracyTable(evaluation))
+            }
+        }
+    }
+}

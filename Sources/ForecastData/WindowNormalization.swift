@@ -1,0 +1,58 @@
+/// How each window is normalised on top of the global scaling, so that the network sees every
+/// window at a comparable level and forecasts move with the series (reversible instance
+/// normalisation; Kim et al., "Reversible Instance Normalization for Accurate Time-Series
+/// Forecasting against Distribution Shift", ICLR 2022).
+///
+/// For a window of (globally scaled) target values x_1 … x_L, a center c and a scale s are
+/// computed; the network reads (x − c)/s for the target column (features are left as they are),
+/// is trained on targets (y − c)/s, and its outputs ŷ′ are mapped back as ŷ′·s + c. The choice of
+/// default is explained in docs/accuracy.md.
+public struct WindowNormalization: Codable, Equatable, Sendable {
+    /// Which statistics each window is normalised by.
+    public enum Method: String, Codable, CaseIterable, Sendable {
+        /// None: the network reads the globally scaled values (the tutorial's recipe).
+        case global
+        /// Shift by the mean of the window's last seasonal cycle (its last `period` points, or the
+        /// whole window when it is shorter): the window's current level, free of the seasonal phase.
+        case season
+        /// Shift by the window's last value.
+        case last
+        /// Shift by the window's mean and divide by its standard deviation (RevIN).
+        case revin
+    }
+
+    /// The statistics used.
+    public var method: Method
+    /// The seasonal period for ``Method/season`` (1 when the data has none).
+    public var period: Int
+
+    /// Creates a normalisation.
+    public init(method: Method, period: Int = 1) {
+        self.method = method
+        self.period = max(period, 1)
+    }
+
+    /// No per-window normalisation.
+    public static let global = WindowNormalization(method: .global)
+
+    /// The smallest scale RevIN divides by, in globally scaled units, so a flat window stays finite.
+    public static let minimumScale: Float = 1e-3
+
+    /// The center and scale of a window of target values (globally scaled, oldest first).
+    public func statistics(of window: ArraySlice<Float>) -> (center: Float, scale: Float) {
+        precondition(!window.isEmpty, "an empty window has no statistics")
+        switch method {
+        case .global:
+            return (0, 1)
+        case .season:
+            let recent = window.suffix(min(period, window.count))
+            return (recent.reduce(0, +) / Float(recent.count), 1)
+        case .last:
+            return (window.last!, 1)
+        case .revin:
+            let mean = window.reduce(0, +) / Float(window.count)
+            let variance = window.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(window.count)
+            return (mean, max(variance.squareRoot(), Self.minimumScale))
+        }
+    }
+}
