@@ -19,8 +19,10 @@ let package = Package(
         .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
         // CSV reading, time columns and frequencies, missing values, scalers, windows, splits.
         .target(name: "ForecastData", dependencies: ["ForecastNN"]),
+        // SVG charts (forecast, training, backtest) and the HTML report, drawn from plain arrays and dates.
+        .target(name: "ForecastPlot", dependencies: ["ForecastData"]),
         // What applications import: the forecaster, metrics, baselines, model files, and (re-exported) the parts beneath.
-        .target(name: "Forecast", dependencies: ["ForecastNN", "ForecastData"]),
+        .target(name: "Forecast", dependencies: ["ForecastNN", "ForecastData", "ForecastPlot"]),
         // The `forecast` command: parse, call the library, print, exit codes.
         .executableTarget(
             name: "ForecastCommand",
@@ -32,6 +34,7 @@ let package = Package(
         .testTarget(name: "ForecastKernelsTests", dependencies: ["ForecastKernels"]),
         .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData"]),
+        .testTarget(name: "ForecastPlotTests", dependencies: ["ForecastPlot"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], exclude: ["Fixtures"]),
         // Runs the built `forecast` executable end to end.
         .testTarget(name: "ForecastCommandTests", dependencies: ["ForecastCommand"]),
