@@ -33,6 +33,9 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also draw the actuals with each origin's forecast and the seasonal naive one to this SVG file.", valueName: "file.svg"))
+    var plot: String?
+
     @Flag(help: "Print no progress.")
     var quiet = false
 
@@ -50,6 +53,10 @@ struct BacktestCommand: ParsableCommand {
             printer.finish()
             let evaluation = backtest.evaluation
             if let output { try writeOutput(heldOutCSV(evaluation, series: series), to: output) }
+            if let plot {
+                let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon)
+                try writePlot(backtestChart(evaluation: evaluation, series: series, model: name), to: plot)
+            }
             if json {
                 print(metricsJSON(evaluation))
             } else {

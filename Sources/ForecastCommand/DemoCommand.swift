@@ -69,6 +69,13 @@ struct DemoCommand: ParsableCommand {
                 try writeOutput(heldOutCSV(evaluation, series: series), to: path("test-forecasts.csv"))
                 try writeOutput(historyCSV(result.history), to: path("training-history.csv"))
                 try writeOutput(DemoData.csv + "\n", to: path("data.csv"))
+                try writePlot(forecastChart(series: series, forecast: forecast, model: result.model, trainingEnd: split.validationEnd),
+                              to: path("forecast.svg"))
+                try writePlot(backtestChart(evaluation: evaluation, series: series, model: modelName(result.model.configuration)),
+                              to: path("test-forecasts.svg"))
+                try writePlot(trainingChart(result: result, series: series), to: path("training.svg"))
+                try writeOutput(reportPage(model: result.model, series: series, testSize: split.test.count, training: result),
+                                to: path("report.html"))
                 try FileManager.default.moveItem(at: temporary, to: final)
             } catch {
                 try? FileManager.default.removeItem(at: temporary)
@@ -83,6 +90,10 @@ struct DemoCommand: ParsableCommand {
               forecast.csv         the 12 months after the data: \(forecast.timestamps.map { "\(series.time!.text($0.first!)) to \(series.time!.text($0.last!))" } ?? "")
               test-forecasts.csv   the held-out months: actual, LSTM and baseline forecasts
               training-history.csv the training and validation loss of each epoch
+              forecast.svg         the history and the forecast (plots open in any browser)
+              test-forecasts.svg   the held-out months: actuals, LSTM and seasonal naive forecasts
+              training.svg         the training and validation loss per epoch
+              report.html          all of it on one page
               data.csv             the data, to try the other commands:
                 forecast predict --model \(folder)/model --data \(folder)/data.csv
             """)

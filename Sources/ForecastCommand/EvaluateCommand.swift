@@ -31,6 +31,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also draw the actuals with each forecast and the seasonal naive one to this SVG file.", valueName: "file.svg"))
+    var plot: String?
+
     func validate() throws {
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
     }
@@ -50,6 +53,9 @@ struct EvaluateCommand: ParsableCommand {
             }
             let m = season ?? series.time?.frequency?.seasonalPeriod ?? 1
             let evaluation = HoldoutEvaluation(model: model, series: series, testRange: start..<series.count, trainEnd: start, season: m)
+            if let plot {
+                try writePlot(backtestChart(evaluation: evaluation, series: series, model: modelName(configuration)), to: plot)
+            }
             if json {
                 print(metricsJSON(evaluation))
             } else {

@@ -16,8 +16,9 @@ struct ForecastCommand: ParsableCommand {
           forecast predict --model sales-model --data sales.csv --output -
           forecast evaluate --model sales-model --data sales.csv
           forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
+          forecast report --model sales-model --data sales.csv --output report.html
         """,
         version: forecastVersion,
-        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self, ReportCommand.self]
     )
 }

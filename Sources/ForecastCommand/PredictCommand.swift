@@ -30,6 +30,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the forecast CSV; - for standard output.", valueName: "file"))
     var output: String = "-"
 
+    @Option(help: ArgumentHelp("Also draw the history's tail and the forecast to this SVG file.", valueName: "file.svg"))
+    var plot: String?
+
     @Flag(help: "Print no warnings.")
     var quiet = false
 
@@ -46,6 +49,7 @@ struct PredictCommand: ParsableCommand {
                 printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
             }
             try writeOutput(forecastCSV(forecast, series: series, model: model), to: output)
+            if let plot { try writePlot(forecastChart(series: series, forecast: forecast, model: model), to: plot) }
             if output != "-" && !quiet { printError("forecast of \(forecast.values.count) points written to \(output)") }
         }
     }

@@ -28,6 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The model directory to write (config.json, model.safetensors).", valueName: "directory"))
     var output: String
 
+    @Option(help: ArgumentHelp("Also draw the training and validation loss per epoch to this SVG file.", valueName: "file.svg"))
+    var plot: String?
+
     @Flag(help: "Print no progress.")
     var quiet = false
 
@@ -40,6 +43,7 @@ struct TrainCommand: ParsableCommand {
             printer.finish()
             if !quiet { for warning in result.warnings { printError("warning: \(warning)") } }
             try result.model.save(to: URL(fileURLWithPath: output))
+            if let plot { try writePlot(trainingChart(result: result, series: series), to: plot) }
             printError(trainingSummary(result, series: series, season: training.season))
             printError("model written to \(output)")
         }

@@ -116,6 +116,34 @@ import Testing
         #expect(rows[1].hasPrefix("2019-01,2019-01,") && rows[7].hasPrefix("2019-07,2019-07,") && rows[12].hasPrefix("2019-07,2019-12,"))
     }
 
+    @Test func plotsAndTheReportAreStandaloneFiles() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.monthlyCSV.write(to: dir.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let small = ["--target", "sales", "--hidden-size", "4", "--layers", "1", "--epochs", "3", "--quiet"]
+        let train = try Self.run(["train", "--data", "sales.csv", "--lookback", "12", "--horizon", "6", "--test-size", "12",
+                                  "--output", "model", "--plot", "training.svg"] + small, in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let predict = try Self.run(["predict", "--model", "model", "--data", "sales.csv", "--output", "f.csv", "--plot", "forecast.svg"], in: dir)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let evaluate = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv", "--plot", "evaluation.svg"], in: dir)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let backtest = try Self.run(["backtest", "--data", "sales.csv", "--lookback", "12", "--horizon", "6", "--origins", "2",
+                                     "--plot", "backtest.svg"] + small, in: dir)
+        #expect(backtest.status == 0, "\(backtest.stderr)")
+        for name in ["training.svg", "forecast.svg", "evaluation.svg", "backtest.svg"] {
+            let svg = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"), "\(name)")
+            #expect(svg.contains("xmlns=\"http://www.w3.org/2000/svg\"") && svg.contains("sales.csv"), "\(name)")
+        }
+        let report = try Self.run(["report", "--model", "model", "--data", "sales.csv", "--output", "report.html"], in: dir)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2)  // the test-part forecasts and the forecast
+        #expect(html.contains("seasonal naive") && html.contains("MASE"))
+        #expect(!html.contains("src=") && !html.contains("href="))
+    }
+
     @Test func seriesWithoutTimeGetsStepNumbers() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -187,7 +215,8 @@ import Testing
         let demo = try Self.run(["demo", "--epochs", "1", "--quiet"], in: dir)
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("seasonal naive"))
-        for file in ["model/config.json", "model/model.safetensors", "forecast.csv", "test-forecasts.csv", "training-history.csv", "data.csv"] {
+        for file in ["model/config.json", "model/model.safetensors", "forecast.csv", "test-forecasts.csv", "training-history.csv",
+                     "data.csv", "forecast.svg", "test-forecasts.svg", "training.svg", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("forecast-demo/\(file)").path), "\(file)")
         }
         let forecast = try String(contentsOf: dir.appendingPathComponent("forecast-demo/forecast.csv"), encoding: .utf8)
