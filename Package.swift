@@ -13,8 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        // The innermost fast kernels in C, compiled for AVX-512, AVX2 and a baseline and chosen at run time.
+        .target(name: "CForecastKernels"),
         // Dense Float32 storage and the hot loops: matrix products, activations, reductions.
-        .target(name: "ForecastKernels"),
+        .target(name: "ForecastKernels", dependencies: ["CForecastKernels"]),
         // Layers with PyTorch semantics (LSTM, Linear, dropout), losses, optimisers, the seeded generator.
         .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
         // CSV reading, time columns and frequencies, missing values, scalers, windows, splits.

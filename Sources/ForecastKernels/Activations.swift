@@ -1,12 +1,13 @@
+import CForecastKernels
 import Foundation
 
-// Elementwise activations and the fused LSTM cell update.
+// Activations and the fused LSTM cell update.
 //
 // The cell kernels work on one time step of a batch: a gate tile of shape [B, 4H] whose rows hold
 // the four gates in PyTorch's order i, f, g, o (each H wide), and state tiles of shape [B, H].
 // Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
 
-/// The logistic function 1 / (1 + e^−x).
+/// The logistic function 1 / (1 + e^−x), exact to the platform's `exp`.
 @inlinable
 public func sigmoid(_ x: Float) -> Float {
     1 / (1 + exp(-x))
@@ -24,19 +25,69 @@ public func tanhDerivative(output y: Float) -> Float {
     1 - y * y
 }
 
-/// One LSTM time step after the gate products, fused in one pass over the gate tile.
+// MARK: - Fast activations
+
+/// The accuracy of the fast σ and tanh the LSTM cell kernels use, against the exact functions.
+///
+/// Both come from one range-reduced exponential (Cephes' `expf` polynomial, < 1 ulp) and one
+/// division; tanh uses Cephes' odd polynomial below |x| = 0.625. FastActivationsTests checks these
+/// bounds on every multiple of 1/512 in [−100, 100], on a log scale down to 2⁻⁴⁰ and at the branch
+/// points, for every instruction set; the worst errors measured are 1.7e−7 (σ, 2.8 × 2⁻²⁴) and
+/// 1.2e−7 (tanh, 2.0 × 2⁻²⁴). That is accurate enough for the PyTorch parity tests to pass with their
+/// tolerance unchanged (1e−6 + 1e−5 relative), so the fast kernels are the only path, in training
+/// and in inference alike.
+public enum FastActivationAccuracy {
+    /// |fast σ(x) − σ(x)| ≤ this · σ(x) (4 × 2⁻²⁴), for every Float x ≥ −87.33. Below, where
+    /// σ(x) < 1.2e−38, the fast σ returns 0, as the exact one does in Float from −88.7 on.
+    public static let sigmoidRelativeError: Double = 2.5e-7
+    /// |fast tanh(x) − tanh(x)| ≤ this · |tanh(x)| (4 × 2⁻²⁴), for every Float x.
+    public static let tanhRelativeError: Double = 2.5e-7
+}
+
+/// y[i] = σ(x[i]) with the fast sigmoid of ``lstmCellForward(gates:gatesOffset:cells:previousOffset:currentOffset:tanhCells:tanhOffset:hidden:hiddenOffset:batch:hiddenSize:using:)``
+/// (error bound: ``FastActivationAccuracy/sigmoidRelativeError``).
+public func fastSigmoid(_ x: [Float], using instructionSet: InstructionSet = .automatic) -> [Float] {
+    var y = [Float](repeating: 0, count: x.count)
+    x.withUnsafeBufferPointer { x in
+        y.withUnsafeMutableBufferPointer { y in
+            fk_sigmoid(instructionSet.kernelValue, x.count, x.baseAddress, y.baseAddress)
+        }
+    }
+    return y
+}
+
+/// y[i] = tanh(x[i]) with the fast tanh of the cell kernels (error bound: ``FastActivationAccuracy/tanhRelativeError``).
+public func fastTanh(_ x: [Float], using instructionSet: InstructionSet = .automatic) -> [Float] {
+    var y = [Float](repeating: 0, count: x.count)
+    x.withUnsafeBufferPointer { x in
+        y.withUnsafeMutableBufferPointer { y in
+            fk_tanh(instructionSet.kernelValue, x.count, x.baseAddress, y.baseAddress)
+        }
+    }
+    return y
+}
+
+// MARK: - LSTM cell
+
+/// One LSTM time step after the gate products, fused in one pass over the gate tile while it is
+/// in cache.
 ///
 /// - gates: [B, 4H] pre-activations (x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) in; activations out:
 ///   i = σ, f = σ, g = tanh, o = σ. The backward pass reads them.
-/// - cells: c_{t−1} [B, H] read at `previousOffset`, c_t = f ⊙ c_{t−1} + i ⊙ g written at `currentOffset`.
+/// - cells: c_{t−1} [B, H] read at `previousOffset`, c_t = f ⊙ c_{t−1} + i ⊙ g written at `currentOffset`
+///   (the two may be the same window: each element is read before it is written).
 /// - tanhCells: tanh(c_t) [B, H] written at `tanhOffset` (kept for the backward pass).
 /// - hidden: h_t = o ⊙ tanh(c_t) [B, H] written at `hiddenOffset`.
+///
+/// σ and tanh are the fast ones (``FastActivationAccuracy``); the plain version with the exact
+/// functions is ``ReferenceKernels/lstmCellForward(gates:gatesOffset:cells:previousOffset:currentOffset:tanhCells:tanhOffset:hidden:hiddenOffset:batch:hiddenSize:)``.
 public func lstmCellForward(
     gates: inout [Float], gatesOffset: Int,
     cells: inout [Float], previousOffset: Int, currentOffset: Int,
     tanhCells: inout [Float], tanhOffset: Int,
     hidden: inout [Float], hiddenOffset: Int,
-    batch: Int, hiddenSize: Int
+    batch: Int, hiddenSize: Int,
+    using instructionSet: InstructionSet = .automatic
 ) {
     let h4 = 4 * hiddenSize, stateCount = batch * hiddenSize
     checkBounds(gates.count, gatesOffset, batch * h4, "gates")
@@ -44,36 +95,22 @@ public func lstmCellForward(
     checkBounds(cells.count, currentOffset, stateCount, "c(t)")
     checkBounds(tanhCells.count, tanhOffset, stateCount, "tanh c")
     checkBounds(hidden.count, hiddenOffset, stateCount, "h")
+    guard stateCount > 0 else { return }
     gates.withUnsafeMutableBufferPointer { gates in
         cells.withUnsafeMutableBufferPointer { cells in
             tanhCells.withUnsafeMutableBufferPointer { tanhCells in
                 hidden.withUnsafeMutableBufferPointer { hidden in
-                    for b in 0..<batch {
-                        let g = gates.baseAddress! + gatesOffset + b * h4
-                        let cPrev = cells.baseAddress! + previousOffset + b * hiddenSize
-                        let c = cells.baseAddress! + currentOffset + b * hiddenSize
-                        let tc = tanhCells.baseAddress! + tanhOffset + b * hiddenSize
-                        let h = hidden.baseAddress! + hiddenOffset + b * hiddenSize
-                        for j in 0..<hiddenSize {
-                            let i = sigmoid(g[j])
-                            let f = sigmoid(g[hiddenSize + j])
-                            let gg = tanh(g[2 * hiddenSize + j])
-                            let o = sigmoid(g[3 * hiddenSize + j])
-                            g[j] = i; g[hiddenSize + j] = f; g[2 * hiddenSize + j] = gg; g[3 * hiddenSize + j] = o
-                            let cell = f * cPrev[j] + i * gg
-                            c[j] = cell
-                            let tanhCell = tanh(cell)
-                            tc[j] = tanhCell
-                            h[j] = o * tanhCell
-                        }
-                    }
+                    fk_lstm_cell_forward(instructionSet.kernelValue, batch, hiddenSize,
+                                         gates.baseAddress! + gatesOffset,
+                                         cells.baseAddress! + previousOffset, cells.baseAddress! + currentOffset,
+                                         tanhCells.baseAddress! + tanhOffset, hidden.baseAddress! + hiddenOffset)
                 }
             }
         }
     }
 }
 
-/// The backward pass of ``lstmCellForward``, for one time step.
+/// The backward pass of ``lstmCellForward(gates:gatesOffset:cells:previousOffset:currentOffset:tanhCells:tanhOffset:hidden:hiddenOffset:batch:hiddenSize:using:)``, for one time step.
 ///
 /// In the forward pass this was: c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); so now:
 /// - dc_t = dc (from step t+1) + dh ⊙ o ⊙ (1 − tanh²(c_t))
@@ -92,7 +129,8 @@ public func lstmCellBackward(
     hiddenGradient: [Float], hiddenGradientOffset: Int,
     cellGradient: inout [Float],
     gateGradients: inout [Float], gateGradientsOffset: Int,
-    batch: Int, hiddenSize: Int
+    batch: Int, hiddenSize: Int,
+    using instructionSet: InstructionSet = .automatic
 ) {
     let h4 = 4 * hiddenSize, stateCount = batch * hiddenSize
     checkBounds(gates.count, gatesOffset, batch * h4, "gates")
@@ -101,30 +139,20 @@ public func lstmCellBackward(
     checkBounds(hiddenGradient.count, hiddenGradientOffset, stateCount, "dh")
     checkBounds(cellGradient.count, 0, stateCount, "dc")
     checkBounds(gateGradients.count, gateGradientsOffset, batch * h4, "dgates")
+    guard stateCount > 0 else { return }
     gates.withUnsafeBufferPointer { gates in
         cells.withUnsafeBufferPointer { cells in
             tanhCells.withUnsafeBufferPointer { tanhCells in
                 hiddenGradient.withUnsafeBufferPointer { hiddenGradient in
                     cellGradient.withUnsafeMutableBufferPointer { cellGradient in
                         gateGradients.withUnsafeMutableBufferPointer { gateGradients in
-                            for b in 0..<batch {
-                                let g = gates.baseAddress! + gatesOffset + b * h4
-                                let cPrev = cells.baseAddress! + previousOffset + b * hiddenSize
-                                let tc = tanhCells.baseAddress! + tanhOffset + b * hiddenSize
-                                let dh = hiddenGradient.baseAddress! + hiddenGradientOffset + b * hiddenSize
-                                let dc = cellGradient.baseAddress! + b * hiddenSize
-                                let dg = gateGradients.baseAddress! + gateGradientsOffset + b * h4
-                                for j in 0..<hiddenSize {
-                                    let i = g[j], f = g[hiddenSize + j], gg = g[2 * hiddenSize + j], o = g[3 * hiddenSize + j]
-                                    let tanhCell = tc[j]
-                                    let dCell = dc[j] + dh[j] * o * tanhDerivative(output: tanhCell)
-                                    dg[j] = dCell * gg * sigmoidDerivative(output: i)
-                                    dg[hiddenSize + j] = dCell * cPrev[j] * sigmoidDerivative(output: f)
-                                    dg[2 * hiddenSize + j] = dCell * i * tanhDerivative(output: gg)
-                                    dg[3 * hiddenSize + j] = dh[j] * tanhCell * sigmoidDerivative(output: o)
-                                    dc[j] = dCell * f
-                                }
-                            }
+                            fk_lstm_cell_backward(instructionSet.kernelValue, batch, hiddenSize,
+                                                  gates.baseAddress! + gatesOffset,
+                                                  cells.baseAddress! + previousOffset,
+                                                  tanhCells.baseAddress! + tanhOffset,
+                                                  hiddenGradient.baseAddress! + hiddenGradientOffset,
+                                                  cellGradient.baseAddress!,
+                                                  gateGradients.baseAddress! + gateGradientsOffset)
                         }
                     }
                 }

@@ -1,9 +1,16 @@
+import CForecastKernels
+
 // Matrix products in the three forms a layer's forward and backward passes use.
 //
 // Every matrix is dense and row-major, stored in a `[Float]` starting at an offset, so that a
 // time step's rows inside a larger buffer can be used without copying. Each function either
-// overwrites C or adds to it (`accumulate`). These are the reference kernels: plain loops in an
-// order that walks memory contiguously. Faster versions go behind the same signatures.
+// overwrites C or adds to it (`accumulate`).
+//
+// These are the fast versions: register-blocked SIMD tiles in C (`CForecastKernels`), compiled for
+// each ``InstructionSet`` and chosen at run time. ``ReferenceKernels`` holds the plain loops they
+// are tested against. Each element of C is one chain of multiply-adds over p = 0 … K−1, whatever
+// the shape and the element's position, so a row of C never depends on the other rows: splitting
+// a batch into parts gives the same rows, bit for bit.
 
 /// Whether a product overwrites its output or adds to it.
 public enum ProductMode: Sendable {
@@ -15,62 +22,39 @@ public enum ProductMode: Sendable {
 
 /// C[M×N] (+)= A[M×K] · B[K×N]
 ///
-/// Used for `dX = dGates · W` (the gradient flowing back through a weight of shape [out, in]).
+/// Used for `dX = dGates · W` (the gradient flowing back through a weight of shape [out, in]), and
+/// for the forward products with a transposed weight, `x · (Wᵀ)` (see ``transpose(_:rows:cols:into:using:)``).
 public func matmul(
     _ a: [Float], aOffset: Int = 0,
     _ b: [Float], bOffset: Int = 0,
     into c: inout [Float], cOffset: Int = 0,
-    m: Int, n: Int, k: Int, mode: ProductMode
+    m: Int, n: Int, k: Int, mode: ProductMode,
+    using instructionSet: InstructionSet = .automatic
 ) {
     checkBounds(a.count, aOffset, m * k, "A")
     checkBounds(b.count, bOffset, k * n, "B")
     checkBounds(c.count, cOffset, m * n, "C")
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                let a = a.baseAddress! + aOffset, b = b.baseAddress! + bOffset, c = c.baseAddress! + cOffset
-                for i in 0..<m {
-                    let cRow = c + i * n
-                    if mode == .overwrite { cRow.update(repeating: 0, count: n) }
-                    for p in 0..<k {
-                        let aip = a[i * k + p]
-                        let bRow = b + p * n
-                        for j in 0..<n { cRow[j] += aip * bRow[j] }
-                    }
-                }
-            }
-        }
-    }
+    product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
+            b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
 }
 
 /// C[M×N] (+)= A[M×K] · B[N×K]ᵀ
 ///
-/// The forward form of every layer: inputs [rows, in] times a PyTorch weight [out, in].
+/// The forward form of every layer: inputs [rows, in] times a PyTorch weight [out, in]. B is packed
+/// into transposed panels on the way; a layer that multiplies by the same weight many times (the
+/// recurrence) transposes it once and calls ``matmul(_:aOffset:_:bOffset:into:cOffset:m:n:k:mode:using:)``.
 public func matmulTransposedB(
     _ a: [Float], aOffset: Int = 0,
     _ b: [Float], bOffset: Int = 0,
     into c: inout [Float], cOffset: Int = 0,
-    m: Int, n: Int, k: Int, mode: ProductMode
+    m: Int, n: Int, k: Int, mode: ProductMode,
+    using instructionSet: InstructionSet = .automatic
 ) {
     checkBounds(a.count, aOffset, m * k, "A")
     checkBounds(b.count, bOffset, n * k, "B")
     checkBounds(c.count, cOffset, m * n, "C")
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                let a = a.baseAddress! + aOffset, b = b.baseAddress! + bOffset, c = c.baseAddress! + cOffset
-                for i in 0..<m {
-                    let aRow = a + i * k
-                    for j in 0..<n {
-                        let bRow = b + j * k
-                        var sum: Float = 0
-                        for p in 0..<k { sum += aRow[p] * bRow[p] }
-                        if mode == .overwrite { c[i * n + j] = sum } else { c[i * n + j] += sum }
-                    }
-                }
-            }
-        }
-    }
+    product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
+            b, bOffset, rowStride: 1, columnStride: k, into: &c, cOffset, mode: mode)
 }
 
 /// C[M×N] (+)= A[K×M]ᵀ · B[K×N]
@@ -80,24 +64,44 @@ public func matmulTransposedA(
     _ a: [Float], aOffset: Int = 0,
     _ b: [Float], bOffset: Int = 0,
     into c: inout [Float], cOffset: Int = 0,
-    m: Int, n: Int, k: Int, mode: ProductMode
+    m: Int, n: Int, k: Int, mode: ProductMode,
+    using instructionSet: InstructionSet = .automatic
 ) {
     checkBounds(a.count, aOffset, k * m, "A")
     checkBounds(b.count, bOffset, k * n, "B")
     checkBounds(c.count, cOffset, m * n, "C")
+    product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: 1, columnStride: m,
+            b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
+}
+
+/// destination[cols × rows] = sourceᵀ for a row-major source[rows × cols]: a PyTorch weight [out, in]
+/// becomes [in, out], whose rows the product tiles read contiguously.
+public func transpose(_ source: [Float], rows: Int, cols: Int, into destination: inout [Float],
+                      using instructionSet: InstructionSet = .automatic) {
+    checkBounds(source.count, 0, rows * cols, "source")
+    checkBounds(destination.count, 0, rows * cols, "destination")
+    source.withUnsafeBufferPointer { source in
+        destination.withUnsafeMutableBufferPointer { destination in
+            fk_transpose(instructionSet.kernelValue, rows, cols, source.baseAddress, destination.baseAddress)
+        }
+    }
+}
+
+// A(i, p) = a[aOffset + i·rowStride + p·columnStride], B likewise, C row-major with N columns.
+@inline(__always)
+private func product(
+    _ instructionSet: InstructionSet, m: Int, n: Int, k: Int,
+    _ a: [Float], _ aOffset: Int, rowStride aRowStride: Int, columnStride aColumnStride: Int,
+    _ b: [Float], _ bOffset: Int, rowStride bRowStride: Int, columnStride bColumnStride: Int,
+    into c: inout [Float], _ cOffset: Int, mode: ProductMode
+) {
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
             c.withUnsafeMutableBufferPointer { c in
-                let a = a.baseAddress! + aOffset, b = b.baseAddress! + bOffset, c = c.baseAddress! + cOffset
-                if mode == .overwrite { c.update(repeating: 0, count: m * n) }
-                for p in 0..<k {
-                    let aRow = a + p * m, bRow = b + p * n
-                    for i in 0..<m {
-                        let api = aRow[i]
-                        let cRow = c + i * n
-                        for j in 0..<n { cRow[j] += api * bRow[j] }
-                    }
-                }
+                fk_matrix_product(instructionSet.kernelValue, m, n, k,
+                                  a.baseAddress.map { $0 + aOffset }, aRowStride, aColumnStride,
+                                  b.baseAddress.map { $0 + bOffset }, bRowStride, bColumnStride,
+                                  c.baseAddress.map { $0 + cOffset }, n, mode == .accumulate ? 1 : 0)
             }
         }
     }

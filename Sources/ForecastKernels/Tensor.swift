@@ -40,6 +40,6 @@ public struct Tensor: Equatable, Sendable {
 
     /// Sets every element to zero, keeping the storage.
     public mutating func zero() {
-        for index in scalars.indices { scalars[index] = 0 }
+        scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }

@@ -1,0 +1,38 @@
+// The kernels of each instruction set, defined by KernelTemplate.h in KernelsAVX512.c, KernelsAVX2.c
+// and KernelsBaseline.c. Private to this target: Swift reaches them through Dispatch.c.
+#ifndef FK_KERNEL_DECLARATIONS_H
+#define FK_KERNEL_DECLARATIONS_H
+
+#include <stddef.h>
+
+void fk_avx512_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+void fk_avx512_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
+void fk_avx512_sigmoid(ptrdiff_t count, const float *x, float *y);
+void fk_avx512_tanh(ptrdiff_t count, const float *x, float *y);
+void fk_avx512_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
+    float *cells, float *tanh_cells, float *hidden);
+void fk_avx512_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
+    const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
+
+void fk_avx2_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+void fk_avx2_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
+void fk_avx2_sigmoid(ptrdiff_t count, const float *x, float *y);
+void fk_avx2_tanh(ptrdiff_t count, const float *x, float *y);
+void fk_avx2_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
+    float *cells, float *tanh_cells, float *hidden);
+void fk_avx2_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
+    const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
+
+void fk_baseline_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+void fk_baseline_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
+void fk_baseline_sigmoid(ptrdiff_t count, const float *x, float *y);
+void fk_baseline_tanh(ptrdiff_t count, const float *x, float *y);
+void fk_baseline_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
+    float *cells, float *tanh_cells, float *hidden);
+void fk_baseline_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
+    const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
+
+#endif

@@ -1,0 +1,457 @@
+// The fast kernels, written once with Clang's vector extensions and compiled once per instruction
+// set: KernelsAVX512.c, KernelsAVX2.c and KernelsBaseline.c each define the vector width and the
+// tile shape, mark every function with their `target` attribute, and include this file.
+//
+// Before including, define:
+//   FK_WIDTH            floats per vector (16, 8, 4)
+//   FK_TILE_ROWS        rows of C held in registers by the product tile (MR)
+//   FK_TILE_VECTORS     vectors per row of the tile, so the tile is MR × (FK_TILE_VECTORS · FK_WIDTH)
+//   FK_ROW_VECTORS      vectors of y the single-row product keeps in registers
+//   FK_NAME(name)       the name with the instruction set's suffix
+//
+// Multiply-adds are written `acc += a * b`; C's FP_CONTRACT makes them fused where the target has
+// FMA (AVX2, AVX-512) and leaves a rounded multiply and add elsewhere. Either way every path of one
+// build computes an element with the same sequence of operations, so results are repeatable.
+#pragma STDC FP_CONTRACT ON
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef float fk_vector __attribute__((ext_vector_type(FK_WIDTH)));
+typedef float fk_unaligned_vector __attribute__((ext_vector_type(FK_WIDTH), aligned(4)));
+typedef int32_t fk_int_vector __attribute__((ext_vector_type(FK_WIDTH)));
+
+#define FK_TILE_COLUMNS (FK_TILE_VECTORS * FK_WIDTH)
+#define FK_INLINE static inline __attribute__((always_inline))
+/// The depth of a packed panel of B: KC × NR floats on the stack.
+#define FK_PANEL_DEPTH 256
+
+FK_INLINE fk_vector fk_load(const float *p) { return *(const fk_unaligned_vector *)p; }
+FK_INLINE void fk_store(float *p, fk_vector v) { *(fk_unaligned_vector *)p = v; }
+FK_INLINE ptrdiff_t fk_min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+
+// MARK: - Matrix product
+
+// The register tile: C[rows × NR] (+)= A[rows × K] · B[K × NR], B rows `ldb` apart, C rows `ldc` apart.
+// `rows` ≤ MR is a constant wherever this is inlined, so the loops unroll and the accumulators stay in
+// registers. A is read as a[i * lda + p] (row-major) or a[p * lda + i] (column-major, for Aᵀ).
+FK_INLINE void FK_NAME(tile)(const int rows, const int a_column_major, ptrdiff_t k,
+                             const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                             float *c, ptrdiff_t ldc, int from_zero) {
+    fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < FK_TILE_ROWS; i++) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < FK_TILE_VECTORS; v++) {
+            if (i < rows) acc[i][v] = from_zero ? (fk_vector)0 : fk_load(c + i * ldc + v * FK_WIDTH);
+        }
+    }
+    for (ptrdiff_t p = 0; p < k; p++) {
+        fk_vector bp[FK_TILE_VECTORS];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < FK_TILE_VECTORS; v++) bp[v] = fk_load(b + p * ldb + v * FK_WIDTH);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < FK_TILE_ROWS; i++) {
+            if (i < rows) {
+                fk_vector aip = (fk_vector)(a_column_major ? a[p * lda + i] : a[i * lda + p]);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < FK_TILE_VECTORS; v++) acc[i][v] += aip * bp[v];
+            }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < FK_TILE_ROWS; i++) {
+#pragma clang loop unroll(full)
+        for (int v = 0; v < FK_TILE_VECTORS; v++) {
+            if (i < rows) fk_store(c + i * ldc + v * FK_WIDTH, acc[i][v]);
+        }
+    }
+}
+
+#define FK_TILE_CASE(r) case r: FK_NAME(tile)(r, column_major, k, a, lda, b, ldb, c, ldc, from_zero); break;
+#if FK_TILE_ROWS == 8
+#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4) \
+                      FK_TILE_CASE(5) FK_TILE_CASE(6) FK_TILE_CASE(7) FK_TILE_CASE(8)
+#elif FK_TILE_ROWS == 6
+#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4) FK_TILE_CASE(5) FK_TILE_CASE(6)
+#elif FK_TILE_ROWS == 4
+#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4)
+#else
+#error "FK_TILE_ROWS must be 4, 6 or 8"
+#endif
+
+// One tile of `rows` ≤ MR rows, with a specialised copy for each row count and each layout of A.
+static void FK_NAME(tile_rows)(int rows, int a_column_major, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                               const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, int from_zero) {
+    if (a_column_major) {
+        const int column_major = 1;
+        switch (rows) { FK_TILE_CASES }
+    } else {
+        const int column_major = 0;
+        switch (rows) { FK_TILE_CASES }
+    }
+}
+
+// y[1 × N] (+)= x[1 × K] · B[K × N], x(p) = x[p * x_stride], B rows contiguous: the product for a
+// single row (batch 1). Each element of B is used once, so this streams B from cache: with
+// FK_ROW_VECTORS vectors of y in registers (a whole row of W_hhᵀ for H = 64 on AVX-512) B is read
+// row after row, in address order. Same chain of multiply-adds per element as the tile.
+static void FK_NAME(vector_product)(ptrdiff_t n, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
+                                    const float *b, ptrdiff_t ldb, float *y, int accumulate) {
+    enum { WIDE = FK_ROW_VECTORS };
+    ptrdiff_t j0 = 0;
+    for (; j0 + WIDE * FK_WIDTH <= n; j0 += WIDE * FK_WIDTH) {
+        fk_vector acc[WIDE];
+#pragma clang loop unroll(full)
+        for (int v = 0; v < WIDE; v++) acc[v] = accumulate ? fk_load(y + j0 + v * FK_WIDTH) : (fk_vector)0;
+        for (ptrdiff_t p = 0; p < k; p++) {
+            fk_vector xp = (fk_vector)(x[p * x_stride]);
+            const float *row = b + p * ldb + j0;
+#pragma clang loop unroll(full)
+            for (int v = 0; v < WIDE; v++) acc[v] += xp * fk_load(row + v * FK_WIDTH);
+        }
+#pragma clang loop unroll(full)
+        for (int v = 0; v < WIDE; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
+    }
+    for (; j0 + FK_WIDTH <= n; j0 += FK_WIDTH) {
+        fk_vector acc = accumulate ? fk_load(y + j0) : (fk_vector)0;
+        for (ptrdiff_t p = 0; p < k; p++) acc += (fk_vector)(x[p * x_stride]) * fk_load(b + p * ldb + j0);
+        fk_store(y + j0, acc);
+    }
+    for (; j0 < n; j0++) {
+        float acc = accumulate ? y[j0] : 0;
+        for (ptrdiff_t p = 0; p < k; p++) acc += x[p * x_stride] * b[p * ldb + j0];
+        y[j0] = acc;
+    }
+}
+
+// Copies B[p0 ..< p0+kc, j0 ..< j0+nr] into panel[kc × NR], zero beyond column nr, so that the tile
+// can read it as contiguous rows (B transposed or a narrow last block of columns).
+static void FK_NAME(pack_panel)(const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, ptrdiff_t p0, ptrdiff_t kc,
+                                ptrdiff_t j0, ptrdiff_t nr, float *panel) {
+    if (nr < FK_TILE_COLUMNS) {
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            for (ptrdiff_t j = nr; j < FK_TILE_COLUMNS; j++) panel[p * FK_TILE_COLUMNS + j] = 0;
+        }
+    }
+    if (b_cs == 1) {
+        for (ptrdiff_t p = 0; p < kc; p++) memcpy(panel + p * FK_TILE_COLUMNS, b + (p0 + p) * b_rs + j0, (size_t)nr * sizeof(float));
+    } else {
+        for (ptrdiff_t j = 0; j < nr; j++) {
+            const float *column = b + (j0 + j) * b_cs + p0 * b_rs;
+            for (ptrdiff_t p = 0; p < kc; p++) panel[p * FK_TILE_COLUMNS + j] = column[p * b_rs];
+        }
+    }
+}
+
+// Copies A[0 ..< rows, 0 ..< depth] of a column-major A (element (i, p) at a[p * lda + i]) into
+// panels of MR rows: panel q holds A(q·MR + i, p) at panels[(q * depth + p) * MR + i], zero beyond
+// the last row. Panel by panel, so that the writes are sequential.
+static void FK_NAME(pack_column_major_a)(const float *a, ptrdiff_t lda, ptrdiff_t rows, ptrdiff_t depth, float *panels) {
+    for (ptrdiff_t i0 = 0; i0 < rows; i0 += FK_TILE_ROWS) {
+        float *panel = panels + i0 * depth;
+        const ptrdiff_t count = fk_min(FK_TILE_ROWS, rows - i0);
+        if (count == FK_TILE_ROWS) {
+            for (ptrdiff_t p = 0; p < depth; p++) {
+                memcpy(panel + p * FK_TILE_ROWS, a + p * lda + i0, FK_TILE_ROWS * sizeof(float));  // a fixed size: a few moves
+            }
+        } else {
+            for (ptrdiff_t p = 0; p < depth; p++) {
+                for (ptrdiff_t i = 0; i < FK_TILE_ROWS; i++) panel[p * FK_TILE_ROWS + i] = i < count ? a[p * lda + i0 + i] : 0;
+            }
+        }
+    }
+}
+
+/// Rows of A packed at a time when A is column-major (Aᵀ·B, the weight gradients): a whole number of panels.
+#define FK_PACKED_ROWS (256 / FK_TILE_ROWS * FK_TILE_ROWS)
+#define FK_PACKED_DEPTH 128
+
+// This thread's buffer for packed panels of A (FK_PACKED_ROWS × FK_PACKED_DEPTH floats), allocated on
+// first use and kept; NULL if that failed.
+static float *FK_NAME(panels_of_a)(void) {
+    static _Thread_local float *panels = NULL;
+    if (panels == NULL) {
+        void *memory = NULL;
+        if (posix_memalign(&memory, 64, FK_PACKED_ROWS * FK_PACKED_DEPTH * sizeof(float)) == 0) panels = memory;
+    }
+    return panels;
+}
+
+// The tiles of C[i0 ..< i0+rows_total, j0 ..< j0+cols] for one depth block: C (+)= A·panel, where A is
+// read as column-major or row-major with `lda` and the panel holds `kc` rows of B `ldb` apart.
+static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column_major, const float *a, ptrdiff_t lda,
+                                ptrdiff_t a_panel_stride, const float *panel_rows, ptrdiff_t ldb, ptrdiff_t nr,
+                                float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int from_zero) {
+    float local[FK_TILE_ROWS * FK_TILE_COLUMNS] __attribute__((aligned(64)));
+    const int c_direct = c_cs == 1 && nr == FK_TILE_COLUMNS;
+    for (ptrdiff_t i0 = 0; i0 < rows_total; i0 += FK_TILE_ROWS) {
+        const int rows = (int)fk_min(FK_TILE_ROWS, rows_total - i0);
+        const float *a_block = a + (i0 / FK_TILE_ROWS) * a_panel_stride;
+        float *c_block = c + i0 * c_rs;
+        if (c_direct) {
+            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero);
+        } else {
+            for (int i = 0; i < rows; i++) {
+                for (ptrdiff_t j = 0; j < FK_TILE_COLUMNS; j++) {
+                    local[i * FK_TILE_COLUMNS + j] = (from_zero || j >= nr) ? 0 : c_block[i * c_rs + j * c_cs];
+                }
+            }
+            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, local, FK_TILE_COLUMNS, 0);
+            for (int i = 0; i < rows; i++) {
+                for (ptrdiff_t j = 0; j < nr; j++) c_block[i * c_rs + j * c_cs] = local[i * FK_TILE_COLUMNS + j];
+            }
+        }
+    }
+}
+
+// C(i, j) = c[i * c_rs + j * c_cs]; see fk_matrix_product for A and B.
+//
+// Loops, outermost first: depth blocks of K (so C is loaded and stored once per block, continuing each
+// element's chain exactly), blocks of rows of A, columns of C by tile width, rows by tile height.
+// B is read in place when its rows are contiguous and hold a whole tile width, otherwise through a
+// panel on the stack. A column-major A is first packed into row panels, so that the tiles read it
+// contiguously instead of one cache line (and one page) per step of p.
+static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+                             const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
+                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int accumulate) {
+    if (m == 1 && b_cs == 1 && c_cs == 1) {
+        FK_NAME(vector_product)(n, k, a, a_cs, b, b_rs, c, accumulate);
+        return;
+    }
+    const int a_column_major = a_cs != 1;
+    const ptrdiff_t lda = a_column_major ? a_cs : a_rs;
+    // Pack a column-major A when its rows are 2 KiB or more apart: then each step of p would touch a
+    // new page and the same few cache sets. (Closer rows are read well enough in place, and packing
+    // costs more than it saves when C has few columns.)
+    float *a_panels = a_column_major && m > FK_TILE_ROWS && lda >= 512 ? FK_NAME(panels_of_a)() : NULL;
+    // A stack panel of B holds at most FK_PANEL_DEPTH rows (and FK_PACKED_DEPTH is smaller).
+    const int needs_b_panel = b_cs != 1 || n % FK_TILE_COLUMNS != 0;
+    const ptrdiff_t depth_block = a_panels ? FK_PACKED_DEPTH : needs_b_panel ? FK_PANEL_DEPTH : k;
+    const ptrdiff_t row_block = a_panels ? FK_PACKED_ROWS : m;
+    float panel[FK_PANEL_DEPTH * FK_TILE_COLUMNS] __attribute__((aligned(64)));
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += depth_block) {
+        const ptrdiff_t kc = fk_min(depth_block, k - p0);
+        const int from_zero = !accumulate && p0 == 0;
+        for (ptrdiff_t i0 = 0; i0 < m; i0 += row_block) {
+            const ptrdiff_t mc = fk_min(row_block, m - i0);
+            // A's rows for this block: packed panels (MR rows, kc deep, MR·kc apart) or A in place.
+            const float *a_rows = a + i0 * a_rs + p0 * a_cs;
+            ptrdiff_t a_lda = lda, a_panel_stride = FK_TILE_ROWS * a_rs;
+            if (a_panels) {
+                FK_NAME(pack_column_major_a)(a_rows, lda, mc, kc, a_panels);
+                a_rows = a_panels;
+                a_lda = FK_TILE_ROWS;
+                a_panel_stride = FK_TILE_ROWS * kc;
+            }
+            for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
+                const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
+                const float *panel_rows = b + p0 * b_rs + j0;
+                ptrdiff_t ldb = b_rs;
+                if (!(b_cs == 1 && nr == FK_TILE_COLUMNS)) {
+                    FK_NAME(pack_panel)(b, b_rs, b_cs, p0, kc, j0, nr, panel);
+                    panel_rows = panel;
+                    ldb = FK_TILE_COLUMNS;
+                }
+                FK_NAME(tile_block)(mc, kc, a_column_major, a_rows, a_lda, a_panel_stride, panel_rows, ldb, nr,
+                                    c + i0 * c_rs + j0 * c_cs, c_rs, c_cs, from_zero);
+            }
+        }
+    }
+}
+
+void FK_NAME(matrix_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+                             const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
+                             float *c, ptrdiff_t ldc, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        if (!accumulate) for (ptrdiff_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    if (a_rs == 1 && a_cs != 1 && b_cs == 1 && n < FK_WIDTH && m > n) {
+        // Aᵀ·B with few columns (a weight gradient of a layer with few inputs): compute Cᵀ = Bᵀ·A,
+        // whose rows are long, and write it transposed. Same chain per element.
+        FK_NAME(product)(n, m, k, b, 1, b_rs, a, a_cs, 1, c, 1, ldc, accumulate);
+        return;
+    }
+    FK_NAME(product)(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, 1, accumulate);
+}
+
+void FK_NAME(transpose)(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination) {
+    enum { BLOCK = 16 };
+    for (ptrdiff_t r0 = 0; r0 < rows; r0 += BLOCK) {
+        const ptrdiff_t r1 = fk_min(rows, r0 + BLOCK);
+        for (ptrdiff_t c0 = 0; c0 < cols; c0 += BLOCK) {
+            const ptrdiff_t c1 = fk_min(cols, c0 + BLOCK);
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                for (ptrdiff_t r = r0; r < r1; r++) destination[c * rows + r] = source[r * cols + c];
+            }
+        }
+    }
+}
+
+// MARK: - Fast activations
+
+FK_INLINE fk_vector fk_select(fk_int_vector condition, fk_vector yes, fk_vector no) { return condition ? yes : no; }
+
+// e^x for x ≤ 0. Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, then Cephes' expf polynomial
+// (error below 1 ulp), scaled by 2ⁿ built in the exponent bits. Below −87.33, where e^x would leave
+// the normal range (≈ 1.2e−38), the result is 0, so that σ and tanh saturate exactly as the exact
+// functions do in Float.
+FK_INLINE fk_vector fk_exp_nonpositive(fk_vector x) {
+    fk_int_vector underflow = x < -87.33f;
+    x = fk_select(underflow, (fk_vector)-87.33f, x);
+    // Round to nearest by the 1.5·2²³ trick (exact for |x·log2 e| < 2²²).
+    const fk_vector shifter = (fk_vector)12582912.0f;
+    fk_vector n = (x * 1.44269504088896341f + shifter) - shifter;
+    fk_vector r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    fk_vector p = (fk_vector)1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r;
+    p = p + 1.0f;
+    fk_int_vector exponent = (__builtin_convertvector(n, fk_int_vector) + 127) << 23;
+    return fk_select(underflow, (fk_vector)0.0f, p * (fk_vector)exponent);
+}
+
+// σ(x) = 1 / (1 + e^−x) for x ≥ 0 and e^x / (1 + e^x) for x < 0: with e = e^−|x| ≤ 1 neither form
+// overflows or cancels. Error: a few ulps (bound tested in FastActivationsTests).
+FK_INLINE fk_vector fk_sigmoid_vector(fk_vector x) {
+    fk_vector magnitude = fk_select(x < 0, -x, x);
+    fk_vector e = fk_exp_nonpositive(-magnitude);
+    return fk_select(x < 0, e, (fk_vector)1.0f) / (1.0f + e);
+}
+
+// tanh(x): below |x| = 0.625 Cephes' tanhf odd polynomial x + x³·P(x²); above, (1 − e) / (1 + e)
+// with e = e^−2|x| and the sign of x. Error: a few ulps (bound tested in FastActivationsTests).
+FK_INLINE fk_vector fk_tanh_vector(fk_vector x) {
+    fk_vector magnitude = fk_select(x < 0, -x, x);
+    fk_vector z = x * x;
+    fk_vector p = (fk_vector)-5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z + -5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z + -3.33332819422e-1f;
+    fk_vector small = (p * z) * x + x;
+    fk_vector e = fk_exp_nonpositive(-2.0f * magnitude);
+    fk_vector large = (1.0f - e) / (1.0f + e);
+    large = fk_select(x < 0, -large, large);
+    return fk_select(magnitude < 0.625f, small, large);
+}
+
+void FK_NAME(sigmoid)(ptrdiff_t count, const float *x, float *y) {
+    ptrdiff_t i = 0;
+    for (; i + FK_WIDTH <= count; i += FK_WIDTH) fk_store(y + i, fk_sigmoid_vector(fk_load(x + i)));
+    if (i < count) {
+        float in[FK_WIDTH] = {0}, out[FK_WIDTH];
+        memcpy(in, x + i, (size_t)(count - i) * sizeof(float));
+        fk_store(out, fk_sigmoid_vector(fk_load(in)));
+        memcpy(y + i, out, (size_t)(count - i) * sizeof(float));
+    }
+}
+
+void FK_NAME(tanh)(ptrdiff_t count, const float *x, float *y) {
+    ptrdiff_t i = 0;
+    for (; i + FK_WIDTH <= count; i += FK_WIDTH) fk_store(y + i, fk_tanh_vector(fk_load(x + i)));
+    if (i < count) {
+        float in[FK_WIDTH] = {0}, out[FK_WIDTH];
+        memcpy(in, x + i, (size_t)(count - i) * sizeof(float));
+        fk_store(out, fk_tanh_vector(fk_load(in)));
+        memcpy(y + i, out, (size_t)(count - i) * sizeof(float));
+    }
+}
+
+// MARK: - LSTM cell
+
+// c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) and h_t = o ⊙ tanh(c_t) for one vector of units.
+FK_INLINE void fk_cell_update_vector(fk_vector i, fk_vector f, fk_vector g, fk_vector o, fk_vector c_prev,
+                                     fk_vector *c, fk_vector *tanh_c, fk_vector *h) {
+    fk_vector cell = f * c_prev + i * g;
+    fk_vector tc = fk_tanh_vector(cell);
+    *c = cell; *tanh_c = tc; *h = o * tc;
+}
+
+// Row by row, while the row's gates are in L1: first the four gates' activations, in place (σ on
+// i and f, tanh on g, σ on o: independent vectors, which the core overlaps even for one row), then
+// the cell update, which needs all four.
+void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
+                                float *cells, float *tanh_cells, float *hidden) {
+    const ptrdiff_t h = hidden_size;
+    for (ptrdiff_t b = 0; b < batch; b++) {
+        float *g = gates + b * 4 * h;
+        const float *cp = previous_cells + b * h;
+        float *c = cells + b * h, *tc = tanh_cells + b * h, *hh = hidden + b * h;
+        FK_NAME(sigmoid)(2 * h, g, g);
+        FK_NAME(tanh)(h, g + 2 * h, g + 2 * h);
+        FK_NAME(sigmoid)(h, g + 3 * h, g + 3 * h);
+        ptrdiff_t j = 0;
+        for (; j + FK_WIDTH <= h; j += FK_WIDTH) {
+            fk_vector cv, tv, hv;
+            fk_cell_update_vector(fk_load(g + j), fk_load(g + h + j), fk_load(g + 2 * h + j), fk_load(g + 3 * h + j),
+                                  fk_load(cp + j), &cv, &tv, &hv);
+            fk_store(c + j, cv); fk_store(tc + j, tv); fk_store(hh + j, hv);
+        }
+        if (j < h) {
+            // The last units of the row, through zero-padded vectors: the same arithmetic per unit.
+            const size_t bytes = (size_t)(h - j) * sizeof(float);
+            float in[5][FK_WIDTH] = {{0}}, out[3][FK_WIDTH];
+            for (int q = 0; q < 4; q++) memcpy(in[q], g + q * h + j, bytes);
+            memcpy(in[4], cp + j, bytes);
+            fk_vector cv, tv, hv;
+            fk_cell_update_vector(fk_load(in[0]), fk_load(in[1]), fk_load(in[2]), fk_load(in[3]), fk_load(in[4]), &cv, &tv, &hv);
+            fk_store(out[0], cv); fk_store(out[1], tv); fk_store(out[2], hv);
+            memcpy(c + j, out[0], bytes); memcpy(tc + j, out[1], bytes); memcpy(hh + j, out[2], bytes);
+        }
+    }
+}
+
+// In the forward pass: c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); see lstmCellBackward in Swift.
+FK_INLINE void fk_cell_backward_vector(fk_vector i, fk_vector f, fk_vector g, fk_vector o, fk_vector c_prev,
+                                       fk_vector tc, fk_vector dh, fk_vector *dc,
+                                       fk_vector *di, fk_vector *df, fk_vector *dg, fk_vector *dout) {
+    fk_vector d_cell = *dc + dh * o * (1.0f - tc * tc);
+    *di = d_cell * g * (i * (1.0f - i));
+    *df = d_cell * c_prev * (f * (1.0f - f));
+    *dg = d_cell * i * (1.0f - g * g);
+    *dout = dh * tc * (o * (1.0f - o));
+    *dc = d_cell * f;
+}
+
+void FK_NAME(lstm_cell_backward)(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
+                                 const float *tanh_cells, const float *hidden_gradient, float *cell_gradient,
+                                 float *gate_gradients) {
+    const ptrdiff_t h = hidden_size;
+    for (ptrdiff_t b = 0; b < batch; b++) {
+        const float *g = gates + b * 4 * h, *cp = previous_cells + b * h, *tc = tanh_cells + b * h;
+        const float *dh = hidden_gradient + b * h;
+        float *dc = cell_gradient + b * h, *dg = gate_gradients + b * 4 * h;
+        ptrdiff_t j = 0;
+        for (; j + FK_WIDTH <= h; j += FK_WIDTH) {
+            fk_vector dcv = fk_load(dc + j), di, df, dgg, dov;
+            fk_cell_backward_vector(fk_load(g + j), fk_load(g + h + j), fk_load(g + 2 * h + j), fk_load(g + 3 * h + j),
+                                    fk_load(cp + j), fk_load(tc + j), fk_load(dh + j), &dcv, &di, &df, &dgg, &dov);
+            fk_store(dc + j, dcv);
+            fk_store(dg + j, di); fk_store(dg + h + j, df); fk_store(dg + 2 * h + j, dgg); fk_store(dg + 3 * h + j, dov);
+        }
+        if (j < h) {
+            const size_t bytes = (size_t)(h - j) * sizeof(float);
+            float in[8][FK_WIDTH] = {{0}}, out[5][FK_WIDTH];
+            for (int q = 0; q < 4; q++) memcpy(in[q], g + q * h + j, bytes);
+            memcpy(in[4], cp + j, bytes); memcpy(in[5], tc + j, bytes); memcpy(in[6], dh + j, bytes); memcpy(in[7], dc + j, bytes);
+            fk_vector dcv = fk_load(in[7]), di, df, dgg, dov;
+            fk_cell_backward_vector(fk_load(in[0]), fk_load(in[1]), fk_load(in[2]), fk_load(in[3]),
+                                    fk_load(in[4]), fk_load(in[5]), fk_load(in[6]), &dcv, &di, &df, &dgg, &dov);
+            fk_store(out[0], di); fk_store(out[1], df); fk_store(out[2], dgg); fk_store(out[3], dov); fk_store(out[4], dcv);
+            for (int q = 0; q < 4; q++) memcpy(dg + q * h + j, out[q], bytes);
+            memcpy(dc + j, out[4], bytes);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+// The kernels for x86-64 CPUs with AVX2 and FMA: 8-wide vectors, 16 registers.
+// Compiled without any build flag: the target attribute applies to every function of the template.
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define FK_WIDTH 8
+#define FK_TILE_ROWS 6      // C tile 6 × 16: 12 accumulators, 2 loads of B and 6 broadcasts of A per step
+#define FK_TILE_VECTORS 2
+#define FK_ROW_VECTORS 12    // single-row product: 96 floats of y in registers
+#define FK_NAME(name) fk_avx2_##name
+#include "KernelTemplate.h"
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,71 @@
+// The innermost fast kernels of ForecastKernels, in C so that each can be compiled for several
+// instruction sets in one build (no compiler flags, so the package stays usable as a versioned
+// dependency) and the best one chosen when the program runs.
+//
+// Every matrix is dense Float32, addressed through strides: element (i, j) of a matrix X with row
+// stride rs and column stride cs is x[i * rs + j * cs]. Swift calls these through ForecastKernels,
+// which checks bounds and holds the plain reference version of each kernel that the tests compare
+// against. Nothing here allocates memory, and every result is a fixed sequence of Float operations,
+// so it does not depend on timing or on how a batch is split into rows.
+#ifndef C_FORECAST_KERNELS_H
+#define C_FORECAST_KERNELS_H
+
+#include <stddef.h>
+
+/// An instruction set the kernels are compiled for.
+typedef enum {
+    /// Plain C with 4-wide vectors: SSE2 on x86-64 (any x86-64 CPU), NEON on arm64. No FMA on x86-64.
+    FK_BASELINE = 0,
+    /// 8-wide vectors with fused multiply-add (x86-64 with AVX2 and FMA: Haswell, Zen and later).
+    FK_AVX2 = 1,
+    /// 16-wide vectors with fused multiply-add (x86-64 with AVX-512F and VL).
+    FK_AVX512 = 2,
+} fk_instruction_set;
+
+/// Whether this CPU (and operating system) can run kernels compiled for `set`.
+int fk_is_supported(fk_instruction_set set);
+
+/// The widest supported instruction set, detected once.
+fk_instruction_set fk_best_supported(void);
+
+/// C[M×N] = A·B, or C += A·B when `accumulate` is non-zero.
+///
+/// A(i, p) = a[i * a_rs + p * a_cs] (one of a_rs, a_cs must be 1); B(p, j) = b[p * b_rs + j * b_cs]
+/// (one of b_rs, b_cs must be 1); C(i, j) = c[i * ldc + j]. Each C element is computed as one chain of
+/// multiply-adds over p = 0, 1, …, K−1, starting from 0 or from the old C, whatever its position in
+/// the matrix: a row's result does not depend on the other rows.
+void fk_matrix_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                       const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
+                       const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
+                       float *c, ptrdiff_t ldc, int accumulate);
+
+/// destination[cols × rows] = sourceᵀ for a row-major source[rows × cols].
+void fk_transpose(fk_instruction_set set, ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
+
+/// y[i] = σ(x[i]) with the fast sigmoid of the LSTM cell (see fk_lstm_cell_forward).
+void fk_sigmoid(fk_instruction_set set, ptrdiff_t count, const float *x, float *y);
+
+/// y[i] = tanh(x[i]) with the fast tanh of the LSTM cell (see fk_lstm_cell_forward).
+void fk_tanh(fk_instruction_set set, ptrdiff_t count, const float *x, float *y);
+
+/// One LSTM time step after the gate products, in one pass over the gate tile.
+///
+/// gates: [B, 4H] pre-activations in (gate order i, f, g, o), activations out: i, f, o = σ, g = tanh.
+/// previous_cells: c_{t−1} [B, H]; cells: c_t = f ⊙ c_{t−1} + i ⊙ g [B, H]; tanh_cells: tanh(c_t) [B, H];
+/// hidden: h_t = o ⊙ tanh(c_t) [B, H]. All rows contiguous.
+/// σ and tanh are computed from a range-reduced exponential (Cephes' polynomial) and one division,
+/// with a few ulps of error; the bounds are stated and tested in ForecastKernels (FastActivations).
+void fk_lstm_cell_forward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hidden_size,
+                          float *gates, const float *previous_cells, float *cells,
+                          float *tanh_cells, float *hidden);
+
+/// The backward pass of fk_lstm_cell_forward for one time step.
+///
+/// gates: [B, 4H] saved activations; previous_cells: c_{t−1} [B, H]; tanh_cells: tanh(c_t) [B, H];
+/// hidden_gradient: dL/dh_t [B, H]; cell_gradient: [B, H], dL/dc_t from step t+1 in, dL/dc_{t−1} out;
+/// gate_gradients: [B, 4H] pre-activation gradients out.
+void fk_lstm_cell_backward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hidden_size,
+                           const float *gates, const float *previous_cells, const float *tanh_cells,
+                           const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
+
+#endif

@@ -1,0 +1,55 @@
+import CForecastKernels
+import Foundation
+
+/// The vector instructions the fast kernels run with.
+///
+/// Every fast kernel is compiled once for each set, in the C target `CForecastKernels`, with a
+/// `target` attribute rather than a build flag, so that the package stays usable as a versioned
+/// dependency; ``automatic`` picks the widest set the CPU supports when the program starts. A binary
+/// built on an AVX-512 machine therefore still runs on any x86-64 CPU, through ``baseline``.
+///
+/// Results are repeatable bit for bit with one set. Between sets they differ in the last bits: AVX2
+/// and AVX-512 fuse each multiply-add into one rounding, the baseline rounds twice.
+public enum InstructionSet: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// 4-wide vectors without fused multiply-add: SSE2 on any x86-64 CPU, NEON on arm64.
+    case baseline
+    /// 8-wide vectors with fused multiply-add: x86-64 with AVX2 and FMA (Haswell, Zen and later).
+    case avx2
+    /// 16-wide vectors with fused multiply-add: x86-64 with AVX-512 F and VL.
+    case avx512
+
+    /// The widest set this CPU supports, chosen once; the environment variable
+    /// `FORECAST_INSTRUCTION_SET` (`baseline`, `avx2`, `avx512`) can name a narrower supported one.
+    public static let automatic: InstructionSet = {
+        if let name = ProcessInfo.processInfo.environment["FORECAST_INSTRUCTION_SET"],
+           let chosen = InstructionSet(rawValue: name.lowercased()), chosen.isSupported {
+            return chosen
+        }
+        return InstructionSet(fk_best_supported())
+    }()
+
+    /// The sets this CPU can run, narrowest first (always including ``baseline``).
+    public static var supported: [InstructionSet] { allCases.filter(\.isSupported) }
+
+    /// Whether this CPU and operating system can run the kernels compiled for this set.
+    public var isSupported: Bool { fk_is_supported(kernelValue) != 0 }
+
+    public var description: String { rawValue }
+
+    init(_ value: fk_instruction_set) {
+        switch value {
+        case FK_AVX512: self = .avx512
+        case FK_AVX2: self = .avx2
+        default: self = .baseline
+        }
+    }
+
+    /// The value the C kernels take.
+    var kernelValue: fk_instruction_set {
+        switch self {
+        case .baseline: FK_BASELINE
+        case .avx2: FK_AVX2
+        case .avx512: FK_AVX512
+        }
+    }
+}
