@@ -1,3 +1,4 @@
+import Foundation
 import ForecastKernels
 
 /// The hidden and cell states of every layer of an ``LSTM``, each of shape `[numLayers, B, H]`.
@@ -34,6 +35,19 @@ public struct LSTMState: Equatable, Sendable {
 /// states of layer k − 1, with dropout between layers in training. Inside, sequences are kept
 /// time-major (`[T, B, ·]`) so that each step is a contiguous tile; the input projection for all
 /// time steps is one product before the recurrence, and the weight gradients one product after it.
+///
+/// **Threads.** A batch is split into ``threadCount`` contiguous shares of rows; each thread runs
+/// its share through every layer and time step on its own, with no synchronisation per step, and
+/// the weight gradients of the shares are summed in a fixed order. Outputs do not depend on the
+/// split (each row is computed the same way wherever it sits); weight gradients are sums over rows,
+/// so a different thread count groups them differently and changes their last bits. With the same
+/// thread count and ``instructionSet`` every result is repeatable bit for bit.
+///
+/// **Training and inference.** With ``isTraining`` set, `forward` keeps every step's activations
+/// for ``backward(outputGradient:finalStateGradient:)``, in buffers reused from batch to batch.
+/// Without it, `forward` runs the batch in blocks of rows through the same computation, keeping
+/// the activations of one block at a time, and ``backward(outputGradient:finalStateGradient:)``
+/// cannot follow. Both compute the same numbers.
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
 public final class LSTM {
     /// The parameters of one layer, named as in PyTorch with the suffix `_l{k}`.
@@ -48,15 +62,6 @@ public final class LSTM {
         public let biasHH: Parameter
     }
 
-    /// What one layer's forward pass keeps for its backward pass (all time-major).
-    private struct LayerCache {
-        var input: [Float]      // [T, B, I] the layer's input (after dropout, for layers above the first)
-        var gates: [Float]      // [T, B, 4H] gate activations i, f, g, o
-        var cells: [Float]      // [T+1, B, H] c_{−1} (initial) … c_{T−1}
-        var tanhCells: [Float]  // [T, B, H] tanh(c_t)
-        var hidden: [Float]     // [T+1, B, H] h_{−1} (initial) … h_{T−1}
-    }
-
     /// The number of features of each input time step.
     public let inputSize: Int
     /// The number of hidden units H of every layer.
@@ -67,12 +72,28 @@ public final class LSTM {
     public let layers: [Layer]
     /// Dropout on the outputs of every layer but the last, in training.
     public let dropoutProbability: Float
-    /// Whether dropout is active (training) or not (inference).
+    /// Whether dropout is active and activations are kept for the backward pass (training), or not (inference).
     public var isTraining = true
+    /// The most threads a batch is split across (at least 1). Default: every core of the machine.
+    public var threadCount = ProcessInfo.processInfo.activeProcessorCount {
+        didSet { precondition(threadCount >= 1, "LSTM.threadCount must be at least 1, got \(threadCount)") }
+    }
+    /// The vector instructions of the kernels. Default: the widest the CPU supports.
+    public var instructionSet = InstructionSet.automatic
 
     private var dropouts: [Dropout]
-    private var caches: [LayerCache] = []
-    private var cachedShape: (batch: Int, time: Int) = (0, 0)
+    /// The weights as the kernels read them, refreshed by every forward pass.
+    private var prepared: [PreparedLayer]
+    /// The dropout masks of the last training forward, one per layer above the first, `[T, B, H]`.
+    private var dropoutMasks: [[Float]] = []
+    /// The thread shares of the last training forward (kept for backward, reused by the next batch).
+    private var shards: [Shard] = []
+    /// The batch and length of the last training forward; `nil` when there is nothing to backpropagate.
+    private var trainedShape: (batch: Int, time: Int)?
+
+    /// Rows that inference carries through the sequence together: enough to fill the product tiles,
+    /// few enough that a block's gates and states stay in the core's caches.
+    static let inferenceBlockRows = 32
 
     /// Creates an LSTM with every parameter drawn from U(−1/√H, 1/√H), as PyTorch does, in the
     /// order of its `state_dict` (layer by layer: W_ih, W_hh, b_ih, b_hh).
@@ -95,6 +116,9 @@ public final class LSTM {
         }
         self.layers = layers
         self.dropouts = (1..<max(numLayers, 1)).map { _ in Dropout(probability: dropout, seed: generator.next()) }
+        self.prepared = (0..<numLayers).map { k in
+            PreparedLayer(inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize)
+        }
     }
 
     /// The parameters in PyTorch's `state_dict` order, named as there (`weight_ih_l0`, …).
@@ -105,6 +129,11 @@ public final class LSTM {
         }
     }
 
+    /// The number of features a layer reads at each step.
+    private func inputSize(ofLayer k: Int) -> Int { k == 0 ? inputSize : hiddenSize }
+
+    // MARK: - Forward
+
     /// Runs the sequence through every layer.
     ///
     /// - Parameters:
@@ -113,68 +142,179 @@ public final class LSTM {
     /// - Returns: `output`, the last layer's hidden state at every step, `[B, T, H]`; and
     ///   `finalState`, every layer's (h, c) after the last step, `[numLayers, B, H]` each.
     public func forward(_ input: Tensor, initialState: LSTMState? = nil) -> (output: Tensor, finalState: LSTMState) {
+        let (batch, time) = checkedShape(of: input, initialState: initialState)
+        let h = hiddenSize
+        var output = [Float](repeating: 0, count: batch * time * h)
+        var finalHidden = [Float](repeating: 0, count: numLayers * batch * h)
+        var finalCell = finalHidden
+        // What a share of rows contributes: every step of the last layer, and every layer's final state.
+        func collect(_ shard: Shard) {
+            let b = shard.rows.count, top = shard.caches[numLayers - 1]
+            // h_0 … h_{T−1} of the last layer, [T, b, H] time-major, into the share's rows of [B, T, H].
+            swapOuterAxes(top.hidden, xOffset: b * h, time, b, h, into: &output, outOffset: shard.rows.lowerBound * time * h)
+            for k in 0..<numLayers {
+                let cache = shard.caches[k], target = (k * batch + shard.rows.lowerBound) * h
+                copy(cache.hidden, xOffset: time * b * h, into: &finalHidden, yOffset: target, count: b * h)
+                copy(cache.cells, xOffset: time * b * h, into: &finalCell, yOffset: target, count: b * h)
+            }
+        }
+        if isTraining {
+            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time)
+            for shard in shards { collect(shard) }
+        } else {
+            forwardInBlocks(input, initialState: initialState, batch: batch, time: time, collect: collect)
+        }
+        return (Tensor(shape: [batch, time, h], scalars: output),
+                LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: finalHidden),
+                          cell: Tensor(shape: [numLayers, batch, h], scalars: finalCell)))
+    }
+
+    /// The last layer's hidden state after the last step, `[B, H]`: what a forecasting head reads.
+    /// The same numbers as `forward(input).output[:, T−1, :]`, without assembling every step's output.
+    func lastOutput(_ input: Tensor, initialState: LSTMState?) -> Tensor {
+        let (batch, time) = checkedShape(of: input, initialState: initialState)
+        let h = hiddenSize
+        var last = [Float](repeating: 0, count: batch * h)
+        func collect(_ shard: Shard) {
+            let b = shard.rows.count
+            copy(shard.caches[numLayers - 1].hidden, xOffset: time * b * h, into: &last, yOffset: shard.rows.lowerBound * h, count: b * h)
+        }
+        if isTraining {
+            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time)
+            for shard in shards { collect(shard) }
+        } else {
+            forwardInBlocks(input, initialState: initialState, batch: batch, time: time, collect: collect)
+        }
+        return Tensor(shape: [batch, h], scalars: last)
+    }
+
+    private func checkedShape(of input: Tensor, initialState: LSTMState?) -> (batch: Int, time: Int) {
         precondition(input.shape.count == 3 && input.shape[2] == inputSize,
                      "LSTM expects [B, T, \(inputSize)], got \(input.shape)")
-        let batch = input.shape[0], time = input.shape[1], h = hiddenSize
+        let batch = input.shape[0], time = input.shape[1]
         precondition(time > 0, "LSTM needs at least one time step")
-        let state = initialState ?? LSTMState(zerosForLayers: numLayers, batch: batch, hiddenSize: h)
-        precondition(state.hidden.shape == [numLayers, batch, h], "initial state shape \(state.hidden.shape)")
-        let stateCount = batch * h
-        var finalHidden = [Float](repeating: 0, count: numLayers * stateCount)
-        var finalCell = finalHidden
-        caches = []
-        var layerInput = swapOuterAxes(input.scalars, batch, time, inputSize)  // [T, B, I]
+        if let initialState {
+            precondition(initialState.hidden.shape == [numLayers, batch, hiddenSize],
+                         "initial state shape \(initialState.hidden.shape), expected \([numLayers, batch, hiddenSize])")
+        }
+        return (batch, time)
+    }
+
+    /// Transposes the weights for the forward products and adds the two biases, when the parameters
+    /// changed since the last forward pass (an optimiser step, a loaded model); otherwise the prepared
+    /// weights are still right, and still in cache.
+    private func prepareWeights() {
         for k in 0..<numLayers {
-            if k > 0 && isTraining && dropoutProbability > 0 {
-                layerInput = dropouts[k - 1].forward(layerInput)
+            prepared[k].prepare(layers[k], using: instructionSet)
+        }
+    }
+
+    /// Splits `batch` rows into at most `threadCount` contiguous shares of nearly equal size.
+    private func shares(of batch: Int, units: Int = 1) -> [Range<Int>] {
+        let count = max(1, min(threadCount, (batch + units - 1) / units))
+        return (0..<count).map { s in (s * batch / count) ..< ((s + 1) * batch / count) }
+    }
+
+    /// Training: every thread share runs its rows through every layer and step, keeping the activations.
+    private func forwardKeepingActivations(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int) {
+        prepareWeights()
+        // The dropout masks are drawn here, in one fixed order ([T, B, H] per layer), whatever the split.
+        dropoutMasks = []
+        if dropoutProbability > 0 {
+            let ones = [Float](repeating: 1, count: time * batch * hiddenSize)
+            dropoutMasks = (1..<numLayers).map { dropouts[$0 - 1].forward(ones) }
+        }
+        let rows = shares(of: batch)
+        while shards.count < rows.count { shards.append(Shard(numLayers: numLayers)) }
+        shards.removeLast(shards.count - rows.count)
+        for (shard, share) in zip(shards, rows) { shard.rows = share }
+        let inputScalars = input.scalars, shards = self.shards
+        let masks = dropoutMasks
+        concurrentForEach(shards.count) { s in
+            forwardShard(shards[s], input: inputScalars, initialState: initialState, dropoutMasks: masks, batch: batch, time: time)
+        }
+        trainedShape = (batch, time)
+    }
+
+    // One share of rows through every layer; input is the whole batch-first [B, T, I], dropoutMasks
+    // [T, B, H] per layer above the first, or none.
+    private func forwardShard(_ shard: Shard, input: [Float], initialState: LSTMState?, dropoutMasks: [[Float]],
+                              batch: Int, time: Int) {
+        let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h
+        let set = instructionSet
+        for k in 0..<numLayers {
+            let cache = shard.caches[k], weights = prepared[k], layerInputSize = inputSize(ofLayer: k)
+            cache.reserve(time: time, batch: b, inputSize: layerInputSize, hiddenSize: h)
+            // The layer's input x, time-major [T, b, I]: for the first layer the share's rows of the
+            // batch-first input; above, the outputs h_0 … h_{T−1} of the layer below (through dropout).
+            let x: [Float], xOffset: Int
+            if k == 0 {
+                swapOuterAxes(input, xOffset: shard.rows.lowerBound * time * inputSize, b, time, inputSize, into: &cache.input)
+                (x, xOffset) = (cache.input, 0)
+            } else if dropoutMasks.isEmpty {
+                (x, xOffset) = (shard.caches[k - 1].hidden, stateCount)
+            } else {
+                let below = shard.caches[k - 1]
+                for t in 0..<time {
+                    multiply(below.hidden, xOffset: (t + 1) * stateCount, by: dropoutMasks[k - 1],
+                             maskOffset: (t * batch + shard.rows.lowerBound) * h, into: &cache.input, yOffset: t * stateCount,
+                             count: stateCount)
+                }
+                (x, xOffset) = (cache.input, 0)
             }
-            let cache = forwardLayer(k, input: layerInput, batch: batch, time: time,
-                                     h0: Array(state.hidden.scalars[k * stateCount ..< (k + 1) * stateCount]),
-                                     c0: Array(state.cell.scalars[k * stateCount ..< (k + 1) * stateCount]))
-            finalHidden.replaceSubrange(k * stateCount ..< (k + 1) * stateCount,
-                                        with: cache.hidden[time * stateCount ..< (time + 1) * stateCount])
-            finalCell.replaceSubrange(k * stateCount ..< (k + 1) * stateCount,
-                                      with: cache.cells[time * stateCount ..< (time + 1) * stateCount])
-            layerInput = Array(cache.hidden[stateCount...])  // h_0 … h_{T−1}: [T, B, H]
-            caches.append(cache)
+            // h_{−1}, c_{−1}: the share's rows of the initial state, or zeros.
+            let stateOffset = (k * batch + shard.rows.lowerBound) * h
+            if let initialState {
+                copy(initialState.hidden.scalars, xOffset: stateOffset, into: &cache.hidden, count: stateCount)
+                copy(initialState.cell.scalars, xOffset: stateOffset, into: &cache.cells, count: stateCount)
+            } else {
+                cache.clearInitialState(count: stateCount)
+            }
+            // The input projection of every time step in one product: gates[T·b, 4H] = b_ih + b_hh + x·W_ihᵀ.
+            fillRows(of: &cache.gates, rows: time * b, cols: h4, with: weights.bias)
+            matmul(x, aOffset: xOffset, weights.inputTransposed, into: &cache.gates,
+                   m: time * b, n: h4, k: layerInputSize, mode: .accumulate, using: set)
+            for t in 0..<time {
+                // gates_t += h_{t−1}·W_hhᵀ, then the nonlinearities and the cell update in one pass.
+                matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenTransposed, into: &cache.gates,
+                       cOffset: t * b * h4, m: b, n: h4, k: h, mode: .accumulate, using: set)
+                lstmCellForward(gates: &cache.gates, gatesOffset: t * b * h4,
+                                cells: &cache.cells, previousOffset: t * stateCount, currentOffset: (t + 1) * stateCount,
+                                tanhCells: &cache.tanhCells, tanhOffset: t * stateCount,
+                                hidden: &cache.hidden, hiddenOffset: (t + 1) * stateCount,
+                                batch: b, hiddenSize: h, using: set)
+            }
         }
-        cachedShape = (batch, time)
-        let output = Tensor(shape: [batch, time, h], scalars: swapOuterAxes(layerInput, time, batch, h))
-        let finalState = LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: finalHidden),
-                                   cell: Tensor(shape: [numLayers, batch, h], scalars: finalCell))
-        return (output, finalState)
     }
 
-    // input is (T, B, I) time-major; h0, c0 are (B, H); returns what backward needs.
-    private func forwardLayer(_ k: Int, input: [Float], batch: Int, time: Int, h0: [Float], c0: [Float]) -> LayerCache {
-        let layer = layers[k], h = hiddenSize, h4 = 4 * hiddenSize, stateCount = batch * h
-        let layerInputSize = input.count / (time * batch)
-        // The input projection of every time step in one product: gates[T·B, 4H] = x·W_ihᵀ + b_ih + b_hh.
-        var gates = [Float](repeating: 0, count: time * batch * h4)
-        matmulTransposedB(input, layer.weightIH.value.scalars, into: &gates,
-                          m: time * batch, n: h4, k: layerInputSize, mode: .overwrite)
-        addRowVector(layer.biasIH.value.scalars, to: &gates, rows: time * batch, cols: h4)
-        addRowVector(layer.biasHH.value.scalars, to: &gates, rows: time * batch, cols: h4)
-        var cells = [Float](repeating: 0, count: (time + 1) * stateCount)
-        var hidden = cells
-        var tanhCells = [Float](repeating: 0, count: time * stateCount)
-        cells.replaceSubrange(0..<stateCount, with: c0)
-        hidden.replaceSubrange(0..<stateCount, with: h0)
-        for t in 0..<time {
-            // gates_t += h_{t−1}·W_hhᵀ, then the nonlinearities and the cell update in one pass.
-            matmulTransposedB(hidden, aOffset: t * stateCount, layer.weightHH.value.scalars,
-                              into: &gates, cOffset: t * batch * h4,
-                              m: batch, n: h4, k: h, mode: .accumulate)
-            lstmCellForward(gates: &gates, gatesOffset: t * batch * h4,
-                            cells: &cells, previousOffset: t * stateCount, currentOffset: (t + 1) * stateCount,
-                            tanhCells: &tanhCells, tanhOffset: t * stateCount,
-                            hidden: &hidden, hiddenOffset: (t + 1) * stateCount,
-                            batch: batch, hiddenSize: h)
+    /// Inference: threads take contiguous shares of the rows and run them through the training
+    /// forward pass in blocks of ``inferenceBlockRows``, handing each block to `collect` before the
+    /// next one reuses the buffers. So inference computes exactly what training computes, keeping
+    /// activations for one block at a time.
+    private func forwardInBlocks(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int,
+                                 collect: (Shard) -> Void) {
+        prepareWeights()
+        trainedShape = nil
+        let blockRows = Self.inferenceBlockRows
+        let rows = shares(of: batch, units: blockRows)
+        while shards.count < rows.count { shards.append(Shard(numLayers: numLayers)) }
+        let shards = self.shards, inputScalars = input.scalars
+        // Each thread collects its blocks under a lock, one block at a time (the copies are short).
+        let collecting = NSLock()
+        concurrentForEach(rows.count) { s in
+            let shard = shards[s]
+            for blockStart in stride(from: rows[s].lowerBound, to: rows[s].upperBound, by: blockRows) {
+                shard.rows = blockStart ..< min(blockStart + blockRows, rows[s].upperBound)
+                forwardShard(shard, input: inputScalars, initialState: initialState, dropoutMasks: [], batch: batch, time: time)
+                collecting.withLock { collect(shard) }
+            }
         }
-        return LayerCache(input: input, gates: gates, cells: cells, tanhCells: tanhCells, hidden: hidden)
     }
 
-    /// Backpropagation through time for the last ``forward(_:initialState:)``.
+    // MARK: - Backward
+
+    /// Backpropagation through time for the last ``forward(_:initialState:)``, which must have run
+    /// in training (``isTraining``).
     ///
     /// Adds every parameter's gradient to its `gradient` and returns the gradients of the input and
     /// of the initial state.
@@ -184,65 +324,271 @@ public final class LSTM {
     public func backward(outputGradient: Tensor?, finalStateGradient: LSTMState? = nil)
         -> (inputGradient: Tensor, initialStateGradient: LSTMState)
     {
-        precondition(caches.count == numLayers, "LSTM.backward called before forward")
-        let (batch, time) = cachedShape, h = hiddenSize, stateCount = batch * h
-        var upstream: [Float]  // dL/d(output of the layer being processed), [T, B, H]
+        guard let (batch, time) = trainedShape else {
+            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) before it")
+        }
         if let outputGradient {
-            precondition(outputGradient.shape == [batch, time, h], "LSTM.backward: output gradient shape \(outputGradient.shape)")
-            upstream = swapOuterAxes(outputGradient.scalars, batch, time, h)
-        } else {
-            upstream = [Float](repeating: 0, count: time * stateCount)
+            precondition(outputGradient.shape == [batch, time, hiddenSize],
+                         "LSTM.backward: output gradient shape \(outputGradient.shape)")
         }
-        var initialHidden = [Float](repeating: 0, count: numLayers * stateCount)
-        var initialCell = initialHidden
-        for k in stride(from: numLayers - 1, through: 0, by: -1) {
-            let range = k * stateCount ..< (k + 1) * stateCount
-            let dhFinal = finalStateGradient.map { Array($0.hidden.scalars[range]) } ?? [Float](repeating: 0, count: stateCount)
-            let dcFinal = finalStateGradient.map { Array($0.cell.scalars[range]) } ?? [Float](repeating: 0, count: stateCount)
-            let (inputGradient, dh0, dc0) = backwardLayer(k, outputGradient: upstream, dhFinal: dhFinal, dcFinal: dcFinal,
-                                                          batch: batch, time: time)
-            initialHidden.replaceSubrange(range, with: dh0)
-            initialCell.replaceSubrange(range, with: dc0)
-            // In the forward pass the layer's input was dropout(output of layer k−1).
-            upstream = (k > 0 && isTraining && dropoutProbability > 0) ? dropouts[k - 1].backward(inputGradient) : inputGradient
-        }
-        let inputGradient = Tensor(shape: [batch, time, inputSize], scalars: swapOuterAxes(upstream, time, batch, inputSize))
-        return (inputGradient, LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: initialHidden),
-                                         cell: Tensor(shape: [numLayers, batch, h], scalars: initialCell)))
+        let result = backpropagate(outputGradient: outputGradient?.scalars, lastOutputGradient: nil,
+                                   finalStateGradient: finalStateGradient, keepsInputGradient: true)
+        return (result.inputGradient!, result.initialStateGradient)
     }
 
-    // outputGradient is (T, B, H); returns dL/dinput (T, B, I) and dL/dh0, dL/dc0 (B, H).
-    private func backwardLayer(_ k: Int, outputGradient: [Float], dhFinal: [Float], dcFinal: [Float],
-                               batch: Int, time: Int) -> ([Float], [Float], [Float]) {
-        let layer = layers[k], cache = caches[k], h = hiddenSize, h4 = 4 * hiddenSize, stateCount = batch * h
-        let layerInputSize = cache.input.count / (time * batch)
-        var gateGradients = [Float](repeating: 0, count: time * batch * h4)  // dL/d(pre-activation gates)
-        var dhNext = dhFinal                // dL/dh_t arriving from step t+1 (recurrent path)
-        var cellGradient = dcFinal          // dL/dc_t arriving from step t+1
-        var dhTotal = [Float](repeating: 0, count: stateCount)
-        for t in stride(from: time - 1, through: 0, by: -1) {
-            for j in 0..<stateCount { dhTotal[j] = outputGradient[t * stateCount + j] + dhNext[j] }
-            lstmCellBackward(gates: cache.gates, gatesOffset: t * batch * h4,
-                             cells: cache.cells, previousOffset: t * stateCount,
-                             tanhCells: cache.tanhCells, tanhOffset: t * stateCount,
-                             hiddenGradient: dhTotal, hiddenGradientOffset: 0,
-                             cellGradient: &cellGradient,
-                             gateGradients: &gateGradients, gateGradientsOffset: t * batch * h4,
-                             batch: batch, hiddenSize: h)
-            // In the forward pass: gates_t += h_{t−1}·W_hhᵀ; so dh_{t−1} = dGates_t·W_hh.
-            matmul(gateGradients, aOffset: t * batch * h4, layer.weightHH.value.scalars, into: &dhNext,
-                   m: batch, n: h, k: h4, mode: .overwrite)
+    /// Backpropagation when the loss reads only the last layer's output after the last step
+    /// (``lastOutput(_:initialState:)``): `lastOutputGradient` is dL/dh_{T−1}, `[B, H]`. The input
+    /// gradient is computed only when asked for.
+    @discardableResult
+    func backward(lastOutputGradient: Tensor, keepsInputGradient: Bool) -> (inputGradient: Tensor?, initialStateGradient: LSTMState) {
+        guard let (batch, _) = trainedShape else {
+            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) before it")
         }
-        // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (input or h_{t−1}).
-        matmulTransposedA(gateGradients, cache.hidden, into: &layer.weightHH.gradient.scalars,
-                          m: h4, n: h, k: time * batch, mode: .accumulate)
-        matmulTransposedA(gateGradients, cache.input, into: &layer.weightIH.gradient.scalars,
-                          m: h4, n: layerInputSize, k: time * batch, mode: .accumulate)
-        addColumnSums(of: gateGradients, rows: time * batch, cols: h4, to: &layer.biasIH.gradient.scalars)
-        addColumnSums(of: gateGradients, rows: time * batch, cols: h4, to: &layer.biasHH.gradient.scalars)
-        var inputGradient = [Float](repeating: 0, count: time * batch * layerInputSize)
-        matmul(gateGradients, layer.weightIH.value.scalars, into: &inputGradient,
-               m: time * batch, n: layerInputSize, k: h4, mode: .overwrite)
-        return (inputGradient, dhNext, cellGradient)
+        precondition(lastOutputGradient.shape == [batch, hiddenSize], "LSTM.backward: last output gradient shape \(lastOutputGradient.shape)")
+        return backpropagate(outputGradient: nil, lastOutputGradient: lastOutputGradient.scalars,
+                             finalStateGradient: nil, keepsInputGradient: keepsInputGradient)
     }
+
+    private func backpropagate(outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
+                               keepsInputGradient: Bool) -> (inputGradient: Tensor?, initialStateGradient: LSTMState) {
+        let (batch, time) = trainedShape!
+        if let finalStateGradient {
+            precondition(finalStateGradient.hidden.shape == [numLayers, batch, hiddenSize],
+                         "LSTM.backward: final state gradient shape \(finalStateGradient.hidden.shape)")
+        }
+        let weights = layers.map { (input: $0.weightIH.value.scalars, hidden: $0.weightHH.value.scalars) }
+        let shards = self.shards
+        concurrentForEach(shards.count) { s in
+            backwardShard(shards[s], weights: weights, outputGradient: outputGradient, lastOutputGradient: lastOutputGradient,
+                          finalStateGradient: finalStateGradient, batch: batch, time: time, keepsInputGradient: keepsInputGradient)
+        }
+        // The shares' gradients, summed in share order whatever thread finished first.
+        for (k, layer) in layers.enumerated() {
+            for shard in shards {
+                let gradients = shard.gradients[k]
+                add(gradients.weightIH, to: &layer.weightIH.gradient.scalars, count: gradients.weightIH.count)
+                add(gradients.weightHH, to: &layer.weightHH.gradient.scalars, count: gradients.weightHH.count)
+                add(gradients.bias, to: &layer.biasIH.gradient.scalars, count: gradients.bias.count)
+                add(gradients.bias, to: &layer.biasHH.gradient.scalars, count: gradients.bias.count)
+            }
+        }
+        let h = hiddenSize
+        var initialHidden = [Float](repeating: 0, count: numLayers * batch * h), initialCell = initialHidden
+        var inputGradient = keepsInputGradient ? [Float](repeating: 0, count: batch * time * inputSize) : nil
+        for shard in shards {
+            let b = shard.rows.count
+            for k in 0..<numLayers {
+                let target = (k * batch + shard.rows.lowerBound) * h
+                copy(shard.initialHiddenGradient, xOffset: k * b * h, into: &initialHidden, yOffset: target, count: b * h)
+                copy(shard.initialCellGradient, xOffset: k * b * h, into: &initialCell, yOffset: target, count: b * h)
+            }
+            if inputGradient != nil {
+                // dL/dx of the share, time-major [T, b, I], into its rows of [B, T, I].
+                swapOuterAxes(shard.inputGradient, time, b, inputSize, into: &inputGradient!,
+                              outOffset: shard.rows.lowerBound * time * inputSize)
+            }
+        }
+        let state = LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: initialHidden),
+                              cell: Tensor(shape: [numLayers, batch, h], scalars: initialCell))
+        return (inputGradient.map { Tensor(shape: [batch, time, inputSize], scalars: $0) }, state)
+    }
+
+    // One share of rows backwards through every layer and step. outputGradient is the whole batch-first
+    // [B, T, H]; lastOutputGradient the whole [B, H].
+    private func backwardShard(_ shard: Shard, weights: [(input: [Float], hidden: [Float])],
+                               outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
+                               batch: Int, time: Int, keepsInputGradient: Bool) {
+        let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h, set = instructionSet
+        shard.reserveGradients(layers: layers, time: time, batch: b, hiddenSize: h)
+        // dL/d(output of the layer being processed), time-major [T, b, H], when something reads every step.
+        var readsEveryStep = false
+        if let outputGradient {
+            swapOuterAxes(outputGradient, xOffset: shard.rows.lowerBound * time * h, b, time, h, into: &shard.outputGradient)
+            readsEveryStep = true
+        }
+        for k in stride(from: numLayers - 1, through: 0, by: -1) {
+            let cache = shard.caches[k], layerInputSize = inputSize(ofLayer: k)
+            // After the last step: dL/dh from the final state's gradient (and the head), dL/dc from the final state's.
+            let stateOffset = (k * batch + shard.rows.lowerBound) * h
+            if let finalStateGradient {
+                copy(finalStateGradient.hidden.scalars, xOffset: stateOffset, into: &shard.hiddenGradient, count: stateCount)
+                copy(finalStateGradient.cell.scalars, xOffset: stateOffset, into: &shard.cellGradient, count: stateCount)
+            } else {
+                shard.clearStateGradients(count: stateCount)
+            }
+            if k == numLayers - 1, let lastOutputGradient {
+                add(lastOutputGradient, xOffset: shard.rows.lowerBound * h, to: &shard.hiddenGradient, count: stateCount)
+            }
+            for t in stride(from: time - 1, through: 0, by: -1) {
+                // dL/dh_t = (from the output or the layer above at t) + (from step t+1, through W_hh).
+                if readsEveryStep {
+                    add(shard.outputGradient, xOffset: t * stateCount, to: &shard.hiddenGradient, count: stateCount)
+                }
+                lstmCellBackward(gates: cache.gates, gatesOffset: t * b * h4,
+                                 cells: cache.cells, previousOffset: t * stateCount,
+                                 tanhCells: cache.tanhCells, tanhOffset: t * stateCount,
+                                 hiddenGradient: shard.hiddenGradient, hiddenGradientOffset: 0,
+                                 cellGradient: &shard.cellGradient,
+                                 gateGradients: &shard.gateGradients, gateGradientsOffset: t * b * h4,
+                                 batch: b, hiddenSize: h, using: set)
+                // In the forward pass: gates_t += h_{t−1}·W_hhᵀ; so dh_{t−1} = dGates_t·W_hh.
+                matmul(shard.gateGradients, aOffset: t * b * h4, weights[k].hidden, into: &shard.hiddenGradient,
+                       m: b, n: h, k: h4, mode: .overwrite, using: set)
+            }
+            copy(shard.hiddenGradient, into: &shard.initialHiddenGradient, yOffset: k * stateCount, count: stateCount)
+            copy(shard.cellGradient, into: &shard.initialCellGradient, yOffset: k * stateCount, count: stateCount)
+
+            // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (x_t or h_{t−1}).
+            let gradients = shard.gradients[k]
+            let (x, xOffset) = k > 0 && dropoutMasks.isEmpty ? (shard.caches[k - 1].hidden, stateCount) : (cache.input, 0)
+            matmulTransposedA(shard.gateGradients, cache.hidden, into: &gradients.weightHH,
+                              m: h4, n: h, k: time * b, mode: .overwrite, using: set)
+            matmulTransposedA(shard.gateGradients, x, bOffset: xOffset, into: &gradients.weightIH,
+                              m: h4, n: layerInputSize, k: time * b, mode: .overwrite, using: set)
+            gradients.clearBias()
+            addColumnSums(of: shard.gateGradients, rows: time * b, cols: h4, to: &gradients.bias)
+
+            // dL/dx = dGates·W_ih: below the first layer, the gradient of the output of the layer below.
+            guard k > 0 || keepsInputGradient else { continue }
+            matmul(shard.gateGradients, weights[k].input, into: &shard.inputGradient,
+                   m: time * b, n: layerInputSize, k: h4, mode: .overwrite, using: set)
+            if k > 0 {
+                if dropoutMasks.isEmpty {
+                    swap(&shard.inputGradient, &shard.outputGradient)
+                } else {
+                    // In the forward pass the layer's input was mask ⊙ (output of the layer below).
+                    for t in 0..<time {
+                        multiply(shard.inputGradient, xOffset: t * stateCount, by: dropoutMasks[k - 1],
+                                 maskOffset: (t * batch + shard.rows.lowerBound) * h,
+                                 into: &shard.outputGradient, yOffset: t * stateCount, count: stateCount)
+                    }
+                }
+                readsEveryStep = true
+            }
+        }
+    }
+}
+
+// MARK: - Buffers
+
+/// One layer's weights in the layout of the forward products.
+private struct PreparedLayer {
+    /// W_ihᵀ, [I, 4H].
+    var inputTransposed: [Float]
+    /// W_hhᵀ, [H, 4H].
+    var hiddenTransposed: [Float]
+    /// b_ih + b_hh, [4H].
+    var bias: [Float]
+    /// The parameter values (W_ih, W_hh, b_ih, b_hh) these were prepared from. Holding on to them
+    /// makes any change to a parameter copy its storage first (copy-on-write), so a parameter still
+    /// sharing its storage with these has not changed.
+    private var sources: [[Float]] = []
+
+    init(inputSize: Int, hiddenSize: Int) {
+        inputTransposed = [Float](repeating: 0, count: inputSize * 4 * hiddenSize)
+        hiddenTransposed = [Float](repeating: 0, count: hiddenSize * 4 * hiddenSize)
+        bias = [Float](repeating: 0, count: 4 * hiddenSize)
+    }
+
+    mutating func prepare(_ layer: LSTM.Layer, using instructionSet: InstructionSet) {
+        let values = [layer.weightIH, layer.weightHH, layer.biasIH, layer.biasHH].map(\.value.scalars)
+        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage) { return }
+        let h4 = layer.weightHH.shape[0]
+        transpose(values[0], rows: h4, cols: layer.weightIH.shape[1], into: &inputTransposed, using: instructionSet)
+        transpose(values[1], rows: h4, cols: layer.weightHH.shape[1], into: &hiddenTransposed, using: instructionSet)
+        copy(values[2], into: &bias, count: h4)
+        add(values[3], to: &bias, count: h4)
+        sources = values
+    }
+}
+
+/// What one layer's forward pass keeps for its backward pass, for one share of rows (all time-major).
+private final class LayerCache {
+    /// [T, b, I]: the first layer's input, or the dropped-out output of the layer below.
+    var input: [Float] = []
+    /// [T, b, 4H]: gate activations i, f, g, o.
+    var gates: [Float] = []
+    /// [T+1, b, H]: c_{−1} (initial) … c_{T−1}.
+    var cells: [Float] = []
+    /// [T, b, H]: tanh(c_t).
+    var tanhCells: [Float] = []
+    /// [T+1, b, H]: h_{−1} (initial) … h_{T−1}.
+    var hidden: [Float] = []
+
+    func reserve(time: Int, batch: Int, inputSize: Int, hiddenSize: Int) {
+        let stateCount = batch * hiddenSize
+        ensureCount(&input, time * batch * inputSize)
+        ensureCount(&gates, time * 4 * stateCount)
+        ensureCount(&cells, (time + 1) * stateCount)
+        ensureCount(&tanhCells, time * stateCount)
+        ensureCount(&hidden, (time + 1) * stateCount)
+    }
+
+    func clearInitialState(count: Int) {
+        fill(&cells, count: count, with: 0)
+        fill(&hidden, count: count, with: 0)
+    }
+}
+
+/// One layer's parameter gradients from one share of rows.
+private final class LayerGradients {
+    /// dW_ih, [4H, I].
+    var weightIH: [Float] = []
+    /// dW_hh, [4H, H].
+    var weightHH: [Float] = []
+    /// db, [4H]: the gradient of b_ih and of b_hh alike.
+    var bias: [Float] = []
+
+    func clearBias() { fill(&bias, count: bias.count, with: 0) }
+}
+
+/// One thread's share of a training batch: rows `rows` of every sequence, through every layer.
+private final class Shard {
+    var rows: Range<Int> = 0..<0
+    let caches: [LayerCache]
+    let gradients: [LayerGradients]
+    /// [T, b, 4H]: dL/d(pre-activation gates) of the layer being processed.
+    var gateGradients: [Float] = []
+    /// [b, H]: dL/dh_t and dL/dc_t, carried from step t+1 to step t.
+    var hiddenGradient: [Float] = []
+    var cellGradient: [Float] = []
+    /// [T, b, H]: dL/d(output) of the layer being processed.
+    var outputGradient: [Float] = []
+    /// [T, b, I or H]: dL/d(input) of the layer being processed.
+    var inputGradient: [Float] = []
+    /// [numLayers, b, H]: dL/dh_{−1} and dL/dc_{−1}.
+    var initialHiddenGradient: [Float] = []
+    var initialCellGradient: [Float] = []
+
+    init(numLayers: Int) {
+        caches = (0..<numLayers).map { _ in LayerCache() }
+        gradients = (0..<numLayers).map { _ in LayerGradients() }
+    }
+
+    func reserveGradients(layers: [LSTM.Layer], time: Int, batch: Int, hiddenSize: Int) {
+        let stateCount = batch * hiddenSize, inputSize = layers[0].weightIH.shape[1]
+        ensureCount(&gateGradients, time * 4 * stateCount)
+        ensureCount(&hiddenGradient, stateCount)
+        ensureCount(&cellGradient, stateCount)
+        // The two swap roles from layer to layer, so both hold the wider of [T, b, I] and [T, b, H].
+        ensureCount(&outputGradient, time * batch * max(inputSize, hiddenSize))
+        ensureCount(&inputGradient, time * batch * max(inputSize, hiddenSize))
+        ensureCount(&initialHiddenGradient, layers.count * stateCount)
+        ensureCount(&initialCellGradient, layers.count * stateCount)
+        for (layer, gradients) in zip(layers, self.gradients) {
+            ensureCount(&gradients.weightIH, layer.weightIH.value.count)
+            ensureCount(&gradients.weightHH, layer.weightHH.value.count)
+            ensureCount(&gradients.bias, layer.biasIH.value.count)
+        }
+    }
+
+    func clearStateGradients(count: Int) {
+        fill(&hiddenGradient, count: count, with: 0)
+        fill(&cellGradient, count: count, with: 0)
+    }
+}
+
+/// Grows `buffer` to at least `count` elements; a buffer never shrinks, so the next batch reuses it.
+private func ensureCount(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
 }

@@ -29,13 +29,28 @@ public final class LSTMModel {
     public var numLayers: Int { lstm.numLayers }
     /// Values produced per window.
     public var outputSize: Int { fc.outFeatures }
-    /// Whether dropout is active. Set to `false` for prediction.
+    /// Whether dropout is active and activations are kept for ``backward(_:)``. Set to `false` for
+    /// prediction: the forward pass then streams through the batch without keeping them.
     public var isTraining: Bool {
         get { lstm.isTraining }
         set { lstm.isTraining = newValue }
     }
 
-    private var cachedTime = 0
+    /// The most threads a batch is split across (default: every core). See ``LSTM`` for what the
+    /// split changes: nothing in predictions, the last bits of the weight gradients.
+    public var threadCount: Int {
+        get { lstm.threadCount }
+        set { lstm.threadCount = newValue }
+    }
+
+    /// The vector instructions of the kernels (default: the widest the CPU supports).
+    public var instructionSet: InstructionSet {
+        get { lstm.instructionSet }
+        set {
+            lstm.instructionSet = newValue
+            fc.instructionSet = newValue
+        }
+    }
 
     /// Creates a model initialised as PyTorch initialises `LSTMModel` (the LSTM's parameters first,
     /// then the Linear layer's), from a generator seeded with `seed`.
@@ -56,15 +71,8 @@ public final class LSTMModel {
 
     /// The forecast for each window: `[B, T, inputSize]` in, `[B, outputSize]` out.
     public func forward(_ input: Tensor, initialState: LSTMState? = nil) -> Tensor {
-        let (output, _) = lstm.forward(input, initialState: initialState)
-        let batch = output.shape[0], time = output.shape[1], h = hiddenSize
-        cachedTime = time
-        var last = [Float](repeating: 0, count: batch * h)
-        for b in 0..<batch {
-            let source = (b * time + time - 1) * h
-            last.replaceSubrange(b * h ..< (b + 1) * h, with: output.scalars[source ..< source + h])
-        }
-        return fc.forward(Tensor(shape: [batch, h], scalars: last))
+        // The head reads out[:, T−1, :], the last layer's hidden state after the last step: [B, H].
+        fc.forward(lstm.lastOutput(input, initialState: initialState))
     }
 
     /// Backpropagates dL/dprediction `[B, outputSize]` through the last ``forward(_:initialState:)``,
@@ -74,14 +82,9 @@ public final class LSTMModel {
     @discardableResult
     public func backward(_ predictionGradient: Tensor) -> (inputGradient: Tensor, initialStateGradient: LSTMState) {
         let lastGradient = fc.backward(predictionGradient)  // [B, H]
-        let batch = lastGradient.shape[0], time = cachedTime, h = hiddenSize
         // In the forward pass the head read out[:, T−1, :]; every other step's output gradient is zero.
-        var outputGradient = [Float](repeating: 0, count: batch * time * h)
-        for b in 0..<batch {
-            let target = (b * time + time - 1) * h
-            outputGradient.replaceSubrange(target ..< target + h, with: lastGradient.scalars[b * h ..< (b + 1) * h])
-        }
-        return lstm.backward(outputGradient: Tensor(shape: [batch, time, h], scalars: outputGradient))
+        let (inputGradient, stateGradient) = lstm.backward(lastOutputGradient: lastGradient, keepsInputGradient: true)
+        return (inputGradient!, stateGradient)
     }
 
     /// One optimisation step on a batch: zero the gradients, forward, loss, backward, optionally
@@ -94,7 +97,8 @@ public final class LSTMModel {
         optimizer.zeroGradients()
         let prediction = forward(input)
         let (value, gradient) = loss.evaluate(prediction: prediction, target: target)
-        backward(gradient)
+        // As backward(_:), without the gradient of the input, which training does not need.
+        lstm.backward(lastOutputGradient: fc.backward(gradient), keepsInputGradient: false)
         if let clipNorm { clipGradientNorm(parameters, maxNorm: clipNorm) }
         optimizer.step()
         return value

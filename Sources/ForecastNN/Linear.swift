@@ -15,6 +15,9 @@ public final class Linear {
     /// b, shape `[outFeatures]`.
     public let bias: Parameter
 
+    /// The vector instructions of the kernels (default: the widest the CPU supports).
+    public var instructionSet = InstructionSet.automatic
+
     private var cachedInput: Tensor?
 
     /// Creates a layer initialised as PyTorch does: Kaiming-uniform weights with a = √5, which is
@@ -40,7 +43,7 @@ public final class Linear {
         let rows = input.shape[0]
         var output = [Float](repeating: 0, count: rows * outFeatures)
         matmulTransposedB(input.scalars, weight.value.scalars, into: &output,
-                          m: rows, n: outFeatures, k: inFeatures, mode: .overwrite)
+                          m: rows, n: outFeatures, k: inFeatures, mode: .overwrite, using: instructionSet)
         addRowVector(bias.value.scalars, to: &output, rows: rows, cols: outFeatures)
         cachedInput = input
         return Tensor(shape: [rows, outFeatures], scalars: output)
@@ -54,11 +57,11 @@ public final class Linear {
         let rows = input.shape[0]
         precondition(outputGradient.shape == [rows, outFeatures], "Linear.backward: gradient shape \(outputGradient.shape)")
         matmulTransposedA(outputGradient.scalars, input.scalars, into: &weight.gradient.scalars,
-                          m: outFeatures, n: inFeatures, k: rows, mode: .accumulate)
+                          m: outFeatures, n: inFeatures, k: rows, mode: .accumulate, using: instructionSet)
         addColumnSums(of: outputGradient.scalars, rows: rows, cols: outFeatures, to: &bias.gradient.scalars)
         var inputGradient = [Float](repeating: 0, count: rows * inFeatures)
         matmul(outputGradient.scalars, weight.value.scalars, into: &inputGradient,
-               m: rows, n: inFeatures, k: outFeatures, mode: .overwrite)
+               m: rows, n: inFeatures, k: outFeatures, mode: .overwrite, using: instructionSet)
         return Tensor(shape: [rows, inFeatures], scalars: inputGradient)
     }
 }

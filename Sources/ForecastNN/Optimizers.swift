@@ -62,24 +62,14 @@ public final class Adam: Optimizer {
 
     public func step() {
         stepCount += 1
-        let biasCorrection1 = 1 - Float(pow(Double(beta1), Double(stepCount)))
-        let biasCorrection2Root = Float((1 - pow(Double(beta2), Double(stepCount))).squareRoot())
-        let stepSize = learningRate / biasCorrection1
+        let update = AdamStep(
+            stepSize: learningRate / (1 - Float(pow(Double(beta1), Double(stepCount)))),
+            biasCorrection2Root: Float((1 - pow(Double(beta2), Double(stepCount))).squareRoot()),
+            learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
         for (index, parameter) in parameters.enumerated() {
-            let gradient = parameter.gradient.scalars
-            var value = parameter.value.scalars
-            for j in value.indices {
-                var g = gradient[j]
-                if weightDecay != 0 {
-                    if decoupledWeightDecay { value[j] *= 1 - learningRate * weightDecay } else { g += weightDecay * value[j] }
-                }
-                let m = beta1 * firstMoments[index][j] + (1 - beta1) * g
-                let v = beta2 * secondMoments[index][j] + (1 - beta2) * g * g
-                firstMoments[index][j] = m
-                secondMoments[index][j] = v
-                value[j] -= stepSize * m / (v.squareRoot() / biasCorrection2Root + epsilon)
-            }
-            parameter.value.scalars = value
+            adamUpdate(values: &parameter.value.scalars, gradients: parameter.gradient.scalars,
+                       firstMoments: &firstMoments[index], secondMoments: &secondMoments[index], step: update)
         }
     }
 }

@@ -1,0 +1,114 @@
+import Testing
+import ForecastKernels
+import ForecastNN
+
+/// Splitting batches across threads, and inference in blocks of rows, change no prediction and make
+/// training repeatable bit for bit.
+@Suite struct LSTMThreadingTests {
+    /// `count` batches of `batch` windows [batch, time, 2] and targets [batch, 1], from a seed.
+    static func batches(_ count: Int, batch: Int, time: Int, seed: UInt64) -> [(input: Tensor, target: Tensor)] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            (randomTensor(shape: [batch, time, 2], using: &generator), randomTensor(shape: [batch, 1], using: &generator))
+        }
+    }
+
+    static func trainedWeights(threads: Int, dropout: Float = 0.2) -> [[UInt32]] {
+        let model = LSTMModel(inputSize: 2, hiddenSize: 19, numLayers: 2, outputSize: 1, dropout: dropout, seed: 42)
+        model.threadCount = threads
+        let optimizer = Adam(parameters: model.parameters, learningRate: 1e-2)
+        for (input, target) in batches(6, batch: 13, time: 7, seed: 1) {
+            model.trainStep(input: input, target: target, loss: .mse, optimizer: optimizer, clipNorm: 1)
+        }
+        return model.stateDict().map { $0.tensor.scalars.map(\.bitPattern) }
+    }
+
+    @Test func sameSeedWithTwoThreadsTrainsToByteIdenticalWeights() {
+        // The two shares of each batch finish in either order; their gradients are summed in share order.
+        let first = Self.trainedWeights(threads: 2), second = Self.trainedWeights(threads: 2)
+        #expect(first == second)
+        #expect(Self.trainedWeights(threads: 1) == Self.trainedWeights(threads: 1))
+        #expect(Self.trainedWeights(threads: 3) == Self.trainedWeights(threads: 3))
+    }
+
+    @Test func trainingWithOneOrTwoThreadsDiffersOnlyInRounding() {
+        // With two threads each weight gradient is the sum of two partial sums over rows, so its
+        // rounding differs from the one-thread sum; after six Adam steps the weights agree to 1e-4.
+        let one = Self.trainedWeights(threads: 1), two = Self.trainedWeights(threads: 2)
+        for (a, b) in zip(one, two) {
+            for (x, y) in zip(a, b) {
+                let (fx, fy) = (Float(bitPattern: x), Float(bitPattern: y))
+                #expect(abs(fx - fy) <= 1e-4 * (1 + abs(fx)), "\(fx) vs \(fy)")
+            }
+        }
+    }
+
+    @Test func predictionsDoNotDependOnThreadsBatchOrMode() throws {
+        // One model, the same 70 windows: in training mode (shares kept for backward) and in inference
+        // (blocks of 32 rows), with 1, 2 and 3 threads, whole or one window at a time: every prediction
+        // is the same Float.
+        let model = LSTMModel(inputSize: 2, hiddenSize: 24, numLayers: 2, outputSize: 3, seed: 7)
+        let (input, _) = Self.batches(1, batch: 70, time: 9, seed: 2)[0]
+        model.threadCount = 1
+        let reference = model.forward(input)
+        for training in [true, false] {
+            model.isTraining = training
+            for threads in [1, 2, 3] {
+                model.threadCount = threads
+                #expect(model.forward(input) == reference, "training \(training), \(threads) threads")
+            }
+        }
+        model.isTraining = false
+        for window in [0, 31, 32, 69] {
+            let one = Tensor(shape: [1, 9, 2], scalars: Array(input.scalars[(window * 18) ..< ((window + 1) * 18)]))
+            #expect(model.forward(one).scalars == Array(reference.scalars[(window * 3) ..< ((window + 1) * 3)]), "window \(window)")
+        }
+    }
+
+    @Test func lstmOutputsAndFinalStatesAreTheSameInTrainingAndInference() {
+        var generator = SeededGenerator(seed: 12)
+        let lstm = LSTM(inputSize: 3, hiddenSize: 10, numLayers: 3, using: &generator)
+        let input = randomTensor(shape: [41, 6, 3], using: &generator)
+        let state = LSTMState(hidden: randomTensor(shape: [3, 41, 10], using: &generator),
+                              cell: randomTensor(shape: [3, 41, 10], using: &generator))
+        lstm.threadCount = 2
+        let training = lstm.forward(input, initialState: state)
+        lstm.isTraining = false
+        let inference = lstm.forward(input, initialState: state)
+        #expect(training.output == inference.output)
+        #expect(training.finalState == inference.finalState)
+    }
+
+    @Test func gradientsWithTwoThreadsMatchOneThread() {
+        // The same forward and backward with 1 and 2 threads: input and initial-state gradients are
+        // per row, so identical; weight gradients are sums over rows, so equal up to rounding.
+        func gradients(threads: Int) -> (parameters: [Tensor], input: Tensor, state: LSTMState) {
+            let model = LSTMModel(inputSize: 2, hiddenSize: 9, numLayers: 2, outputSize: 2, seed: 3)
+            model.threadCount = threads
+            let (input, _) = Self.batches(1, batch: 11, time: 5, seed: 4)[0]
+            var generator = SeededGenerator(seed: 5)
+            let state = LSTMState(hidden: randomTensor(shape: [2, 11, 9], using: &generator),
+                                  cell: randomTensor(shape: [2, 11, 9], using: &generator))
+            _ = model.forward(input, initialState: state)
+            let (inputGradient, stateGradient) = model.backward(randomTensor(shape: [11, 2], using: &generator))
+            return (model.parameters.map(\.gradient), inputGradient, stateGradient)
+        }
+        let one = gradients(threads: 1), two = gradients(threads: 2)
+        #expect(one.input == two.input)
+        #expect(one.state == two.state)
+        for (a, b) in zip(one.parameters, two.parameters) {
+            expectClose(b, a, "parameter gradient")
+        }
+    }
+
+    @Test func backwardAfterInferenceIsRefused() async {
+        // Inference keeps no activations: a backward pass must follow a forward pass in training.
+        await #expect(processExitsWith: .failure) {
+            var generator = SeededGenerator(seed: 1)
+            let lstm = LSTM(inputSize: 1, hiddenSize: 2, using: &generator)
+            lstm.isTraining = false
+            _ = lstm.forward(Tensor(shape: [1, 2, 1]))
+            _ = lstm.backward(outputGradient: Tensor(shape: [1, 2, 2]))
+        }
+    }
+}
