@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "Forecast", targets: ["Forecast"]),
         .executable(name: "forecast", targets: ["ForecastCommand"]),
+        .executable(name: "forecast-bench", targets: ["ForecastBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,14 @@ let package = Package(
         // The `forecast` command: parse, call the library, print, exit codes.
         .executableTarget(
             name: "ForecastCommand",
+            dependencies: [
+                "Forecast",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The `forecast-bench` command: speed and kernel benchmarks (one file per subcommand).
+        .executableTarget(
+            name: "ForecastBench",
             dependencies: [
                 "Forecast",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

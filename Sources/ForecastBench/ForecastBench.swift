@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct ForecastBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast-bench",
+        abstract: "Benchmarks of swift-forecast, each printing one JSON line per measurement.",
+        discussion: """
+        Build with -c release. Compare with PyTorch by running ../shared/bench/torch_lstm_bench.py \
+        with the same options in the same session (see docs/performance.md).
+
+        Examples:
+          swift run -c release forecast-bench speed --hidden 64 --layers 2 --lookback 48 --batch 64 --threads 2
+          swift run -c release forecast-bench kernels
+        """,
+        subcommands: [SpeedCommand.self, KernelsCommand.self]
+    )
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// The peak resident set size of this process so far, in MiB (as Python's `resource.getrusage`).
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    #if os(macOS)
+    return Double(usage.ru_maxrss) / 1_048_576  // bytes
+    #else
+    return Double(usage.ru_maxrss) / 1024  // KiB
+    #endif
+}
+
+/// One JSON object on one line, keys in the given order.
+func printJSONLine(_ fields: KeyValuePairs<String, Any>) {
+    let body = fields.map { key, value -> String in
+        let rendered: String
+        switch value {
+        case let text as String: rendered = "\"\(text)\""
+        case let number as Double: rendered = number.isFinite ? "\(number)" : "null"
+        default: rendered = "\(value)"
+        }
+        return "\"\(key)\": \(rendered)"
+    }
+    print("{" + body.joined(separator: ", ") + "}")
+}
+
+/// `value` rounded to `places` decimals.
+func rounded(_ value: Double, _ places: Int) -> Double {
+    let scale = pow(10, Double(places))
+    return (value * scale).rounded() / scale
+}
