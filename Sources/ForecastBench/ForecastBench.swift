@@ -12,7 +12,8 @@ struct ForecastBench: ParsableCommand {
         Examples:
           swift run -c release forecast-bench speed --hidden 64 --layers 2 --lookback 48 --batch 64 --threads 2
           swift run -c release forecast-bench kernels
+          swift run -c release forecast-bench accuracy
         """,
-        subcommands: [SpeedCommand.self, KernelsCommand.self]
+        subcommands: [SpeedCommand.self, KernelsCommand.self, AccuracyCommand.self]
     )
 }

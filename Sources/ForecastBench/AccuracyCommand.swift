@@ -1,0 +1,116 @@
+import ArgumentParser
+import Forecast
+import Foundation
+
+extension WindowNormalization.Method: ExpressibleByArgument {}
+
+/// The accuracy benchmark of docs/accuracy.md: the rolling-origin protocol over the bundled data
+/// sets, with the default training options, several seeds, beside the baselines and the PyTorch
+/// reference figures.
+struct AccuracyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accuracy",
+        abstract: "Rolling-origin accuracy (MASE, sMAPE) on the bundled data sets, beside the baselines and PyTorch's figures.",
+        discussion: """
+        For each task the last K·h points are forecast from K origins by a model trained once on \
+        the data before the first origin, with the default options of `forecast train`; the model's \
+        figures are the mean over the seeds. The reference figures (PyTorch LSTM, AutoETS) are \
+        those measured with Python peers on the same protocol (docs/accuracy.md).
+
+        Examples:
+          swift run -c release forecast-bench accuracy
+          swift run -c release forecast-bench accuracy --tasks wineind --seeds 1,2,3,4,5
+        """
+    )
+
+    /// A task of the protocol and the figures Python peers reached on it.
+    struct Task {
+        var name: String, file: String, column: String, season: Int, horizon: Int, origins: Int, lookback: Int
+        var pytorchLSTM: Double, autoETS: Double
+    }
+
+    static let tasks = [
+        Task(name: "airpassengers", file: "airpassengers.csv", column: "passengers", season: 12, horizon: 12, origins: 2,
+             lookback: 36, pytorchLSTM: 2.919, autoETS: 1.400),
+        Task(name: "sunspots_monthly", file: "sunspots_monthly.csv", column: "sunspots", season: 132, horizon: 24, origins: 5,
+             lookback: 120, pytorchLSTM: 0.864, autoETS: 1.404),
+        Task(name: "wineind", file: "wineind.csv", column: "sales", season: 12, horizon: 12, origins: 2,
+             lookback: 36, pytorchLSTM: 0.836, autoETS: 0.826),
+    ]
+
+    @Option(help: "The folder holding the data sets.")
+    var dataDirectory = "data"
+
+    @Option(help: "The seeds, comma-separated; the model's figures are their mean.")
+    var seeds = "1,2,3"
+
+    @Option(help: "The tasks to run, comma-separated (default: all).")
+    var tasks: String?
+
+    @Option(help: "Override the normalisation (to compare the choices).")
+    var normalization: WindowNormalization.Method?
+
+    @Flag(help: "Print one JSON line per task instead of the table.")
+    var json = false
+
+    func run() throws {
+        let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
+        let chosen = tasks.map { Set($0.split(separator: ",").map(String.init)) }
+        var rows = [["task", "forecaster", "MASE", "sMAPE", "per seed (MASE)"]]
+        for task in Self.tasks where chosen?.contains(task.name) ?? true {
+            let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(task.file).path
+            let series: TimeSeries
+            do {
+                series = try SeriesLoader.load(path: path, options: SeriesOptions(target: task.column, missing: .interpolate)).series
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(66)
+            }
+            var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
+            if let normalization { options.normalization = normalization }
+            var mase: [Double] = [], smape: [Double] = [], seconds = 0.0
+            var last: HoldoutEvaluation?
+            for seed in seedList {
+                options.seed = seed
+                let backtest = try Backtest(series: series, options: options, origins: task.origins, season: task.season)
+                mase.append(backtest.evaluation.model.mase)
+                smape.append(backtest.evaluation.model.smape)
+                seconds += backtest.trainings.reduce(0) { $0 + $1.seconds }
+                last = backtest.evaluation
+                FileHandle.standardError.write(Data("\(task.name) seed \(seed): MASE \(String(format: "%.3f", mase.last!)) (\(String(format: "%.1f", backtest.trainings[0].seconds)) s)\n".utf8))
+            }
+            let evaluation = last!
+            let meanMASE = mase.reduce(0, +) / Double(mase.count), meanSMAPE = smape.reduce(0, +) / Double(smape.count)
+            if json {
+                var fields = ["\"task\": \"\(task.name)\"", "\"model_mase\": \(format(meanMASE))", "\"model_smape\": \(format(meanSMAPE))",
+                              "\"model_mase_per_seed\": [\(mase.map(format).joined(separator: ", "))]",
+                              "\"seconds\": \(String(format: "%.1f", seconds))"]
+                for baseline in Baseline.allCases {
+                    fields.append("\"\(baseline.rawValue)_mase\": \(format(evaluation.baselines[baseline]!.mase))")
+                }
+                fields += ["\"pytorch_lstm_mase\": \(task.pytorchLSTM)", "\"autoets_mase\": \(task.autoETS)"]
+                print("{" + fields.joined(separator: ", ") + "}")
+                continue
+            }
+            rows.append([task.name, "LSTM (this project)", format(meanMASE), format(meanSMAPE), mase.map(format).joined(separator: ", ")])
+            for baseline in Baseline.allCases {
+                let accuracy = evaluation.baselines[baseline]!
+                rows.append(["", baseline.displayName, format(accuracy.mase), format(accuracy.smape), ""])
+            }
+            rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", ""])
+            rows.append(["", "AutoETS (reference)", format(task.autoETS), "", ""])
+        }
+        if !json { print(table(rows)) }
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    private func table(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+        }.joined(separator: "\n")
+    }
+}
