@@ -45,8 +45,16 @@ fk_instruction_set fk_best_supported(void) {
 void fk_matrix_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                        const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
                        const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
-                       float *c, ptrdiff_t ldc, int accumulate) {
-    FK_DISPATCH(set, matrix_product, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate)
+                       float *c, ptrdiff_t ldc, int accumulate, const float *start_row) {
+    FK_DISPATCH(set, matrix_product, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, start_row)
+}
+
+void fk_lstm_gates(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t gate_count,
+                   ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, const float *input_weights,
+                   ptrdiff_t hidden_size, const float *hidden, ptrdiff_t hidden_stride, const float *hidden_weights,
+                   const float *bias, float *gates) {
+    FK_DISPATCH(set, lstm_gates, batch, gate_count, input_size, input, input_stride, input_weights,
+                hidden_size, hidden, hidden_stride, hidden_weights, bias, gates)
 }
 
 void fk_transpose(fk_instruction_set set, ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination) {
@@ -72,4 +80,11 @@ void fk_lstm_cell_backward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hi
                            const float *hidden_gradient, float *cell_gradient, float *gate_gradients) {
     FK_DISPATCH(set, lstm_cell_backward, batch, hidden_size, gates, previous_cells, tanh_cells,
                 hidden_gradient, cell_gradient, gate_gradients)
+}
+
+void fk_adam_update(fk_instruction_set set, ptrdiff_t count, float *values, const float *gradients,
+                    float *first_moments, float *second_moments, float step_size, float bias_correction2_root,
+                    float learning_rate, float beta1, float beta2, float epsilon, float weight_decay, int decoupled) {
+    FK_DISPATCH(set, adam_update, count, values, gradients, first_moments, second_moments, step_size,
+                bias_correction2_root, learning_rate, beta1, beta2, epsilon, weight_decay, decoupled)
 }

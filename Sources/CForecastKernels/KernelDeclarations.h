@@ -6,7 +6,12 @@
 #include <stddef.h>
 
 void fk_avx512_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
-    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
+void fk_avx512_lstm_gates(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
+    ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2, const float *bias, float *c);
+void fk_avx512_adam_update(ptrdiff_t count, float *values, const float *gradients, float *first_moments,
+    float *second_moments, float step_size, float bias_correction2_root, float learning_rate,
+    float beta1, float beta2, float epsilon, float weight_decay, int decoupled);
 void fk_avx512_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
 void fk_avx512_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_avx512_tanh(ptrdiff_t count, const float *x, float *y);
@@ -16,7 +21,12 @@ void fk_avx512_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const 
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
 void fk_avx2_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
-    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
+void fk_avx2_lstm_gates(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
+    ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2, const float *bias, float *c);
+void fk_avx2_adam_update(ptrdiff_t count, float *values, const float *gradients, float *first_moments,
+    float *second_moments, float step_size, float bias_correction2_root, float learning_rate,
+    float beta1, float beta2, float epsilon, float weight_decay, int decoupled);
 void fk_avx2_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
 void fk_avx2_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_avx2_tanh(ptrdiff_t count, const float *x, float *y);
@@ -26,7 +36,12 @@ void fk_avx2_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const fl
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
 void fk_baseline_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
-    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate);
+    const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
+void fk_baseline_lstm_gates(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
+    ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2, const float *bias, float *c);
+void fk_baseline_adam_update(ptrdiff_t count, float *values, const float *gradients, float *first_moments,
+    float *second_moments, float step_size, float bias_correction2_root, float learning_rate,
+    float beta1, float beta2, float epsilon, float weight_decay, int decoupled);
 void fk_baseline_transpose(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
 void fk_baseline_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_baseline_tanh(ptrdiff_t count, const float *x, float *y);

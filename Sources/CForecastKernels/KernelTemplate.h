@@ -35,19 +35,27 @@ FK_INLINE ptrdiff_t fk_min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 // MARK: - Matrix product
 
 // The register tile: C[rows × NR] (+)= A[rows × K] · B[K × NR], B rows `ldb` apart, C rows `ldc` apart.
+// The accumulators start from C, or (from_zero) from `start_row` [NR] in every row, or from 0.
 // `rows` ≤ MR is a constant wherever this is inlined, so the loops unroll and the accumulators stay in
 // registers. A is read as a[i * lda + p] (row-major) or a[p * lda + i] (column-major, for Aᵀ).
-FK_INLINE void FK_NAME(tile)(const int rows, const int a_column_major, ptrdiff_t k,
-                             const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
-                             float *c, ptrdiff_t ldc, int from_zero) {
-    fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS];
+FK_INLINE void FK_NAME(tile_start)(const int rows, fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS],
+                                   const float *c, ptrdiff_t ldc, int from_zero, const float *start_row) {
 #pragma clang loop unroll(full)
     for (int i = 0; i < FK_TILE_ROWS; i++) {
 #pragma clang loop unroll(full)
         for (int v = 0; v < FK_TILE_VECTORS; v++) {
-            if (i < rows) acc[i][v] = from_zero ? (fk_vector)0 : fk_load(c + i * ldc + v * FK_WIDTH);
+            if (i < rows) {
+                acc[i][v] = !from_zero ? fk_load(c + i * ldc + v * FK_WIDTH)
+                          : start_row ? fk_load(start_row + v * FK_WIDTH) : (fk_vector)0;
+            }
         }
     }
+}
+
+// acc[rows × NR] += A[rows × K] · B[K × NR]: the multiply-adds, p = 0 … K−1 in order.
+FK_INLINE void FK_NAME(tile_multiply)(const int rows, const int a_column_major, ptrdiff_t k,
+                                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                                      fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS]) {
     for (ptrdiff_t p = 0; p < k; p++) {
         fk_vector bp[FK_TILE_VECTORS];
 #pragma clang loop unroll(full)
@@ -61,6 +69,9 @@ FK_INLINE void FK_NAME(tile)(const int rows, const int a_column_major, ptrdiff_t
             }
         }
     }
+}
+
+FK_INLINE void FK_NAME(tile_store)(const int rows, fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS], float *c, ptrdiff_t ldc) {
 #pragma clang loop unroll(full)
     for (int i = 0; i < FK_TILE_ROWS; i++) {
 #pragma clang loop unroll(full)
@@ -70,59 +81,101 @@ FK_INLINE void FK_NAME(tile)(const int rows, const int a_column_major, ptrdiff_t
     }
 }
 
-#define FK_TILE_CASE(r) case r: FK_NAME(tile)(r, column_major, k, a, lda, b, ldb, c, ldc, from_zero); break;
+FK_INLINE void FK_NAME(tile)(const int rows, const int a_column_major, ptrdiff_t k,
+                             const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                             float *c, ptrdiff_t ldc, int from_zero, const float *start_row) {
+    fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS];
+    FK_NAME(tile_start)(rows, acc, c, ldc, from_zero, start_row);
+    FK_NAME(tile_multiply)(rows, a_column_major, k, a, lda, b, ldb, acc);
+    FK_NAME(tile_store)(rows, acc, c, ldc);
+}
+
+// The gate tile of an LSTM step: C[rows × NR] = start_row + A1·B1 + A2·B2 with the accumulators in
+// registers from start to end (A1, A2 row-major): the same chain per element as three separate passes.
+FK_INLINE void FK_NAME(gate_tile)(const int rows,
+                                  ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1, ptrdiff_t ldb1,
+                                  ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2, ptrdiff_t ldb2,
+                                  const float *start_row, float *c, ptrdiff_t ldc) {
+    fk_vector acc[FK_TILE_ROWS][FK_TILE_VECTORS];
+    FK_NAME(tile_start)(rows, acc, c, ldc, 1, start_row);
+    FK_NAME(tile_multiply)(rows, 0, k1, a1, lda1, b1, ldb1, acc);
+    FK_NAME(tile_multiply)(rows, 0, k2, a2, lda2, b2, ldb2, acc);
+    FK_NAME(tile_store)(rows, acc, c, ldc);
+}
+
+#define FK_TILE_CASE(r) case r: FK_NAME(tile)(r, column_major, k, a, lda, b, ldb, c, ldc, from_zero, start_row); break;
+// CASE(1) … CASE(MR): one specialised copy per row count.
 #if FK_TILE_ROWS == 8
-#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4) \
-                      FK_TILE_CASE(5) FK_TILE_CASE(6) FK_TILE_CASE(7) FK_TILE_CASE(8)
+#define FK_FOR_EACH_ROW_COUNT(CASE) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
 #elif FK_TILE_ROWS == 6
-#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4) FK_TILE_CASE(5) FK_TILE_CASE(6)
+#define FK_FOR_EACH_ROW_COUNT(CASE) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
 #elif FK_TILE_ROWS == 4
-#define FK_TILE_CASES FK_TILE_CASE(1) FK_TILE_CASE(2) FK_TILE_CASE(3) FK_TILE_CASE(4)
+#define FK_FOR_EACH_ROW_COUNT(CASE) CASE(1) CASE(2) CASE(3) CASE(4)
 #else
 #error "FK_TILE_ROWS must be 4, 6 or 8"
 #endif
 
 // One tile of `rows` ≤ MR rows, with a specialised copy for each row count and each layout of A.
 static void FK_NAME(tile_rows)(int rows, int a_column_major, ptrdiff_t k, const float *a, ptrdiff_t lda,
-                               const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, int from_zero) {
+                               const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, int from_zero,
+                               const float *start_row) {
     if (a_column_major) {
         const int column_major = 1;
-        switch (rows) { FK_TILE_CASES }
+        switch (rows) { FK_FOR_EACH_ROW_COUNT(FK_TILE_CASE) }
     } else {
         const int column_major = 0;
-        switch (rows) { FK_TILE_CASES }
+        switch (rows) { FK_FOR_EACH_ROW_COUNT(FK_TILE_CASE) }
     }
 }
 
-// y[1 × N] (+)= x[1 × K] · B[K × N], x(p) = x[p * x_stride], B rows contiguous: the product for a
-// single row (batch 1). Each element of B is used once, so this streams B from cache: with
-// FK_ROW_VECTORS vectors of y in registers (a whole row of W_hhᵀ for H = 64 on AVX-512) B is read
-// row after row, in address order. Same chain of multiply-adds per element as the tile.
+#define FK_GATE_CASE(r) case r: FK_NAME(gate_tile)(r, k1, a1, lda1, b1, ldb1, k2, a2, lda2, b2, ldb2, start_row, c, ldc); break;
+static void FK_NAME(gate_tile_rows)(int rows, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1, ptrdiff_t ldb1,
+                                    ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2, ptrdiff_t ldb2,
+                                    const float *start_row, float *c, ptrdiff_t ldc) {
+    switch (rows) { FK_FOR_EACH_ROW_COUNT(FK_GATE_CASE) }
+}
+
+// y[1 × N] (+)= x[1 × K] · B[K × N] (+ x2[1 × K2] · B2[K2 × N]), x(p) = x[p * x_stride], B rows
+// contiguous: the product for a single row (batch 1). Each element of B is used once, so this
+// streams B from cache: with FK_ROW_VECTORS vectors of y in registers (a whole row of W_hhᵀ for
+// H = 64 on AVX-512) B is read row after row, in address order. Same chain per element as the tile.
+FK_INLINE void FK_NAME(vector_multiply)(const int wide, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
+                                        const float *b, ptrdiff_t ldb, fk_vector *acc) {
+    for (ptrdiff_t p = 0; p < k; p++) {
+        fk_vector xp = (fk_vector)(x[p * x_stride]);
+        const float *row = b + p * ldb;
+#pragma clang loop unroll(full)
+        for (int v = 0; v < wide; v++) acc[v] += xp * fk_load(row + v * FK_WIDTH);
+    }
+}
+
 static void FK_NAME(vector_product)(ptrdiff_t n, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
-                                    const float *b, ptrdiff_t ldb, float *y, int accumulate) {
+                                    const float *b, ptrdiff_t ldb,
+                                    ptrdiff_t k2, const float *x2, ptrdiff_t x2_stride, const float *b2, ptrdiff_t ldb2,
+                                    float *y, int accumulate, const float *start_row) {
     enum { WIDE = FK_ROW_VECTORS };
     ptrdiff_t j0 = 0;
     for (; j0 + WIDE * FK_WIDTH <= n; j0 += WIDE * FK_WIDTH) {
         fk_vector acc[WIDE];
 #pragma clang loop unroll(full)
-        for (int v = 0; v < WIDE; v++) acc[v] = accumulate ? fk_load(y + j0 + v * FK_WIDTH) : (fk_vector)0;
-        for (ptrdiff_t p = 0; p < k; p++) {
-            fk_vector xp = (fk_vector)(x[p * x_stride]);
-            const float *row = b + p * ldb + j0;
-#pragma clang loop unroll(full)
-            for (int v = 0; v < WIDE; v++) acc[v] += xp * fk_load(row + v * FK_WIDTH);
+        for (int v = 0; v < WIDE; v++) {
+            acc[v] = accumulate ? fk_load(y + j0 + v * FK_WIDTH) : start_row ? fk_load(start_row + j0 + v * FK_WIDTH) : (fk_vector)0;
         }
+        FK_NAME(vector_multiply)(WIDE, k, x, x_stride, b + j0, ldb, acc);
+        FK_NAME(vector_multiply)(WIDE, k2, x2, x2_stride, b2 + j0, ldb2, acc);
 #pragma clang loop unroll(full)
         for (int v = 0; v < WIDE; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
     }
     for (; j0 + FK_WIDTH <= n; j0 += FK_WIDTH) {
-        fk_vector acc = accumulate ? fk_load(y + j0) : (fk_vector)0;
-        for (ptrdiff_t p = 0; p < k; p++) acc += (fk_vector)(x[p * x_stride]) * fk_load(b + p * ldb + j0);
+        fk_vector acc = accumulate ? fk_load(y + j0) : start_row ? fk_load(start_row + j0) : (fk_vector)0;
+        FK_NAME(vector_multiply)(1, k, x, x_stride, b + j0, ldb, &acc);
+        FK_NAME(vector_multiply)(1, k2, x2, x2_stride, b2 + j0, ldb2, &acc);
         fk_store(y + j0, acc);
     }
     for (; j0 < n; j0++) {
-        float acc = accumulate ? y[j0] : 0;
+        float acc = accumulate ? y[j0] : start_row ? start_row[j0] : 0;
         for (ptrdiff_t p = 0; p < k; p++) acc += x[p * x_stride] * b[p * ldb + j0];
+        for (ptrdiff_t p = 0; p < k2; p++) acc += x2[p * x2_stride] * b2[p * ldb2 + j0];
         y[j0] = acc;
     }
 }
@@ -184,7 +237,7 @@ static float *FK_NAME(panels_of_a)(void) {
 // read as column-major or row-major with `lda` and the panel holds `kc` rows of B `ldb` apart.
 static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column_major, const float *a, ptrdiff_t lda,
                                 ptrdiff_t a_panel_stride, const float *panel_rows, ptrdiff_t ldb, ptrdiff_t nr,
-                                float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int from_zero) {
+                                float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int from_zero, const float *start_row) {
     float local[FK_TILE_ROWS * FK_TILE_COLUMNS] __attribute__((aligned(64)));
     const int c_direct = c_cs == 1 && nr == FK_TILE_COLUMNS;
     for (ptrdiff_t i0 = 0; i0 < rows_total; i0 += FK_TILE_ROWS) {
@@ -192,14 +245,15 @@ static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column
         const float *a_block = a + (i0 / FK_TILE_ROWS) * a_panel_stride;
         float *c_block = c + i0 * c_rs;
         if (c_direct) {
-            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero);
+            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero, start_row);
         } else {
             for (int i = 0; i < rows; i++) {
                 for (ptrdiff_t j = 0; j < FK_TILE_COLUMNS; j++) {
-                    local[i * FK_TILE_COLUMNS + j] = (from_zero || j >= nr) ? 0 : c_block[i * c_rs + j * c_cs];
+                    local[i * FK_TILE_COLUMNS + j] = j >= nr ? 0 : !from_zero ? c_block[i * c_rs + j * c_cs]
+                                                   : start_row ? start_row[j] : 0;
                 }
             }
-            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, local, FK_TILE_COLUMNS, 0);
+            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, local, FK_TILE_COLUMNS, 0, NULL);
             for (int i = 0; i < rows; i++) {
                 for (ptrdiff_t j = 0; j < nr; j++) c_block[i * c_rs + j * c_cs] = local[i * FK_TILE_COLUMNS + j];
             }
@@ -217,9 +271,9 @@ static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column
 static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
                              const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
-                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int accumulate) {
+                             float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int accumulate, const float *start_row) {
     if (m == 1 && b_cs == 1 && c_cs == 1) {
-        FK_NAME(vector_product)(n, k, a, a_cs, b, b_rs, c, accumulate);
+        FK_NAME(vector_product)(n, k, a, a_cs, b, b_rs, 0, NULL, 0, NULL, 0, c, accumulate, start_row);
         return;
     }
     const int a_column_major = a_cs != 1;
@@ -257,7 +311,7 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                     ldb = FK_TILE_COLUMNS;
                 }
                 FK_NAME(tile_block)(mc, kc, a_column_major, a_rows, a_lda, a_panel_stride, panel_rows, ldb, nr,
-                                    c + i0 * c_rs + j0 * c_cs, c_rs, c_cs, from_zero);
+                                    c + i0 * c_rs + j0 * c_cs, c_rs, c_cs, from_zero, start_row ? start_row + j0 : NULL);
             }
         }
     }
@@ -266,19 +320,47 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 void FK_NAME(matrix_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
                              const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
-                             float *c, ptrdiff_t ldc, int accumulate) {
+                             float *c, ptrdiff_t ldc, int accumulate, const float *start_row) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (!accumulate) for (ptrdiff_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+        if (!accumulate) {
+            for (ptrdiff_t i = 0; i < m; i++) {
+                if (start_row) memcpy(c + i * ldc, start_row, (size_t)n * sizeof(float));
+                else memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+            }
+        }
         return;
     }
-    if (a_rs == 1 && a_cs != 1 && b_cs == 1 && n < FK_WIDTH && m > n) {
+    if (a_rs == 1 && a_cs != 1 && b_cs == 1 && n < FK_WIDTH && m > n && !start_row) {
         // Aᵀ·B with few columns (a weight gradient of a layer with few inputs): compute Cᵀ = Bᵀ·A,
         // whose rows are long, and write it transposed. Same chain per element.
-        FK_NAME(product)(n, m, k, b, 1, b_rs, a, a_cs, 1, c, 1, ldc, accumulate);
+        FK_NAME(product)(n, m, k, b, 1, b_rs, a, a_cs, 1, c, 1, ldc, accumulate, NULL);
         return;
     }
-    FK_NAME(product)(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, 1, accumulate);
+    FK_NAME(product)(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, 1, accumulate, start_row);
+}
+
+void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
+                         ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2,
+                         const float *bias, float *c) {
+    if (m <= 0 || n <= 0) return;
+    if (m == 1) {
+        FK_NAME(vector_product)(n, k1, a1, 1, b1, n, k2, a2, 1, b2, n, c, 0, bias);
+        return;
+    }
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
+        const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
+        if (nr == FK_TILE_COLUMNS) {
+            for (ptrdiff_t i0 = 0; i0 < m; i0 += FK_TILE_ROWS) {
+                FK_NAME(gate_tile_rows)((int)fk_min(FK_TILE_ROWS, m - i0), k1, a1 + i0 * lda1, lda1, b1 + j0, n,
+                                        k2, a2 + i0 * lda2, lda2, b2 + j0, n, bias + j0, c + i0 * n + j0, n);
+            }
+        } else {
+            // A narrow last block of columns: two products through panels, C continuing the chain.
+            FK_NAME(product)(m, nr, k1, a1, lda1, 1, b1 + j0, n, 1, c + j0, n, 1, 0, bias + j0);
+            FK_NAME(product)(m, nr, k2, a2, lda2, 1, b2 + j0, n, 1, c + j0, n, 1, 1, NULL);
+        }
+    }
 }
 
 void FK_NAME(transpose)(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination) {
@@ -330,21 +412,15 @@ FK_INLINE fk_vector fk_sigmoid_vector(fk_vector x) {
     return fk_select(x < 0, e, (fk_vector)1.0f) / (1.0f + e);
 }
 
-// tanh(x): below |x| = 0.625 Cephes' tanhf odd polynomial x + x³·P(x²); above, (1 − e) / (1 + e)
-// with e = e^−2|x| and the sign of x. Error: a few ulps (bound tested in FastActivationsTests).
+// tanh(x) = sign(x) · (1 − e) / (1 + e) with e = e^−2|x|: one exponential and one division, as σ.
+// Near 0, 1 − e cancels, so the error there is absolute, about 1 ulp of 1 (bound tested in
+// FastActivationsTests); in the LSTM cell tanh values are multiplied by gates in (0, 1) and added to
+// O(1) cell states, where an absolute error is what counts.
 FK_INLINE fk_vector fk_tanh_vector(fk_vector x) {
     fk_vector magnitude = fk_select(x < 0, -x, x);
-    fk_vector z = x * x;
-    fk_vector p = (fk_vector)-5.70498872745e-3f;
-    p = p * z + 2.06390887954e-2f;
-    p = p * z + -5.37397155531e-2f;
-    p = p * z + 1.33314422036e-1f;
-    p = p * z + -3.33332819422e-1f;
-    fk_vector small = (p * z) * x + x;
     fk_vector e = fk_exp_nonpositive(-2.0f * magnitude);
-    fk_vector large = (1.0f - e) / (1.0f + e);
-    large = fk_select(x < 0, -large, large);
-    return fk_select(magnitude < 0.625f, small, large);
+    fk_vector t = (1.0f - e) / (1.0f + e);
+    return fk_select(x < 0, -t, t);
 }
 
 void FK_NAME(sigmoid)(ptrdiff_t count, const float *x, float *y) {
@@ -453,5 +529,46 @@ void FK_NAME(lstm_cell_backward)(ptrdiff_t batch, ptrdiff_t hidden_size, const f
             for (int q = 0; q < 4; q++) memcpy(dg + q * h + j, out[q], bytes);
             memcpy(dc + j, out[4], bytes);
         }
+    }
+}
+
+// MARK: - Optimiser
+
+// One Adam (AdamW when `decoupled`) update of every element, in PyTorch's order of operations; see
+// adamUpdate in Swift for the rule.
+FK_INLINE fk_vector fk_adam_vector(fk_vector p, fk_vector g, fk_vector *m, fk_vector *v, float step_size,
+                                   float bias_correction2_root, float learning_rate, float beta1, float beta2,
+                                   float epsilon, float weight_decay, int decoupled) {
+    if (weight_decay != 0) {
+        if (decoupled) p = p * (1 - learning_rate * weight_decay); else g = g + weight_decay * p;
+    }
+    fk_vector first = beta1 * *m + (1 - beta1) * g;
+    fk_vector second = beta2 * *v + (1 - beta2) * g * g;
+    *m = first;
+    *v = second;
+    return p - step_size * first / (__builtin_elementwise_sqrt(second) / bias_correction2_root + epsilon);
+}
+
+void FK_NAME(adam_update)(ptrdiff_t count, float *values, const float *gradients, float *first_moments,
+                          float *second_moments, float step_size, float bias_correction2_root, float learning_rate,
+                          float beta1, float beta2, float epsilon, float weight_decay, int decoupled) {
+    ptrdiff_t i = 0;
+    for (; i + FK_WIDTH <= count; i += FK_WIDTH) {
+        fk_vector m = fk_load(first_moments + i), v = fk_load(second_moments + i);
+        fk_vector p = fk_adam_vector(fk_load(values + i), fk_load(gradients + i), &m, &v, step_size, bias_correction2_root,
+                                     learning_rate, beta1, beta2, epsilon, weight_decay, decoupled);
+        fk_store(values + i, p); fk_store(first_moments + i, m); fk_store(second_moments + i, v);
+    }
+    if (i < count) {
+        // The last elements through zero-padded vectors: the same arithmetic per element.
+        const size_t bytes = (size_t)(count - i) * sizeof(float);
+        float in[4][FK_WIDTH] = {{0}};
+        memcpy(in[0], values + i, bytes); memcpy(in[1], gradients + i, bytes);
+        memcpy(in[2], first_moments + i, bytes); memcpy(in[3], second_moments + i, bytes);
+        fk_vector m = fk_load(in[2]), v = fk_load(in[3]);
+        fk_vector p = fk_adam_vector(fk_load(in[0]), fk_load(in[1]), &m, &v, step_size, bias_correction2_root,
+                                     learning_rate, beta1, beta2, epsilon, weight_decay, decoupled);
+        fk_store(in[0], p); fk_store(in[2], m); fk_store(in[3], v);
+        memcpy(values + i, in[0], bytes); memcpy(first_moments + i, in[2], bytes); memcpy(second_moments + i, in[3], bytes);
     }
 }

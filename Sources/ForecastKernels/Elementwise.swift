@@ -1,3 +1,5 @@
+import CForecastKernels
+
 // Row-wise bias updates, reductions, layout changes and the optimiser's update: the small loops
 // around the products. Plain Swift over buffer pointers, which the compiler vectorises for any
 // target; they are a small part of the time next to the products.
@@ -145,7 +147,7 @@ public func swapOuterAxes(_ x: [Float], xOffset: Int = 0, _ a: Int, _ b: Int, _ 
     }
 }
 
-/// The hyperparameters of one Adam step (see ``adamUpdate(values:gradients:firstMoments:secondMoments:step:)``).
+/// The hyperparameters of one Adam step (see ``adamUpdate(values:gradients:firstMoments:secondMoments:step:using:)``).
 public struct AdamStep: Sendable {
     /// lr / (1 − β1ᵗ)
     public var stepSize: Float
@@ -177,8 +179,10 @@ public struct AdamStep: Sendable {
 /// Adam: g ← g + λp     AdamW: p ← p − lr·λ·p
 /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  p ← p − stepSize · m / (√v / √(1 − β2ᵗ) + ε)
 /// ```
+/// Vectorised in C (``ReferenceKernels/adamUpdate(values:gradients:firstMoments:secondMoments:step:)``
+/// is the plain loop); with FMA the multiply-adds round once, so the last bit can differ from it.
 public func adamUpdate(values: inout [Float], gradients: [Float], firstMoments: inout [Float],
-                       secondMoments: inout [Float], step: AdamStep) {
+                       secondMoments: inout [Float], step: AdamStep, using instructionSet: InstructionSet = .automatic) {
     let count = values.count
     precondition(gradients.count == count && firstMoments.count == count && secondMoments.count == count,
                  "adamUpdate: buffers of different sizes")
@@ -188,17 +192,9 @@ public func adamUpdate(values: inout [Float], gradients: [Float], firstMoments: 
         gradients.withUnsafeBufferPointer { g in
             firstMoments.withUnsafeMutableBufferPointer { m in
                 secondMoments.withUnsafeMutableBufferPointer { v in
-                    for j in 0..<count {
-                        var gradient = g[j]
-                        if s.weightDecay != 0 {
-                            if s.decoupledWeightDecay { p[j] *= 1 - s.learningRate * s.weightDecay } else { gradient += s.weightDecay * p[j] }
-                        }
-                        let first = s.beta1 * m[j] + (1 - s.beta1) * gradient
-                        let second = s.beta2 * v[j] + (1 - s.beta2) * gradient * gradient
-                        m[j] = first
-                        v[j] = second
-                        p[j] -= s.stepSize * first / (second.squareRoot() / s.biasCorrection2Root + s.epsilon)
-                    }
+                    fk_adam_update(instructionSet.kernelValue, count, p.baseAddress, g.baseAddress, m.baseAddress, v.baseAddress,
+                                   s.stepSize, s.biasCorrection2Root, s.learningRate, s.beta1, s.beta2, s.epsilon,
+                                   s.weightDecay, s.decoupledWeightDecay ? 1 : 0)
                 }
             }
         }

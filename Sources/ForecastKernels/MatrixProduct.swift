@@ -20,22 +20,34 @@ public enum ProductMode: Sendable {
     case accumulate
 }
 
-/// C[M×N] (+)= A[M×K] · B[K×N]
+/// C[M×N] (+)= A[M×K] · B[K×N], or with `plusRowVector`, C = A·B + v (v [N] added to every row).
 ///
 /// Used for `dX = dGates · W` (the gradient flowing back through a weight of shape [out, in]), and
-/// for the forward products with a transposed weight, `x · (Wᵀ)` (see ``transpose(_:rows:cols:into:using:)``).
+/// for the forward products with a transposed weight, `x · (Wᵀ) + b` (see ``transpose(_:rows:cols:into:using:)``).
+/// With a row vector each element's chain of multiply-adds starts from v[j]: the same numbers as
+/// filling the rows with v and accumulating, in one pass over C.
 public func matmul(
     _ a: [Float], aOffset: Int = 0,
     _ b: [Float], bOffset: Int = 0,
     into c: inout [Float], cOffset: Int = 0,
     m: Int, n: Int, k: Int, mode: ProductMode,
+    plusRowVector rowVector: [Float]? = nil,
     using instructionSet: InstructionSet = .automatic
 ) {
     checkBounds(a.count, aOffset, m * k, "A")
     checkBounds(b.count, bOffset, k * n, "B")
     checkBounds(c.count, cOffset, m * n, "C")
-    product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
-            b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
+    if let rowVector {
+        precondition(mode == .overwrite, "matmul: a row vector is added only when overwriting C")
+        checkBounds(rowVector.count, 0, n, "row vector")
+        rowVector.withUnsafeBufferPointer { rowVector in
+            product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
+                    b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode, startRow: rowVector.baseAddress)
+        }
+    } else {
+        product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
+                b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
+    }
 }
 
 /// C[M×N] (+)= A[M×K] · B[N×K]ᵀ
@@ -74,6 +86,47 @@ public func matmulTransposedA(
             b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
 }
 
+/// The gates of one LSTM step in one pass over the gate tile, the accumulators held in registers:
+/// gates[B × 4H] = x[B × I] · W_ihᵀ + h[B × H] · W_hhᵀ + bias[4H].
+///
+/// `inputWeightsTransposed` is W_ihᵀ [I × 4H] and `hiddenWeightsTransposed` W_hhᵀ [H × 4H] (see
+/// ``transpose(_:rows:cols:into:using:)``); x and h are read at their offsets, the gates written at
+/// `gatesOffset`. Each element is the chain bias, then x's multiply-adds, then h's: bit for bit
+/// ``matmul(_:aOffset:_:bOffset:into:cOffset:m:n:k:mode:plusRowVector:using:)`` with the bias as row
+/// vector followed by an accumulating one.
+public func lstmGates(
+    input: [Float], inputOffset: Int = 0, inputWeightsTransposed: [Float],
+    hidden: [Float], hiddenOffset: Int = 0, hiddenWeightsTransposed: [Float],
+    bias: [Float], into gates: inout [Float], gatesOffset: Int = 0,
+    batch: Int, inputSize: Int, hiddenSize: Int,
+    using instructionSet: InstructionSet = .automatic
+) {
+    let h4 = 4 * hiddenSize
+    checkBounds(input.count, inputOffset, batch * inputSize, "x")
+    checkBounds(inputWeightsTransposed.count, 0, inputSize * h4, "W_ihᵀ")
+    checkBounds(hidden.count, hiddenOffset, batch * hiddenSize, "h")
+    checkBounds(hiddenWeightsTransposed.count, 0, hiddenSize * h4, "W_hhᵀ")
+    checkBounds(bias.count, 0, h4, "bias")
+    checkBounds(gates.count, gatesOffset, batch * h4, "gates")
+    guard batch > 0 && hiddenSize > 0 else { return }
+    input.withUnsafeBufferPointer { x in
+        inputWeightsTransposed.withUnsafeBufferPointer { wih in
+            hidden.withUnsafeBufferPointer { h in
+                hiddenWeightsTransposed.withUnsafeBufferPointer { whh in
+                    bias.withUnsafeBufferPointer { bias in
+                        gates.withUnsafeMutableBufferPointer { gates in
+                            fk_lstm_gates(instructionSet.kernelValue, batch, h4,
+                                          inputSize, x.baseAddress.map { $0 + inputOffset }, inputSize, wih.baseAddress,
+                                          hiddenSize, h.baseAddress! + hiddenOffset, hiddenSize, whh.baseAddress,
+                                          bias.baseAddress, gates.baseAddress! + gatesOffset)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// destination[cols × rows] = sourceᵀ for a row-major source[rows × cols]: a PyTorch weight [out, in]
 /// becomes [in, out], whose rows the product tiles read contiguously.
 public func transpose(_ source: [Float], rows: Int, cols: Int, into destination: inout [Float],
@@ -93,7 +146,7 @@ private func product(
     _ instructionSet: InstructionSet, m: Int, n: Int, k: Int,
     _ a: [Float], _ aOffset: Int, rowStride aRowStride: Int, columnStride aColumnStride: Int,
     _ b: [Float], _ bOffset: Int, rowStride bRowStride: Int, columnStride bColumnStride: Int,
-    into c: inout [Float], _ cOffset: Int, mode: ProductMode
+    into c: inout [Float], _ cOffset: Int, mode: ProductMode, startRow: UnsafePointer<Float>? = nil
 ) {
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
@@ -101,7 +154,7 @@ private func product(
                 fk_matrix_product(instructionSet.kernelValue, m, n, k,
                                   a.baseAddress.map { $0 + aOffset }, aRowStride, aColumnStride,
                                   b.baseAddress.map { $0 + bOffset }, bRowStride, bColumnStride,
-                                  c.baseAddress.map { $0 + cOffset }, n, mode == .accumulate ? 1 : 0)
+                                  c.baseAddress.map { $0 + cOffset }, n, mode == .accumulate ? 1 : 0, startRow)
             }
         }
     }

@@ -212,4 +212,58 @@ public enum ReferenceKernels {
             for c in 0..<cols { destination[c * rows + r] = source[r * cols + c] }
         }
     }
+
+    /// gates[B × 4H] = x[B × I] · W_ihᵀ + h[B × H] · W_hhᵀ + bias[4H], with the transposed weights
+    /// W_ihᵀ [I × 4H] and W_hhᵀ [H × 4H]: the bias copied into every row, then two products added.
+    public static func lstmGates(
+        input: [Float], inputOffset: Int = 0, inputWeightsTransposed: [Float],
+        hidden: [Float], hiddenOffset: Int = 0, hiddenWeightsTransposed: [Float],
+        bias: [Float], into gates: inout [Float], gatesOffset: Int = 0,
+        batch: Int, inputSize: Int, hiddenSize: Int
+    ) {
+        let h4 = 4 * hiddenSize
+        checkBounds(bias.count, 0, h4, "bias")
+        checkBounds(gates.count, gatesOffset, batch * h4, "gates")
+        for row in 0..<batch {
+            for j in 0..<h4 { gates[gatesOffset + row * h4 + j] = bias[j] }
+        }
+        matmul(input, aOffset: inputOffset, inputWeightsTransposed, into: &gates, cOffset: gatesOffset,
+               m: batch, n: h4, k: inputSize, mode: .accumulate)
+        matmul(hidden, aOffset: hiddenOffset, hiddenWeightsTransposed, into: &gates, cOffset: gatesOffset,
+               m: batch, n: h4, k: hiddenSize, mode: .accumulate)
+    }
+
+    /// One Adam (or AdamW) update of every element, PyTorch's rule in PyTorch's order of operations,
+    /// one element at a time:
+    /// ```
+    /// Adam: g ← g + λp     AdamW: p ← p − lr·λ·p
+    /// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  p ← p − stepSize · m / (√v / √(1 − β2ᵗ) + ε)
+    /// ```
+    public static func adamUpdate(values: inout [Float], gradients: [Float], firstMoments: inout [Float],
+                                  secondMoments: inout [Float], step: AdamStep) {
+        let count = values.count
+        precondition(gradients.count == count && firstMoments.count == count && secondMoments.count == count,
+                     "adamUpdate: buffers of different sizes")
+        guard count > 0 else { return }
+        let s = step
+        values.withUnsafeMutableBufferPointer { p in
+            gradients.withUnsafeBufferPointer { g in
+                firstMoments.withUnsafeMutableBufferPointer { m in
+                    secondMoments.withUnsafeMutableBufferPointer { v in
+                        for j in 0..<count {
+                            var gradient = g[j]
+                            if s.weightDecay != 0 {
+                                if s.decoupledWeightDecay { p[j] *= 1 - s.learningRate * s.weightDecay } else { gradient += s.weightDecay * p[j] }
+                            }
+                            let first = s.beta1 * m[j] + (1 - s.beta1) * gradient
+                            let second = s.beta2 * v[j] + (1 - s.beta2) * gradient * gradient
+                            m[j] = first
+                            v[j] = second
+                            p[j] -= s.stepSize * first / (second.squareRoot() / s.biasCorrection2Root + s.epsilon)
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

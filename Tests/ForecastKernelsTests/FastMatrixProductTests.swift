@@ -60,6 +60,20 @@ import ForecastKernels
     }
 
     @Test(arguments: InstructionSet.supported)
+    func aRowVectorStartsEveryRowAsFillingAndAccumulatingWould(set: InstructionSet) {
+        // C = A·B + v in one pass is, bit for bit, v copied into every row and then C += A·B.
+        var random = TestRandom(seed: 41)
+        for (m, n, k) in [(1, 300, 7), (1, 5, 3), (9, 70, 33), (40, 256, 1), (3, 17, 0)] {
+            let a = random.floats(m * k), b = random.floats(k * n), v = random.floats(n)
+            var once = random.floats(2 + m * n), twice = once
+            matmul(a, b, into: &once, cOffset: 2, m: m, n: n, k: k, mode: .overwrite, plusRowVector: v, using: set)
+            fillRows(of: &twice, xOffset: 2, rows: m, cols: n, with: v)
+            matmul(a, b, into: &twice, cOffset: 2, m: m, n: n, k: k, mode: .accumulate, using: set)
+            #expect(once.map(\.bitPattern) == twice.map(\.bitPattern), "\(set) M=\(m) N=\(n) K=\(k)")
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported)
     func transposeMovesEveryElement(set: InstructionSet) {
         var random = TestRandom(seed: 3)
         for (rows, cols) in [(1, 1), (3, 17), (40, 33), (256, 64)] {

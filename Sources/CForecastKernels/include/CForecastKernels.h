@@ -28,16 +28,29 @@ int fk_is_supported(fk_instruction_set set);
 /// The widest supported instruction set, detected once.
 fk_instruction_set fk_best_supported(void);
 
-/// C[M×N] = A·B, or C += A·B when `accumulate` is non-zero.
+/// C[M×N] = A·B, or C += A·B when `accumulate` is non-zero, or C = start_row + A·B (start_row [N]
+/// added to every row) when `start_row` is not NULL and `accumulate` is zero.
 ///
 /// A(i, p) = a[i * a_rs + p * a_cs] (one of a_rs, a_cs must be 1); B(p, j) = b[p * b_rs + j * b_cs]
 /// (one of b_rs, b_cs must be 1); C(i, j) = c[i * ldc + j]. Each C element is computed as one chain of
-/// multiply-adds over p = 0, 1, …, K−1, starting from 0 or from the old C, whatever its position in
-/// the matrix: a row's result does not depend on the other rows.
+/// multiply-adds over p = 0, 1, …, K−1, starting from 0, from start_row[j] or from the old C, whatever
+/// its position in the matrix: a row's result does not depend on the other rows.
 void fk_matrix_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                        const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
                        const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
-                       float *c, ptrdiff_t ldc, int accumulate);
+                       float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
+
+/// The gates of one LSTM step, in one pass over the gate tile:
+/// gates[B × 4H] = bias + input[B × I] · input_weights[I × 4H] + hidden[B × H] · hidden_weights[H × 4H].
+///
+/// input_weights and hidden_weights are W_ihᵀ and W_hhᵀ (rows of 4H = gate_count); input and hidden
+/// rows are input_stride and hidden_stride apart; gates rows are contiguous. Each element is the
+/// chain bias, then the input's multiply-adds, then the hidden state's: the same numbers as
+/// fk_matrix_product with the bias as start row, followed by an accumulating one.
+void fk_lstm_gates(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t gate_count,
+                   ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, const float *input_weights,
+                   ptrdiff_t hidden_size, const float *hidden, ptrdiff_t hidden_stride, const float *hidden_weights,
+                   const float *bias, float *gates);
 
 /// destination[cols × rows] = sourceᵀ for a row-major source[rows × cols].
 void fk_transpose(fk_instruction_set set, ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination);
@@ -67,5 +80,12 @@ void fk_lstm_cell_forward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hid
 void fk_lstm_cell_backward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hidden_size,
                            const float *gates, const float *previous_cells, const float *tanh_cells,
                            const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
+
+/// One Adam (AdamW when `decoupled` is non-zero) step over `count` parameters, PyTorch's update rule:
+/// g += λp (Adam) or p ×= 1 − lr·λ (AdamW); m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²;
+/// p −= step_size · m / (√v / bias_correction2_root + ε).
+void fk_adam_update(fk_instruction_set set, ptrdiff_t count, float *values, const float *gradients,
+                    float *first_moments, float *second_moments, float step_size, float bias_correction2_root,
+                    float learning_rate, float beta1, float beta2, float epsilon, float weight_decay, int decoupled);
 
 #endif
