@@ -45,9 +45,9 @@ public struct LSTMState: Equatable, Sendable {
 ///
 /// **Training and inference.** With ``isTraining`` set, `forward` keeps every step's activations
 /// for ``backward(outputGradient:finalStateGradient:)``, in buffers reused from batch to batch.
-/// Without it, `forward` runs the batch in blocks of rows through the same computation, keeping
-/// the activations of one block at a time, and ``backward(outputGradient:finalStateGradient:)``
-/// cannot follow. Both compute the same numbers.
+/// Without it, `forward` streams blocks of rows through time, every layer advancing one step at a
+/// time and keeping only its state, and ``backward(outputGradient:finalStateGradient:)`` cannot
+/// follow. Both compute the same chain of operations for every element, so the same numbers.
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
 public final class LSTM {
     /// The parameters of one layer, named as in PyTorch with the suffix `_l{k}`.
@@ -88,6 +88,8 @@ public final class LSTM {
     private var dropoutMasks: [[Float]] = []
     /// The thread shares of the last training forward (kept for backward, reused by the next batch).
     private var shards: [Shard] = []
+    /// The per-thread buffers of inference.
+    private var inferenceWorkspaces: [InferenceWorkspace] = []
     /// The batch and length of the last training forward; `nil` when there is nothing to backpropagate.
     private var trainedShape: (batch: Int, time: Int)?
 
@@ -143,26 +145,36 @@ public final class LSTM {
     ///   `finalState`, every layer's (h, c) after the last step, `[numLayers, B, H]` each.
     public func forward(_ input: Tensor, initialState: LSTMState? = nil) -> (output: Tensor, finalState: LSTMState) {
         let (batch, time) = checkedShape(of: input, initialState: initialState)
-        let h = hiddenSize
+        let h = hiddenSize, top = numLayers - 1
         var output = [Float](repeating: 0, count: batch * time * h)
         var finalHidden = [Float](repeating: 0, count: numLayers * batch * h)
         var finalCell = finalHidden
-        // What a share of rows contributes: every step of the last layer, and every layer's final state.
-        func collect(_ shard: Shard) {
-            let b = shard.rows.count, top = shard.caches[numLayers - 1]
-            // h_0 … h_{T−1} of the last layer, [T, b, H] time-major, into the share's rows of [B, T, H].
-            swapOuterAxes(top.hidden, xOffset: b * h, time, b, h, into: &output, outOffset: shard.rows.lowerBound * time * h)
+        // A share of rows `rows`: the last layer's h_0 … h_{T−1} ([T, b, H] at `outputOffset` of
+        // `outputs`) into its rows of [B, T, H]; each layer's final h and c ([b, H]) into theirs.
+        func collect(rows: Range<Int>, outputs: [Float], outputOffset: Int, states: (Int) -> (hidden: ([Float], Int), cell: ([Float], Int))) {
+            let b = rows.count
+            swapOuterAxes(outputs, xOffset: outputOffset, time, b, h, into: &output, outOffset: rows.lowerBound * time * h)
             for k in 0..<numLayers {
-                let cache = shard.caches[k], target = (k * batch + shard.rows.lowerBound) * h
-                copy(cache.hidden, xOffset: time * b * h, into: &finalHidden, yOffset: target, count: b * h)
-                copy(cache.cells, xOffset: time * b * h, into: &finalCell, yOffset: target, count: b * h)
+                let (hidden, cell) = states(k), target = (k * batch + rows.lowerBound) * h
+                copy(hidden.0, xOffset: hidden.1, into: &finalHidden, yOffset: target, count: b * h)
+                copy(cell.0, xOffset: cell.1, into: &finalCell, yOffset: target, count: b * h)
             }
         }
-        if isTraining {
-            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time)
-            for shard in shards { collect(shard) }
+        if isTraining || batch == 1 {
+            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time, training: isTraining)
+            for shard in shards {
+                let stateCount = shard.rows.count * h, afterLastStep = time * stateCount
+                collect(rows: shard.rows, outputs: shard.caches[top].hidden, outputOffset: stateCount) { k in
+                    ((shard.caches[k].hidden, afterLastStep), (shard.caches[k].cells, afterLastStep))
+                }
+            }
         } else {
-            forwardInBlocks(input, initialState: initialState, batch: batch, time: time, collect: collect)
+            stream(input, initialState: initialState, batch: batch, time: time, keepsOutputs: true) { rows, workspace in
+                let stateCount = rows.count * h
+                collect(rows: rows, outputs: workspace.outputs, outputOffset: 0) { k in
+                    ((workspace.hidden, k * stateCount), (workspace.cells, k * stateCount))
+                }
+            }
         }
         return (Tensor(shape: [batch, time, h], scalars: output),
                 LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: finalHidden),
@@ -173,17 +185,18 @@ public final class LSTM {
     /// The same numbers as `forward(input).output[:, T−1, :]`, without assembling every step's output.
     func lastOutput(_ input: Tensor, initialState: LSTMState?) -> Tensor {
         let (batch, time) = checkedShape(of: input, initialState: initialState)
-        let h = hiddenSize
+        let h = hiddenSize, top = numLayers - 1
         var last = [Float](repeating: 0, count: batch * h)
-        func collect(_ shard: Shard) {
-            let b = shard.rows.count
-            copy(shard.caches[numLayers - 1].hidden, xOffset: time * b * h, into: &last, yOffset: shard.rows.lowerBound * h, count: b * h)
-        }
-        if isTraining {
-            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time)
-            for shard in shards { collect(shard) }
+        if isTraining || batch == 1 {
+            forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time, training: isTraining)
+            for shard in shards {
+                let b = shard.rows.count
+                copy(shard.caches[top].hidden, xOffset: time * b * h, into: &last, yOffset: shard.rows.lowerBound * h, count: b * h)
+            }
         } else {
-            forwardInBlocks(input, initialState: initialState, batch: batch, time: time, collect: collect)
+            stream(input, initialState: initialState, batch: batch, time: time, keepsOutputs: false) { rows, workspace in
+                copy(workspace.hidden, xOffset: top * rows.count * h, into: &last, yOffset: rows.lowerBound * h, count: rows.count * h)
+            }
         }
         return Tensor(shape: [batch, h], scalars: last)
     }
@@ -215,12 +228,17 @@ public final class LSTM {
         return (0..<count).map { s in (s * batch / count) ..< ((s + 1) * batch / count) }
     }
 
-    /// Training: every thread share runs its rows through every layer and step, keeping the activations.
-    private func forwardKeepingActivations(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int) {
+    /// Every thread share runs its rows through every layer and step, keeping the activations: the
+    /// forward pass of training, which ``backward(outputGradient:finalStateGradient:)`` can follow.
+    ///
+    /// Inference of a single window runs here too (`training` false: no dropout, no backward): layer by
+    /// layer, each layer's input projection is one product over every step, reading W_ih once instead
+    /// of at every step as streaming would; at batch 1 the products are bound by reading the weights.
+    private func forwardKeepingActivations(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int, training: Bool) {
         prepareWeights()
         // The dropout masks are drawn here, in one fixed order ([T, B, H] per layer), whatever the split.
         dropoutMasks = []
-        if dropoutProbability > 0 {
+        if training && dropoutProbability > 0 {
             let ones = [Float](repeating: 1, count: time * batch * hiddenSize)
             dropoutMasks = (1..<numLayers).map { dropouts[$0 - 1].forward(ones) }
         }
@@ -233,7 +251,7 @@ public final class LSTM {
         concurrentForEach(shards.count) { s in
             forwardShard(shards[s], input: inputScalars, initialState: initialState, dropoutMasks: masks, batch: batch, time: time)
         }
-        trainedShape = (batch, time)
+        trainedShape = training ? (batch, time) : nil
     }
 
     // One share of rows through every layer; input is the whole batch-first [B, T, I], dropoutMasks
@@ -270,10 +288,9 @@ public final class LSTM {
             } else {
                 cache.clearInitialState(count: stateCount)
             }
-            // The input projection of every time step in one product: gates[T·b, 4H] = b_ih + b_hh + x·W_ihᵀ.
-            fillRows(of: &cache.gates, rows: time * b, cols: h4, with: weights.bias)
+            // The input projection of every time step in one product: gates[T·b, 4H] = x·W_ihᵀ + (b_ih + b_hh).
             matmul(x, aOffset: xOffset, weights.inputTransposed, into: &cache.gates,
-                   m: time * b, n: h4, k: layerInputSize, mode: .accumulate, using: set)
+                   m: time * b, n: h4, k: layerInputSize, mode: .overwrite, plusRowVector: weights.bias, using: set)
             for t in 0..<time {
                 // gates_t += h_{t−1}·W_hhᵀ, then the nonlinearities and the cell update in one pass.
                 matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenTransposed, into: &cache.gates,
@@ -287,26 +304,66 @@ public final class LSTM {
         }
     }
 
-    /// Inference: threads take contiguous shares of the rows and run them through the training
-    /// forward pass in blocks of ``inferenceBlockRows``, handing each block to `collect` before the
-    /// next one reuses the buffers. So inference computes exactly what training computes, keeping
-    /// activations for one block at a time.
-    private func forwardInBlocks(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int,
-                                 collect: (Shard) -> Void) {
+    /// Inference: threads take contiguous shares of the rows and stream them through time in blocks
+    /// of ``inferenceBlockRows``: at each step every layer in turn computes its gates in one pass
+    /// (``lstmGates(input:inputOffset:inputWeightsTransposed:hidden:hiddenOffset:hiddenWeightsTransposed:bias:into:gatesOffset:batch:inputSize:hiddenSize:using:)``)
+    /// and its cell update, keeping only each layer's state, while the gate tile is in cache. The
+    /// chain of operations per element is the training forward pass's, so the numbers are the same.
+    /// `collect` gets each block (its rows and the workspace holding its results) before the next one
+    /// reuses the buffers, one block at a time.
+    private func stream(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int, keepsOutputs: Bool,
+                        collect: (Range<Int>, InferenceWorkspace) -> Void) {
         prepareWeights()
         trainedShape = nil
         let blockRows = Self.inferenceBlockRows
         let rows = shares(of: batch, units: blockRows)
-        while shards.count < rows.count { shards.append(Shard(numLayers: numLayers)) }
-        let shards = self.shards, inputScalars = input.scalars
-        // Each thread collects its blocks under a lock, one block at a time (the copies are short).
+        while inferenceWorkspaces.count < rows.count { inferenceWorkspaces.append(InferenceWorkspace()) }
+        let workspaces = inferenceWorkspaces, inputScalars = input.scalars
         let collecting = NSLock()
         concurrentForEach(rows.count) { s in
-            let shard = shards[s]
             for blockStart in stride(from: rows[s].lowerBound, to: rows[s].upperBound, by: blockRows) {
-                shard.rows = blockStart ..< min(blockStart + blockRows, rows[s].upperBound)
-                forwardShard(shard, input: inputScalars, initialState: initialState, dropoutMasks: [], batch: batch, time: time)
-                collecting.withLock { collect(shard) }
+                let block = blockStart ..< min(blockStart + blockRows, rows[s].upperBound)
+                streamBlock(block, workspace: workspaces[s], input: inputScalars, initialState: initialState,
+                            batch: batch, time: time, keepsOutputs: keepsOutputs)
+                collecting.withLock { collect(block, workspaces[s]) }
+            }
+        }
+    }
+
+    // Rows `block` through the whole sequence, every layer advancing one step at a time.
+    private func streamBlock(_ block: Range<Int>, workspace: InferenceWorkspace, input: [Float], initialState: LSTMState?,
+                             batch: Int, time: Int, keepsOutputs: Bool) {
+        let b = block.count, h = hiddenSize, stateCount = b * h, top = numLayers - 1, set = instructionSet
+        workspace.reserve(time: time, batch: b, inputSize: inputSize, numLayers: numLayers, hiddenSize: h, keepsOutputs: keepsOutputs)
+        // x, time-major [T, b, I]; every layer's h and c, [numLayers, b, H], from the initial state.
+        swapOuterAxes(input, xOffset: block.lowerBound * time * inputSize, b, time, inputSize, into: &workspace.input)
+        if let initialState {
+            for k in 0..<numLayers {
+                let source = (k * batch + block.lowerBound) * h
+                copy(initialState.hidden.scalars, xOffset: source, into: &workspace.hidden, yOffset: k * stateCount, count: stateCount)
+                copy(initialState.cell.scalars, xOffset: source, into: &workspace.cells, yOffset: k * stateCount, count: stateCount)
+            }
+        } else {
+            workspace.clearState(count: numLayers * stateCount)
+        }
+        for t in 0..<time {
+            for k in 0..<numLayers {
+                let weights = prepared[k]
+                // gates = x_t·W_ihᵀ + h_{t−1}·W_hhᵀ + (b_ih + b_hh), x_t being the input or the layer below's h_t.
+                let (x, xOffset, xSize) = k == 0 ? (workspace.input, t * b * inputSize, inputSize)
+                                                 : (workspace.hidden, (k - 1) * stateCount, h)
+                lstmGates(input: x, inputOffset: xOffset, inputWeightsTransposed: weights.inputTransposed,
+                          hidden: workspace.hidden, hiddenOffset: k * stateCount, hiddenWeightsTransposed: weights.hiddenTransposed,
+                          bias: weights.bias, into: &workspace.gates, batch: b, inputSize: xSize, hiddenSize: h, using: set)
+                // c and h of the layer replaced by c_t and h_t.
+                lstmCellForward(gates: &workspace.gates, gatesOffset: 0,
+                                cells: &workspace.cells, previousOffset: k * stateCount, currentOffset: k * stateCount,
+                                tanhCells: &workspace.tanhCells, tanhOffset: 0,
+                                hidden: &workspace.hidden, hiddenOffset: k * stateCount,
+                                batch: b, hiddenSize: h, using: set)
+            }
+            if keepsOutputs {
+                copy(workspace.hidden, xOffset: top * stateCount, into: &workspace.outputs, yOffset: t * stateCount, count: stateCount)
             }
         }
     }
@@ -585,6 +642,34 @@ private final class Shard {
     func clearStateGradients(count: Int) {
         fill(&hiddenGradient, count: count, with: 0)
         fill(&cellGradient, count: count, with: 0)
+    }
+}
+
+/// One thread's buffers for inference: one block of rows at the current step.
+private final class InferenceWorkspace {
+    /// [T, b, I]: the block's input, time-major.
+    var input: [Float] = []
+    /// [numLayers, b, H]: every layer's h and c.
+    var hidden: [Float] = []
+    var cells: [Float] = []
+    /// [b, 4H] and [b, H]: the current layer's gates and tanh(c).
+    var gates: [Float] = []
+    var tanhCells: [Float] = []
+    /// [T, b, H]: the last layer's h at every step, when the output is kept.
+    var outputs: [Float] = []
+
+    func reserve(time: Int, batch: Int, inputSize: Int, numLayers: Int, hiddenSize: Int, keepsOutputs: Bool) {
+        ensureCount(&input, time * batch * inputSize)
+        ensureCount(&hidden, numLayers * batch * hiddenSize)
+        ensureCount(&cells, numLayers * batch * hiddenSize)
+        ensureCount(&gates, 4 * batch * hiddenSize)
+        ensureCount(&tanhCells, batch * hiddenSize)
+        if keepsOutputs { ensureCount(&outputs, time * batch * hiddenSize) }
+    }
+
+    func clearState(count: Int) {
+        fill(&hidden, count: count, with: 0)
+        fill(&cells, count: count, with: 0)
     }
 }
 

@@ -42,6 +42,8 @@ public final class Adam: Optimizer {
     public let decoupledWeightDecay: Bool
     /// The number of steps taken.
     public private(set) var stepCount = 0
+    /// The vector instructions of the update (default: the widest the CPU supports).
+    public var instructionSet = InstructionSet.automatic
     private var firstMoments: [[Float]]
     private var secondMoments: [[Float]]
 
@@ -69,7 +71,8 @@ public final class Adam: Optimizer {
             weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
         for (index, parameter) in parameters.enumerated() {
             adamUpdate(values: &parameter.value.scalars, gradients: parameter.gradient.scalars,
-                       firstMoments: &firstMoments[index], secondMoments: &secondMoments[index], step: update)
+                       firstMoments: &firstMoments[index], secondMoments: &secondMoments[index], step: update,
+                       using: instructionSet)
         }
     }
 }
