@@ -64,7 +64,7 @@ struct TrainingArguments: ParsableArguments {
     var epochs: Int = 300
 
     @Option(help: "Windows per optimiser step.")
-    var batchSize: Int = 32
+    var batchSize: Int = 16
 
     @Option(help: "Adam's step size.")
     var learningRate: Float = 1e-3

@@ -13,7 +13,8 @@ public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
 /// The defaults are the tutorial's model (2 LSTM layers of 64, Adam 1e-3, MSE) trained the way
 /// docs/accuracy.md found to beat the baselines: sliding windows normalised by the level of their
 /// last season, direct multi-step output, up to 300 epochs with early stopping (patience 30) on
-/// the validation part, then a refit on training + validation data for the best number of epochs.
+/// the validation part, batches of 16, then a refit on training + validation data for the best
+/// number of epochs with the weights of its last quarter averaged.
 public struct TrainingOptions: Sendable {
     /// Time steps each window reads.
     public var lookback: Int
@@ -28,7 +29,7 @@ public struct TrainingOptions: Sendable {
     /// The maximum number of passes over the training windows.
     public var epochs = 300
     /// Windows per optimiser step.
-    public var batchSize = 32
+    public var batchSize = 16
     /// Adam's step size.
     public var learningRate: Float = 1e-3
     /// Adam's L2 weight decay.
