@@ -151,8 +151,8 @@ public struct SafeTensors: Equatable, Sendable {
     }
 }
 
-/// A safetensors file that cannot be read, with the file's path and what is wrong.
-public struct SafeTensorsError: Error, Equatable, CustomStringConvertible {
+/// A file that cannot be read or written, with the file's path and what is wrong with it.
+public struct FileError: Error, Equatable, CustomStringConvertible {
     /// The file's path.
     public var file: String
     /// What is wrong, as a phrase that follows the file name.
@@ -166,6 +166,9 @@ public struct SafeTensorsError: Error, Equatable, CustomStringConvertible {
 
     public var description: String { "\(file): \(problem)" }
 }
+
+/// A safetensors file that cannot be read.
+public typealias SafeTensorsError = FileError
 
 private func integers(_ value: Any?) -> [Int]? {
     guard let array = value as? [Any] else { return nil }

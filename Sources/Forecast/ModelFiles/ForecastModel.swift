@@ -50,12 +50,7 @@ public final class ForecastModel {
         if let problem = configuration.problems.first {
             throw ModelFileError(file: configurationURL.path, problem: problem)
         }
-        let tensors: SafeTensors
-        do {
-            tensors = try SafeTensors(contentsOf: weightsURL)
-        } catch {
-            throw ModelFileError(file: error.file, problem: error.problem)
-        }
+        let tensors = try SafeTensors(contentsOf: weightsURL)
         let architecture = configuration.model
         let network = LSTMModel(inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
                                 numLayers: architecture.numLayers, outputSize: architecture.outputSize,
@@ -167,21 +162,8 @@ public final class ForecastModel {
     }
 }
 
-/// A model file that cannot be read or written, with the file and what is wrong.
-public struct ModelFileError: Error, Equatable, CustomStringConvertible {
-    /// The path of the file (or directory) concerned.
-    public var file: String
-    /// What is wrong, as a phrase that follows the file name.
-    public var problem: String
-
-    /// Creates an error about `file`.
-    public init(file: String, problem: String) {
-        self.file = file
-        self.problem = problem
-    }
-
-    public var description: String { "\(file): \(problem)" }
-}
+/// A model file (or directory) that cannot be read or written, with the path and what is wrong.
+public typealias ModelFileError = FileError
 
 /// A one-line account of a JSON decoding error: what is wrong and at which key path.
 private func describe(_ error: DecodingError) -> String {
