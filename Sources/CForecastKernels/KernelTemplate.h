@@ -199,28 +199,31 @@ static void FK_NAME(pack_panel)(const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, 
     }
 }
 
+/// Floats between consecutive panels of packed A: the panel plus one cache line, so that panels do
+/// not start a multiple of 4 KiB apart (which would put the writes to all of them in one cache set).
+#define FK_PANEL_STRIDE(depth) ((depth) * FK_TILE_ROWS + 16)
+
 // Copies A[0 ..< rows, 0 ..< depth] of a column-major A (element (i, p) at a[p * lda + i]) into
-// panels of MR rows: panel q holds A(q·MR + i, p) at panels[(q * depth + p) * MR + i], zero beyond
-// the last row. Panel by panel, so that the writes are sequential.
+// panels of MR rows: panel q holds A(q·MR + i, p) at panels[q * FK_PANEL_STRIDE(depth) + p * MR + i],
+// zero beyond the last row. Row p of A is read once, in address order.
 static void FK_NAME(pack_column_major_a)(const float *a, ptrdiff_t lda, ptrdiff_t rows, ptrdiff_t depth, float *panels) {
-    for (ptrdiff_t i0 = 0; i0 < rows; i0 += FK_TILE_ROWS) {
-        float *panel = panels + i0 * depth;
-        const ptrdiff_t count = fk_min(FK_TILE_ROWS, rows - i0);
-        if (count == FK_TILE_ROWS) {
-            for (ptrdiff_t p = 0; p < depth; p++) {
-                memcpy(panel + p * FK_TILE_ROWS, a + p * lda + i0, FK_TILE_ROWS * sizeof(float));  // a fixed size: a few moves
-            }
-        } else {
-            for (ptrdiff_t p = 0; p < depth; p++) {
-                for (ptrdiff_t i = 0; i < FK_TILE_ROWS; i++) panel[p * FK_TILE_ROWS + i] = i < count ? a[p * lda + i0 + i] : 0;
-            }
+    const ptrdiff_t full = rows / FK_TILE_ROWS * FK_TILE_ROWS, stride = FK_PANEL_STRIDE(depth);
+    for (ptrdiff_t p = 0; p < depth; p++) {
+        const float *row = a + p * lda;
+        ptrdiff_t i0 = 0;
+        for (; i0 < full; i0 += FK_TILE_ROWS) {
+            memcpy(panels + i0 / FK_TILE_ROWS * stride + p * FK_TILE_ROWS, row + i0, FK_TILE_ROWS * sizeof(float));  // a fixed size: a few moves
+        }
+        if (i0 < rows) {
+            float *panel_row = panels + i0 / FK_TILE_ROWS * stride + p * FK_TILE_ROWS;
+            for (ptrdiff_t i = 0; i < FK_TILE_ROWS; i++) panel_row[i] = i0 + i < rows ? row[i0 + i] : 0;
         }
     }
 }
 
 /// Rows of A packed at a time when A is column-major (Aᵀ·B, the weight gradients): a whole number of panels.
 #define FK_PACKED_ROWS (256 / FK_TILE_ROWS * FK_TILE_ROWS)
-#define FK_PACKED_DEPTH 128
+#define FK_PACKED_DEPTH 256
 
 // This thread's buffer for packed panels of A (FK_PACKED_ROWS × FK_PACKED_DEPTH floats), allocated on
 // first use and kept; NULL if that failed.
@@ -228,7 +231,8 @@ static float *FK_NAME(panels_of_a)(void) {
     static _Thread_local float *panels = NULL;
     if (panels == NULL) {
         void *memory = NULL;
-        if (posix_memalign(&memory, 64, FK_PACKED_ROWS * FK_PACKED_DEPTH * sizeof(float)) == 0) panels = memory;
+        const size_t count = FK_PACKED_ROWS / FK_TILE_ROWS * FK_PANEL_STRIDE(FK_PACKED_DEPTH);
+        if (posix_memalign(&memory, 64, count * sizeof(float)) == 0) panels = memory;
     }
     return panels;
 }
@@ -245,6 +249,13 @@ static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column
         const float *a_block = a + (i0 / FK_TILE_ROWS) * a_panel_stride;
         float *c_block = c + i0 * c_rs;
         if (c_direct) {
+            if (!from_zero && i0 + FK_TILE_ROWS < rows_total) {
+                // The next tile starts by loading its C, which may come from far in memory (the gates of
+                // a step written long before): ask for it now, while this tile computes.
+                for (int i = 0; i < FK_TILE_ROWS; i++) {
+                    for (int v = 0; v < FK_TILE_COLUMNS; v += 16) __builtin_prefetch(c_block + (FK_TILE_ROWS + i) * c_rs + v, 0, 3);
+                }
+            }
             FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero, start_row);
         } else {
             for (int i = 0; i < rows; i++) {
@@ -292,14 +303,14 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
         const int from_zero = !accumulate && p0 == 0;
         for (ptrdiff_t i0 = 0; i0 < m; i0 += row_block) {
             const ptrdiff_t mc = fk_min(row_block, m - i0);
-            // A's rows for this block: packed panels (MR rows, kc deep, MR·kc apart) or A in place.
+            // A's rows for this block: packed panels (MR rows, kc deep) or A in place.
             const float *a_rows = a + i0 * a_rs + p0 * a_cs;
             ptrdiff_t a_lda = lda, a_panel_stride = FK_TILE_ROWS * a_rs;
             if (a_panels) {
                 FK_NAME(pack_column_major_a)(a_rows, lda, mc, kc, a_panels);
                 a_rows = a_panels;
                 a_lda = FK_TILE_ROWS;
-                a_panel_stride = FK_TILE_ROWS * kc;
+                a_panel_stride = FK_PANEL_STRIDE(kc);
             }
             for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
                 const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
