@@ -389,25 +389,26 @@ public final class LSTM {
                          "LSTM.backward: output gradient shape \(outputGradient.shape)")
         }
         let result = backpropagate(outputGradient: outputGradient?.scalars, lastOutputGradient: nil,
-                                   finalStateGradient: finalStateGradient, keepsInputGradient: true)
-        return (result.inputGradient!, result.initialStateGradient)
+                                   finalStateGradient: finalStateGradient, returnsInputGradients: true)
+        return (result!.inputGradient, result!.initialStateGradient)
     }
 
     /// Backpropagation when the loss reads only the last layer's output after the last step
-    /// (``lastOutput(_:initialState:)``): `lastOutputGradient` is dL/dh_{T−1}, `[B, H]`. The input
-    /// gradient is computed only when asked for.
+    /// (``lastOutput(_:initialState:)``): `lastOutputGradient` is dL/dh_{T−1}, `[B, H]`. The gradients
+    /// of the input and of the initial state are computed only when asked for (training needs neither,
+    /// which also spares each layer's last product, dh_{−1} = dGates_0·W_hh).
     @discardableResult
-    func backward(lastOutputGradient: Tensor, keepsInputGradient: Bool) -> (inputGradient: Tensor?, initialStateGradient: LSTMState) {
+    func backward(lastOutputGradient: Tensor, returnsInputGradients: Bool) -> (inputGradient: Tensor, initialStateGradient: LSTMState)? {
         guard let (batch, _) = trainedShape else {
             preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) before it")
         }
         precondition(lastOutputGradient.shape == [batch, hiddenSize], "LSTM.backward: last output gradient shape \(lastOutputGradient.shape)")
         return backpropagate(outputGradient: nil, lastOutputGradient: lastOutputGradient.scalars,
-                             finalStateGradient: nil, keepsInputGradient: keepsInputGradient)
+                             finalStateGradient: nil, returnsInputGradients: returnsInputGradients)
     }
 
     private func backpropagate(outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
-                               keepsInputGradient: Bool) -> (inputGradient: Tensor?, initialStateGradient: LSTMState) {
+                               returnsInputGradients: Bool) -> (inputGradient: Tensor, initialStateGradient: LSTMState)? {
         let (batch, time) = trainedShape!
         if let finalStateGradient {
             precondition(finalStateGradient.hidden.shape == [numLayers, batch, hiddenSize],
@@ -417,7 +418,7 @@ public final class LSTM {
         let shards = self.shards
         concurrentForEach(shards.count) { s in
             backwardShard(shards[s], weights: weights, outputGradient: outputGradient, lastOutputGradient: lastOutputGradient,
-                          finalStateGradient: finalStateGradient, batch: batch, time: time, keepsInputGradient: keepsInputGradient)
+                          finalStateGradient: finalStateGradient, batch: batch, time: time, returnsInputGradients: returnsInputGradients)
         }
         // The shares' gradients, summed in share order whatever thread finished first.
         for (k, layer) in layers.enumerated() {
@@ -429,9 +430,10 @@ public final class LSTM {
                 add(gradients.bias, to: &layer.biasHH.gradient.scalars, count: gradients.bias.count)
             }
         }
+        guard returnsInputGradients else { return nil }
         let h = hiddenSize
         var initialHidden = [Float](repeating: 0, count: numLayers * batch * h), initialCell = initialHidden
-        var inputGradient = keepsInputGradient ? [Float](repeating: 0, count: batch * time * inputSize) : nil
+        var inputGradient = [Float](repeating: 0, count: batch * time * inputSize)
         for shard in shards {
             let b = shard.rows.count
             for k in 0..<numLayers {
@@ -439,22 +441,20 @@ public final class LSTM {
                 copy(shard.initialHiddenGradient, xOffset: k * b * h, into: &initialHidden, yOffset: target, count: b * h)
                 copy(shard.initialCellGradient, xOffset: k * b * h, into: &initialCell, yOffset: target, count: b * h)
             }
-            if inputGradient != nil {
-                // dL/dx of the share, time-major [T, b, I], into its rows of [B, T, I].
-                swapOuterAxes(shard.inputGradient, time, b, inputSize, into: &inputGradient!,
-                              outOffset: shard.rows.lowerBound * time * inputSize)
-            }
+            // dL/dx of the share, time-major [T, b, I], into its rows of [B, T, I].
+            swapOuterAxes(shard.inputGradient, time, b, inputSize, into: &inputGradient,
+                          outOffset: shard.rows.lowerBound * time * inputSize)
         }
         let state = LSTMState(hidden: Tensor(shape: [numLayers, batch, h], scalars: initialHidden),
                               cell: Tensor(shape: [numLayers, batch, h], scalars: initialCell))
-        return (inputGradient.map { Tensor(shape: [batch, time, inputSize], scalars: $0) }, state)
+        return (Tensor(shape: [batch, time, inputSize], scalars: inputGradient), state)
     }
 
     // One share of rows backwards through every layer and step. outputGradient is the whole batch-first
     // [B, T, H]; lastOutputGradient the whole [B, H].
     private func backwardShard(_ shard: Shard, weights: [(input: [Float], hidden: [Float])],
                                outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
-                               batch: Int, time: Int, keepsInputGradient: Bool) {
+                               batch: Int, time: Int, returnsInputGradients: Bool) {
         let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h, set = instructionSet
         shard.reserveGradients(layers: layers, time: time, batch: b, hiddenSize: h)
         // dL/d(output of the layer being processed), time-major [T, b, H], when something reads every step.
@@ -489,11 +489,14 @@ public final class LSTM {
                                  gateGradients: &shard.gateGradients, gateGradientsOffset: t * b * h4,
                                  batch: b, hiddenSize: h, using: set)
                 // In the forward pass: gates_t += h_{t−1}·W_hhᵀ; so dh_{t−1} = dGates_t·W_hh.
+                guard t > 0 || returnsInputGradients else { break }
                 matmul(shard.gateGradients, aOffset: t * b * h4, weights[k].hidden, into: &shard.hiddenGradient,
                        m: b, n: h, k: h4, mode: .overwrite, using: set)
             }
-            copy(shard.hiddenGradient, into: &shard.initialHiddenGradient, yOffset: k * stateCount, count: stateCount)
-            copy(shard.cellGradient, into: &shard.initialCellGradient, yOffset: k * stateCount, count: stateCount)
+            if returnsInputGradients {
+                copy(shard.hiddenGradient, into: &shard.initialHiddenGradient, yOffset: k * stateCount, count: stateCount)
+                copy(shard.cellGradient, into: &shard.initialCellGradient, yOffset: k * stateCount, count: stateCount)
+            }
 
             // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (x_t or h_{t−1}).
             let gradients = shard.gradients[k]
@@ -506,7 +509,7 @@ public final class LSTM {
             addColumnSums(of: shard.gateGradients, rows: time * b, cols: h4, to: &gradients.bias)
 
             // dL/dx = dGates·W_ih: below the first layer, the gradient of the output of the layer below.
-            guard k > 0 || keepsInputGradient else { continue }
+            guard k > 0 || returnsInputGradients else { continue }
             matmul(shard.gateGradients, weights[k].input, into: &shard.inputGradient,
                    m: time * b, n: layerInputSize, k: h4, mode: .overwrite, using: set)
             if k > 0 {

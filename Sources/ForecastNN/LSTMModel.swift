@@ -83,8 +83,7 @@ public final class LSTMModel {
     public func backward(_ predictionGradient: Tensor) -> (inputGradient: Tensor, initialStateGradient: LSTMState) {
         let lastGradient = fc.backward(predictionGradient)  // [B, H]
         // In the forward pass the head read out[:, T−1, :]; every other step's output gradient is zero.
-        let (inputGradient, stateGradient) = lstm.backward(lastOutputGradient: lastGradient, keepsInputGradient: true)
-        return (inputGradient!, stateGradient)
+        return lstm.backward(lastOutputGradient: lastGradient, returnsInputGradients: true)!
     }
 
     /// One optimisation step on a batch: zero the gradients, forward, loss, backward, optionally
@@ -97,8 +96,8 @@ public final class LSTMModel {
         optimizer.zeroGradients()
         let prediction = forward(input)
         let (value, gradient) = loss.evaluate(prediction: prediction, target: target)
-        // As backward(_:), without the gradient of the input, which training does not need.
-        lstm.backward(lastOutputGradient: fc.backward(gradient), keepsInputGradient: false)
+        // As backward(_:), without the gradients of the input and the initial state, which training does not need.
+        lstm.backward(lastOutputGradient: fc.backward(gradient), returnsInputGradients: false)
         if let clipNorm { clipGradientNorm(parameters, maxNorm: clipNorm) }
         optimizer.step()
         return value
