@@ -14,6 +14,7 @@
 // build computes an element with the same sequence of operations, so results are repeatable.
 #pragma STDC FP_CONTRACT ON
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -225,14 +226,25 @@ static void FK_NAME(pack_column_major_a)(const float *a, ptrdiff_t lda, ptrdiff_
 #define FK_PACKED_ROWS (256 / FK_TILE_ROWS * FK_TILE_ROWS)
 #define FK_PACKED_DEPTH 256
 
-// This thread's buffer for packed panels of A (FK_PACKED_ROWS × FK_PACKED_DEPTH floats), allocated on
-// first use and kept; NULL if that failed.
+// This thread's buffer for packed panels of A (FK_PACKED_ROWS rows, FK_PACKED_DEPTH deep), allocated on
+// first use, kept, and freed when the thread ends (threads of a pool come and go); NULL if that failed.
+static pthread_key_t FK_NAME(panels_key);
+static pthread_once_t FK_NAME(panels_key_once) = PTHREAD_ONCE_INIT;
+static void FK_NAME(make_panels_key)(void) { pthread_key_create(&FK_NAME(panels_key), free); }
+
 static float *FK_NAME(panels_of_a)(void) {
-    static _Thread_local float *panels = NULL;
+    pthread_once(&FK_NAME(panels_key_once), FK_NAME(make_panels_key));
+    float *panels = pthread_getspecific(FK_NAME(panels_key));
     if (panels == NULL) {
         void *memory = NULL;
         const size_t count = FK_PACKED_ROWS / FK_TILE_ROWS * FK_PANEL_STRIDE(FK_PACKED_DEPTH);
-        if (posix_memalign(&memory, 64, count * sizeof(float)) == 0) panels = memory;
+        if (posix_memalign(&memory, 64, count * sizeof(float)) == 0) {
+            panels = memory;
+            if (pthread_setspecific(FK_NAME(panels_key), panels) != 0) {
+                free(panels);
+                panels = NULL;
+            }
+        }
     }
     return panels;
 }
