@@ -16,17 +16,17 @@ struct ProgressPrinter {
         guard !quiet else { return }
         let validation = progress.validationLoss.map { String(format: "%.5f", $0) } ?? "–"
         let epochWidth = String(progress.epochs).count
-        let epoch = (progress.phase == .refitting ? "refit " : "")
+        let epoch = (progress.phase == .refitting ? "refit epoch " : "epoch ")
             + String(repeating: " ", count: epochWidth - String(progress.epoch).count) + "\(progress.epoch)/\(progress.epochs)"
         if isTerminal {
             let now = Date()
             guard progress.isEndOfEpoch || now.timeIntervalSince(lastDraw) > 0.1 else { return }
             lastDraw = now
-            let line = "epoch \(epoch)  batch \(progress.batch)/\(progress.batches)  train \(String(format: "%.5f", progress.trainingLoss))"
+            let line = "\(epoch)  batch \(progress.batch)/\(progress.batches)  train \(String(format: "%.5f", progress.trainingLoss))"
                 + "  val \(validation)  \(Int(progress.windowsPerSecond)) windows/s  \(duration(progress.remaining)) left"
             FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
         } else if progress.isEndOfEpoch {
-            printError("epoch \(epoch)  train \(String(format: "%.5f", progress.trainingLoss))  val \(validation)"
+            printError("\(epoch)  train \(String(format: "%.5f", progress.trainingLoss))  val \(validation)"
                        + "  \(Int(progress.windowsPerSecond)) windows/s  \(duration(progress.remaining)) left")
         }
     }
