@@ -119,6 +119,29 @@ import ForecastKernels
         }
     }
 
+    @Test(arguments: InstructionSet.supported)
+    func cellBackwardOverTheGatesGivesTheSameGradients(set: InstructionSet) {
+        var random = TestRandom(seed: 53)
+        for (batch, hiddenSize) in [(1, 1), (3, 5), (2, 16), (4, 17), (5, 33)] {
+            let stateCount = batch * hiddenSize, gateCount = 4 * stateCount
+            let gates = random.floats(2 + gateCount + 3, 0, 1), cells = random.floats(stateCount, -3, 3)
+            let tanhCells = random.floats(stateCount), hiddenGradient = random.floats(stateCount), cellGradient = random.floats(stateCount)
+            var (dc1, dg1) = (cellGradient, [Float](repeating: .nan, count: gates.count))
+            lstmCellBackward(gates: gates, gatesOffset: 2, cells: cells, previousOffset: 0, tanhCells: tanhCells, tanhOffset: 0,
+                             hiddenGradient: hiddenGradient, hiddenGradientOffset: 0, cellGradient: &dc1,
+                             gateGradients: &dg1, gateGradientsOffset: 2, batch: batch, hiddenSize: hiddenSize, using: set)
+            var (dc2, inPlace) = (cellGradient, gates)
+            lstmCellBackward(replacingGates: &inPlace, gatesOffset: 2, cells: cells, previousOffset: 0, tanhCells: tanhCells,
+                             tanhOffset: 0, hiddenGradient: hiddenGradient, hiddenGradientOffset: 0, cellGradient: &dc2,
+                             batch: batch, hiddenSize: hiddenSize, using: set)
+            #expect(dc1.map(\.bitPattern) == dc2.map(\.bitPattern), "\(set) B=\(batch) H=\(hiddenSize): dc")
+            #expect(dg1[2 ..< 2 + gateCount].map(\.bitPattern) == inPlace[2 ..< 2 + gateCount].map(\.bitPattern),
+                    "\(set) B=\(batch) H=\(hiddenSize): dgates")
+            #expect(inPlace[..<2] == gates[..<2] && inPlace[(2 + gateCount)...] == gates[(2 + gateCount)...],
+                    "\(set) B=\(batch) H=\(hiddenSize): written outside the tile")
+        }
+    }
+
     /// FAST_ACTIVATIONS_REPORT=1 prints the worst error measured (the figure behind the documented bound).
     private func report(_ name: String, _ worst: (error: Double, x: Float)) {
         if ProcessInfo.processInfo.environment["FAST_ACTIVATIONS_REPORT"] != nil {

@@ -76,7 +76,8 @@ void fk_lstm_cell_forward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hid
 ///
 /// gates: [B, 4H] saved activations; previous_cells: c_{t−1} [B, H]; tanh_cells: tanh(c_t) [B, H];
 /// hidden_gradient: dL/dh_t [B, H]; cell_gradient: [B, H], dL/dc_t from step t+1 in, dL/dc_{t−1} out;
-/// gate_gradients: [B, 4H] pre-activation gradients out.
+/// gate_gradients: [B, 4H] pre-activation gradients out; it may be `gates` itself (each vector of the
+/// four gates is read before their gradients are written).
 void fk_lstm_cell_backward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hidden_size,
                            const float *gates, const float *previous_cells, const float *tanh_cells,
                            const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
