@@ -371,7 +371,8 @@ public final class LSTM {
     // MARK: - Backward
 
     /// Backpropagation through time for the last ``forward(_:initialState:)``, which must have run
-    /// in training (``isTraining``).
+    /// in training (``isTraining``). It uses up what that pass kept: a second backward pass needs
+    /// another forward pass (as in PyTorch without `retain_graph`).
     ///
     /// Adds every parameter's gradient to its `gradient` and returns the gradients of the input and
     /// of the initial state.
@@ -382,7 +383,7 @@ public final class LSTM {
         -> (inputGradient: Tensor, initialStateGradient: LSTMState)
     {
         guard let (batch, time) = trainedShape else {
-            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) before it")
+            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) since the last backward pass")
         }
         if let outputGradient {
             precondition(outputGradient.shape == [batch, time, hiddenSize],
@@ -400,7 +401,7 @@ public final class LSTM {
     @discardableResult
     func backward(lastOutputGradient: Tensor, returnsInputGradients: Bool) -> (inputGradient: Tensor, initialStateGradient: LSTMState)? {
         guard let (batch, _) = trainedShape else {
-            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) before it")
+            preconditionFailure("LSTM.backward needs a forward pass in training (isTraining) since the last backward pass")
         }
         precondition(lastOutputGradient.shape == [batch, hiddenSize], "LSTM.backward: last output gradient shape \(lastOutputGradient.shape)")
         return backpropagate(outputGradient: nil, lastOutputGradient: lastOutputGradient.scalars,
@@ -410,6 +411,7 @@ public final class LSTM {
     private func backpropagate(outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
                                returnsInputGradients: Bool) -> (inputGradient: Tensor, initialStateGradient: LSTMState)? {
         let (batch, time) = trainedShape!
+        trainedShape = nil  // the gradients replace the kept gate activations: one backward per forward
         if let finalStateGradient {
             precondition(finalStateGradient.hidden.shape == [numLayers, batch, hiddenSize],
                          "LSTM.backward: final state gradient shape \(finalStateGradient.hidden.shape)")
@@ -481,16 +483,16 @@ public final class LSTM {
                 if readsEveryStep {
                     add(shard.outputGradient, xOffset: t * stateCount, to: &shard.hiddenGradient, count: stateCount)
                 }
-                lstmCellBackward(gates: cache.gates, gatesOffset: t * b * h4,
+                // dGates_t replaces the gate activations of step t, read here for the last time.
+                lstmCellBackward(replacingGates: &cache.gates, gatesOffset: t * b * h4,
                                  cells: cache.cells, previousOffset: t * stateCount,
                                  tanhCells: cache.tanhCells, tanhOffset: t * stateCount,
                                  hiddenGradient: shard.hiddenGradient, hiddenGradientOffset: 0,
                                  cellGradient: &shard.cellGradient,
-                                 gateGradients: &shard.gateGradients, gateGradientsOffset: t * b * h4,
                                  batch: b, hiddenSize: h, using: set)
                 // In the forward pass: gates_t += h_{t−1}·W_hhᵀ; so dh_{t−1} = dGates_t·W_hh.
                 guard t > 0 || returnsInputGradients else { break }
-                matmul(shard.gateGradients, aOffset: t * b * h4, weights[k].hidden, into: &shard.hiddenGradient,
+                matmul(cache.gates, aOffset: t * b * h4, weights[k].hidden, into: &shard.hiddenGradient,
                        m: b, n: h, k: h4, mode: .overwrite, using: set)
             }
             if returnsInputGradients {
@@ -498,19 +500,20 @@ public final class LSTM {
                 copy(shard.cellGradient, into: &shard.initialCellGradient, yOffset: k * stateCount, count: stateCount)
             }
 
-            // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (x_t or h_{t−1}).
+            // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (x_t or h_{t−1}),
+            // dGates [T·b, 4H] being in the gate buffer now.
             let gradients = shard.gradients[k]
             let (x, xOffset) = k > 0 && dropoutMasks.isEmpty ? (shard.caches[k - 1].hidden, stateCount) : (cache.input, 0)
-            matmulTransposedA(shard.gateGradients, cache.hidden, into: &gradients.weightHH,
+            matmulTransposedA(cache.gates, cache.hidden, into: &gradients.weightHH,
                               m: h4, n: h, k: time * b, mode: .overwrite, using: set)
-            matmulTransposedA(shard.gateGradients, x, bOffset: xOffset, into: &gradients.weightIH,
+            matmulTransposedA(cache.gates, x, bOffset: xOffset, into: &gradients.weightIH,
                               m: h4, n: layerInputSize, k: time * b, mode: .overwrite, using: set)
             gradients.clearBias()
-            addColumnSums(of: shard.gateGradients, rows: time * b, cols: h4, to: &gradients.bias)
+            addColumnSums(of: cache.gates, rows: time * b, cols: h4, to: &gradients.bias)
 
             // dL/dx = dGates·W_ih: below the first layer, the gradient of the output of the layer below.
             guard k > 0 || returnsInputGradients else { continue }
-            matmul(shard.gateGradients, weights[k].input, into: &shard.inputGradient,
+            matmul(cache.gates, weights[k].input, into: &shard.inputGradient,
                    m: time * b, n: layerInputSize, k: h4, mode: .overwrite, using: set)
             if k > 0 {
                 if dropoutMasks.isEmpty {
@@ -566,7 +569,7 @@ private struct PreparedLayer {
 private final class LayerCache {
     /// [T, b, I]: the first layer's input, or the dropped-out output of the layer below.
     var input: [Float] = []
-    /// [T, b, 4H]: gate activations i, f, g, o.
+    /// [T, b, 4H]: gate activations i, f, g, o; the backward pass replaces them by dL/d(pre-activation gates).
     var gates: [Float] = []
     /// [T+1, b, H]: c_{−1} (initial) … c_{T−1}.
     var cells: [Float] = []
@@ -607,8 +610,6 @@ private final class Shard {
     var rows: Range<Int> = 0..<0
     let caches: [LayerCache]
     let gradients: [LayerGradients]
-    /// [T, b, 4H]: dL/d(pre-activation gates) of the layer being processed.
-    var gateGradients: [Float] = []
     /// [b, H]: dL/dh_t and dL/dc_t, carried from step t+1 to step t.
     var hiddenGradient: [Float] = []
     var cellGradient: [Float] = []
@@ -627,7 +628,6 @@ private final class Shard {
 
     func reserveGradients(layers: [LSTM.Layer], time: Int, batch: Int, hiddenSize: Int) {
         let stateCount = batch * hiddenSize, inputSize = layers[0].weightIH.shape[1]
-        ensureCount(&gateGradients, time * 4 * stateCount)
         ensureCount(&hiddenGradient, stateCount)
         ensureCount(&cellGradient, stateCount)
         // The two swap roles from layer to layer, so both hold the wider of [T, b, I] and [T, b, H].

@@ -101,6 +101,17 @@ import ForecastNN
         }
     }
 
+    @Test func aSecondBackwardWithoutAForwardIsRefused() async {
+        // The backward pass writes the gate gradients over the activations the forward pass kept.
+        await #expect(processExitsWith: .failure) {
+            var generator = SeededGenerator(seed: 1)
+            let lstm = LSTM(inputSize: 1, hiddenSize: 2, using: &generator)
+            _ = lstm.forward(Tensor(shape: [1, 2, 1]))
+            _ = lstm.backward(outputGradient: Tensor(shape: [1, 2, 2]))
+            _ = lstm.backward(outputGradient: Tensor(shape: [1, 2, 2]))
+        }
+    }
+
     @Test func backwardAfterInferenceIsRefused() async {
         // Inference keeps no activations: a backward pass must follow a forward pass in training.
         await #expect(processExitsWith: .failure) {
