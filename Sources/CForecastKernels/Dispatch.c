@@ -2,6 +2,9 @@
 // every public function takes the instruction set explicitly, so that tests can run each one.
 #include "CForecastKernels.h"
 #include "KernelDeclarations.h"
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 int fk_is_supported(fk_instruction_set set) {
     switch (set) {
@@ -87,4 +90,50 @@ void fk_adam_update(fk_instruction_set set, ptrdiff_t count, float *values, cons
                     float learning_rate, float beta1, float beta2, float epsilon, float weight_decay, int decoupled) {
     FK_DISPATCH(set, adam_update, count, values, gradients, first_moments, second_moments, step_size,
                 bias_correction2_root, learning_rate, beta1, beta2, epsilon, weight_decay, decoupled)
+}
+
+void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
+                          ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
+                          const float *input_weights, const float *hidden_weights, const float *bias,
+                          float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+                          fk_barrier *barrier) {
+    FK_DISPATCH(set, lstm_window_layer, time, input_size, input, input_stride, hidden_size, unit_start, unit_count,
+                input_weights, hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, barrier)
+}
+
+// MARK: - Barrier
+
+// A counting barrier with a phase number: the last party to arrive resets the count and starts the
+// next phase; the others spin until the phase changes. Each counter has its own cache line, so that
+// the arrivals do not disturb the spinning readers more than they must.
+struct fk_barrier {
+    _Alignas(64) atomic_int arrived;
+    _Alignas(64) atomic_int phase;
+    int parties;
+};
+
+fk_barrier *fk_barrier_create(int parties) {
+    fk_barrier *barrier = NULL;
+    if (posix_memalign((void **)&barrier, 64, sizeof(fk_barrier)) != 0) return NULL;
+    atomic_init(&barrier->arrived, 0);
+    atomic_init(&barrier->phase, 0);
+    barrier->parties = parties;
+    return barrier;
+}
+
+void fk_barrier_destroy(fk_barrier *barrier) { free(barrier); }
+
+void fk_barrier_wait(fk_barrier *barrier) {
+    if (barrier == NULL || barrier->parties <= 1) return;
+    const int phase = atomic_load_explicit(&barrier->phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&barrier->arrived, 1, memory_order_acq_rel) == barrier->parties - 1) {
+        atomic_store_explicit(&barrier->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&barrier->phase, phase + 1, memory_order_release);
+        return;
+    }
+    // About 10 µs of spinning, then give the core away between looks: a party that is not running
+    // (more threads than cores) gets to run instead of waiting for the end of a time slice.
+    for (unsigned spins = 0; atomic_load_explicit(&barrier->phase, memory_order_acquire) == phase; spins++) {
+        if (spins < 4096) fk_spin_pause(); else sched_yield();
+    }
 }

@@ -4,6 +4,7 @@
 #define FK_KERNEL_DECLARATIONS_H
 
 #include <stddef.h>
+#include "CForecastKernels.h"
 
 void fk_avx512_matrix_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, ptrdiff_t a_cs,
     const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
@@ -17,6 +18,10 @@ void fk_avx512_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_avx512_tanh(ptrdiff_t count, const float *x, float *y);
 void fk_avx512_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
     float *cells, float *tanh_cells, float *hidden);
+void fk_avx512_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
+    ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
+    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+    ptrdiff_t state_stride, fk_barrier *barrier);
 void fk_avx512_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -32,6 +37,10 @@ void fk_avx2_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_avx2_tanh(ptrdiff_t count, const float *x, float *y);
 void fk_avx2_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
     float *cells, float *tanh_cells, float *hidden);
+void fk_avx2_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
+    ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
+    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+    ptrdiff_t state_stride, fk_barrier *barrier);
 void fk_avx2_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -47,6 +56,10 @@ void fk_baseline_sigmoid(ptrdiff_t count, const float *x, float *y);
 void fk_baseline_tanh(ptrdiff_t count, const float *x, float *y);
 void fk_baseline_lstm_cell_forward(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
     float *cells, float *tanh_cells, float *hidden);
+void fk_baseline_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
+    ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
+    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+    ptrdiff_t state_stride, fk_barrier *barrier);
 void fk_baseline_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 

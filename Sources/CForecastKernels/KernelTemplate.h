@@ -14,6 +14,7 @@
 // build computes an element with the same sequence of operations, so results are repeatable.
 #pragma STDC FP_CONTRACT ON
 
+#include "CForecastKernels.h"
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,28 +151,43 @@ FK_INLINE void FK_NAME(vector_multiply)(const int wide, ptrdiff_t k, const float
     }
 }
 
+// WIDE vectors of y from j0 on: the accumulators start from y, from start_row or from 0, take the
+// multiply-adds of x·B then of x2·B2, and are stored. `wide` is a constant wherever this is inlined.
+FK_INLINE void FK_NAME(vector_block)(const int wide, ptrdiff_t j0, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
+                                     const float *b, ptrdiff_t ldb, ptrdiff_t k2, const float *x2, ptrdiff_t x2_stride,
+                                     const float *b2, ptrdiff_t ldb2, float *y, int accumulate, const float *start_row) {
+    fk_vector acc[FK_ROW_VECTORS];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < wide; v++) {
+        acc[v] = accumulate ? fk_load(y + j0 + v * FK_WIDTH) : start_row ? fk_load(start_row + j0 + v * FK_WIDTH) : (fk_vector)0;
+    }
+    FK_NAME(vector_multiply)(wide, k, x, x_stride, b + j0, ldb, acc);
+    FK_NAME(vector_multiply)(wide, k2, x2, x2_stride, b2 + j0, ldb2, acc);
+#pragma clang loop unroll(full)
+    for (int v = 0; v < wide; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
+}
+
 static void FK_NAME(vector_product)(ptrdiff_t n, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
                                     const float *b, ptrdiff_t ldb,
                                     ptrdiff_t k2, const float *x2, ptrdiff_t x2_stride, const float *b2, ptrdiff_t ldb2,
                                     float *y, int accumulate, const float *start_row) {
-    enum { WIDE = FK_ROW_VECTORS };
+    enum { WIDE = FK_ROW_VECTORS, HALF = FK_ROW_VECTORS / 2, QUARTER = FK_ROW_VECTORS / 4 };
     ptrdiff_t j0 = 0;
     for (; j0 + WIDE * FK_WIDTH <= n; j0 += WIDE * FK_WIDTH) {
-        fk_vector acc[WIDE];
-#pragma clang loop unroll(full)
-        for (int v = 0; v < WIDE; v++) {
-            acc[v] = accumulate ? fk_load(y + j0 + v * FK_WIDTH) : start_row ? fk_load(start_row + j0 + v * FK_WIDTH) : (fk_vector)0;
-        }
-        FK_NAME(vector_multiply)(WIDE, k, x, x_stride, b + j0, ldb, acc);
-        FK_NAME(vector_multiply)(WIDE, k2, x2, x2_stride, b2 + j0, ldb2, acc);
-#pragma clang loop unroll(full)
-        for (int v = 0; v < WIDE; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
+        FK_NAME(vector_block)(WIDE, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
+    }
+    // The rest in blocks of half and a quarter of the registers, so that a narrow y (one thread's
+    // share of the gates) still has several independent chains of multiply-adds in flight.
+    if (j0 + HALF * FK_WIDTH <= n) {
+        FK_NAME(vector_block)(HALF, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
+        j0 += HALF * FK_WIDTH;
+    }
+    if (j0 + QUARTER * FK_WIDTH <= n) {
+        FK_NAME(vector_block)(QUARTER, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
+        j0 += QUARTER * FK_WIDTH;
     }
     for (; j0 + FK_WIDTH <= n; j0 += FK_WIDTH) {
-        fk_vector acc = accumulate ? fk_load(y + j0) : start_row ? fk_load(start_row + j0) : (fk_vector)0;
-        FK_NAME(vector_multiply)(1, k, x, x_stride, b + j0, ldb, &acc);
-        FK_NAME(vector_multiply)(1, k2, x2, x2_stride, b2 + j0, ldb2, &acc);
-        fk_store(y + j0, acc);
+        FK_NAME(vector_block)(1, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
     }
     for (; j0 < n; j0++) {
         float acc = accumulate ? y[j0] : start_row ? start_row[j0] : 0;
@@ -509,6 +525,27 @@ void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *g
             fk_store(out[0], cv); fk_store(out[1], tv); fk_store(out[2], hv);
             memcpy(c + j, out[0], bytes); memcpy(tc + j, out[1], bytes); memcpy(hh + j, out[2], bytes);
         }
+    }
+}
+
+// One window (batch 1) through one layer, for one party's share of the hidden units: see
+// fk_lstm_window_layer. The input projection of every step is one product (reading W_ih once); then
+// each step adds h_{t−1}·W_hhᵀ for the share's gate columns, updates the share's cells and waits
+// for the other parties, whose units of h_t the next step reads.
+void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
+                                ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
+                                const float *input_weights, const float *hidden_weights, const float *bias,
+                                float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+                                fk_barrier *barrier) {
+    const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
+    if (time <= 0 || unit_count <= 0) return;
+    FK_NAME(product)(time, n, input_size, input, input_stride, 1, input_weights, n, 1, gates, n, 1, 0, bias);
+    for (ptrdiff_t t = 0; t < time; t++) {
+        float *step_gates = gates + t * n;
+        FK_NAME(vector_product)(n, h, hidden + t * s, 1, hidden_weights, n, 0, NULL, 0, NULL, 0, step_gates, 1, NULL);
+        FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start, cells + (t + 1) * s + unit_start,
+                                   tanh_cells, hidden + (t + 1) * s + unit_start);
+        fk_barrier_wait(barrier);
     }
 }
 

@@ -47,7 +47,10 @@ public struct LSTMState: Equatable, Sendable {
 /// for ``backward(outputGradient:finalStateGradient:)``, in buffers reused from batch to batch.
 /// Without it, `forward` streams blocks of rows through time, every layer advancing one step at a
 /// time and keeping only its state, and ``backward(outputGradient:finalStateGradient:)`` cannot
-/// follow. Both compute the same chain of operations for every element, so the same numbers.
+/// follow. A single window in inference (batch 1) runs layer by layer with its hidden units split
+/// among up to ``threadCount`` threads of ``WorkerTeam/shared``, which meet after every step
+/// (``lstmWindowForward(layers:input:time:hidden:cells:workspace:team:using:)``). All of these
+/// compute the same chain of operations for every element, so the same numbers.
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
 public final class LSTM {
     /// The parameters of one layer, named as in PyTorch with the suffix `_l{k}`.
@@ -90,12 +93,17 @@ public final class LSTM {
     private var shards: [Shard] = []
     /// The per-thread buffers of inference.
     private var inferenceWorkspaces: [InferenceWorkspace] = []
+    /// The buffers of a single window.
+    private let windowWorkspace = LSTMWindowWorkspace()
     /// The batch and length of the last training forward; `nil` when there is nothing to backpropagate.
     private var trainedShape: (batch: Int, time: Int)?
 
     /// Rows that inference carries through the sequence together: enough to fill the product tiles,
     /// few enough that a block's gates and states stay in the core's caches.
     static let inferenceBlockRows = 32
+    /// Hidden units per thread below which a single window is not split further: with fewer, a
+    /// step's work is too short for the barrier that follows it.
+    static let windowUnitsPerThread = 32
 
     /// Creates an LSTM with every parameter drawn from U(−1/√H, 1/√H), as PyTorch does, in the
     /// order of its `state_dict` (layer by layer: W_ih, W_hh, b_ih, b_hh).
@@ -160,7 +168,7 @@ public final class LSTM {
                 copy(cell.0, xOffset: cell.1, into: &finalCell, yOffset: target, count: b * h)
             }
         }
-        if isTraining || batch == 1 {
+        if isTraining {
             forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time, training: isTraining)
             for shard in shards {
                 let stateCount = shard.rows.count * h, afterLastStep = time * stateCount
@@ -168,6 +176,9 @@ public final class LSTM {
                     ((shard.caches[k].hidden, afterLastStep), (shard.caches[k].cells, afterLastStep))
                 }
             }
+        } else if batch == 1 {
+            let window = forwardWindow(input, initialState: initialState, time: time, keepsOutputs: true)
+            (output, finalHidden, finalCell) = (window.output, window.finalHidden, window.finalCell)
         } else {
             stream(input, initialState: initialState, batch: batch, time: time, keepsOutputs: true) { rows, workspace in
                 let stateCount = rows.count * h
@@ -187,12 +198,15 @@ public final class LSTM {
         let (batch, time) = checkedShape(of: input, initialState: initialState)
         let h = hiddenSize, top = numLayers - 1
         var last = [Float](repeating: 0, count: batch * h)
-        if isTraining || batch == 1 {
+        if isTraining {
             forwardKeepingActivations(input, initialState: initialState, batch: batch, time: time, training: isTraining)
             for shard in shards {
                 let b = shard.rows.count
                 copy(shard.caches[top].hidden, xOffset: time * b * h, into: &last, yOffset: shard.rows.lowerBound * h, count: b * h)
             }
+        } else if batch == 1 {
+            let window = forwardWindow(input, initialState: initialState, time: time, keepsOutputs: false)
+            copy(window.finalHidden, xOffset: top * h, into: &last, count: h)
         } else {
             stream(input, initialState: initialState, batch: batch, time: time, keepsOutputs: false) { rows, workspace in
                 copy(workspace.hidden, xOffset: top * rows.count * h, into: &last, yOffset: rows.lowerBound * h, count: rows.count * h)
@@ -230,10 +244,6 @@ public final class LSTM {
 
     /// Every thread share runs its rows through every layer and step, keeping the activations: the
     /// forward pass of training, which ``backward(outputGradient:finalStateGradient:)`` can follow.
-    ///
-    /// Inference of a single window runs here too (`training` false: no dropout, no backward): layer by
-    /// layer, each layer's input projection is one product over every step, reading W_ih once instead
-    /// of at every step as streaming would; at batch 1 the products are bound by reading the weights.
     private func forwardKeepingActivations(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int, training: Bool) {
         prepareWeights()
         // The dropout masks are drawn here, in one fixed order ([T, B, H] per layer), whatever the split.
@@ -302,6 +312,21 @@ public final class LSTM {
                                 batch: b, hiddenSize: h, using: set)
             }
         }
+    }
+
+    /// Inference of a single window: layer by layer, each layer's input projection one product over
+    /// every step (reading W_ih once), then the recurrence with the hidden units split among threads;
+    /// at batch 1 the products are bound by reading the weights, and a thread reads only its share's
+    /// columns.
+    private func forwardWindow(_ input: Tensor, initialState: LSTMState?, time: Int, keepsOutputs: Bool) -> LSTMWindowResult {
+        prepareWeights()
+        trainedShape = nil
+        let parties = windowWorkspace.parties(upTo: max(1, min(threadCount, WorkerTeam.shared.size,
+                                                                 hiddenSize / Self.windowUnitsPerThread)))
+        let layouts = (0..<numLayers).map { k in prepared[k].windowLayout(parties: parties) }
+        return lstmWindowForward(layers: layouts, input: input.scalars, time: time,
+                                 initialState: initialState.map { ($0.hidden.scalars, $0.cell.scalars) },
+                                 keepsOutputs: keepsOutputs, workspace: windowWorkspace, using: instructionSet)
     }
 
     /// Inference: threads take contiguous shares of the rows and stream them through time in blocks
@@ -546,6 +571,8 @@ private struct PreparedLayer {
     /// makes any change to a parameter copy its storage first (copy-on-write), so a parameter still
     /// sharing its storage with these has not changed.
     private var sources: [[Float]] = []
+    /// The layout of a single window for some number of threads, made when first needed.
+    private var window: LSTMWindowLayer?
 
     init(inputSize: Int, hiddenSize: Int) {
         inputTransposed = [Float](repeating: 0, count: inputSize * 4 * hiddenSize)
@@ -562,6 +589,17 @@ private struct PreparedLayer {
         copy(values[2], into: &bias, count: h4)
         add(values[3], to: &bias, count: h4)
         sources = values
+        window = nil
+    }
+
+    /// The weights laid out for a single window split among `parties` threads.
+    mutating func windowLayout(parties: Int) -> LSTMWindowLayer {
+        if let window, window.parties == parties { return window }
+        let hiddenSize = bias.count / 4
+        let layout = LSTMWindowLayer(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias,
+                                     inputSize: inputTransposed.count / bias.count, hiddenSize: hiddenSize, parties: parties)
+        window = layout
+        return layout
     }
 }
 

@@ -65,6 +65,33 @@ import ForecastNN
         }
     }
 
+    @Test func aSingleWindowSplitAmongThreadsPredictsWhatItsBatchRowPredicts() {
+        // Hidden 64: a single window's units are shared by two threads when that is timed faster, and
+        // run on one otherwise; the first calls try both. Every call must give the batch's row.
+        let model = LSTMModel(inputSize: 2, hiddenSize: 64, numLayers: 2, outputSize: 2, seed: 9)
+        model.isTraining = false
+        model.threadCount = 2
+        let (input, _) = Self.batches(1, batch: 5, time: 12, seed: 6)[0]
+        let reference = model.forward(input)
+        for call in 0..<40 {
+            let window = call % 5
+            let one = Tensor(shape: [1, 12, 2], scalars: Array(input.scalars[(window * 24) ..< ((window + 1) * 24)]))
+            #expect(model.forward(one).scalars == Array(reference.scalars[(window * 2) ..< ((window + 1) * 2)]), "call \(call)")
+        }
+        var generator = SeededGenerator(seed: 8)
+        let lstm = LSTM(inputSize: 1, hiddenSize: 64, numLayers: 2, using: &generator)
+        let state = LSTMState(hidden: randomTensor(shape: [2, 1, 64], using: &generator),
+                              cell: randomTensor(shape: [2, 1, 64], using: &generator))
+        let window = randomTensor(shape: [1, 10, 1], using: &generator)
+        let training = lstm.forward(window, initialState: state)
+        lstm.isTraining = false
+        for _ in 0..<6 {
+            let inference = lstm.forward(window, initialState: state)
+            #expect(inference.output == training.output)
+            #expect(inference.finalState == training.finalState)
+        }
+    }
+
     @Test func lstmOutputsAndFinalStatesAreTheSameInTrainingAndInference() {
         var generator = SeededGenerator(seed: 12)
         let lstm = LSTM(inputSize: 3, hiddenSize: 10, numLayers: 3, using: &generator)

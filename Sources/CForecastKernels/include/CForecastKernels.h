@@ -72,6 +72,50 @@ void fk_lstm_cell_forward(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t hid
                           float *gates, const float *previous_cells, float *cells,
                           float *tanh_cells, float *hidden);
 
+/// A point where `parties` threads wait for each other, reusable from one step to the next. Its
+/// counters sit on cache lines of their own; a waiting thread spins (yielding the core after a
+/// while, in case the machine has more threads than cores), so that passing the barrier costs tens
+/// of nanoseconds when every party is running.
+typedef struct fk_barrier fk_barrier;
+
+/// A barrier for `parties` threads, or NULL when memory is short.
+fk_barrier *fk_barrier_create(int parties);
+
+void fk_barrier_destroy(fk_barrier *barrier);
+
+/// Returns once every party has called it; with NULL or a single party, at once. Writes made before
+/// the call by any party are visible to every party after it.
+void fk_barrier_wait(fk_barrier *barrier);
+
+/// Spins politely for a moment: the CPU's pause hint where it has one.
+static inline void fk_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// One window (batch 1) through one LSTM layer, computed by one of the `barrier`'s parties for its
+/// share of the hidden units, [unit_start, unit_start + unit_count) of H:
+///
+///   gates[T × 4u] = bias[4u] + input[T × I] · input_weights[I × 4u]       (one product)
+///   for each step t: gates_t += h_{t−1} · hidden_weights[H × 4u]; the cell update of the share's
+///   units writes their c_t and h_t; then every party waits at the barrier.
+///
+/// input rows are input_stride apart. input_weights, hidden_weights and bias hold the share's
+/// columns of W_ihᵀ, W_hhᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden and
+/// cells are [T + 1, H] with rows state_stride apart, shared by the parties: row 0 holds h_{−1} and
+/// c_{−1}, row t + 1 receives h_t and c_t (so that no party waits to overwrite a row another may
+/// still read). gates is the party's own [T × 4u] and tanh_cells its own [u]. Each element is the
+/// chain bias, then the input's multiply-adds, then h's, as in fk_lstm_gates, so the split into
+/// parties does not change a bit of the result.
+void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
+                          ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
+                          const float *input_weights, const float *hidden_weights, const float *bias,
+                          float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+                          fk_barrier *barrier);
+
 /// The backward pass of fk_lstm_cell_forward for one time step.
 ///
 /// gates: [B, 4H] saved activations; previous_cells: c_{t−1} [B, H]; tanh_cells: tanh(c_t) [B, H];

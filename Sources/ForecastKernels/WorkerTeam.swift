@@ -1,0 +1,151 @@
+import CForecastKernels
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A few threads kept ready to share one small job with the calling thread, for work too short to
+/// hand to Dispatch: one window of an LSTM, whose parties meet at a barrier after every time step.
+///
+/// The caller is member 0 and runs its part itself; members 1, 2, … are threads of the team. After
+/// a job a member spins for a while (about ``spinDuration``) watching for the next one, so that jobs
+/// that follow each other closely start within a microsecond; then it sleeps until a job wakes it.
+/// One job runs at a time: ``run(parties:_:)`` called while the team is busy (from another thread)
+/// runs the job with a single party on the calling thread instead of waiting.
+public final class WorkerTeam: @unchecked Sendable {
+    /// The team shared by the whole process, with one member per core.
+    public static let shared = WorkerTeam(size: ProcessInfo.processInfo.activeProcessorCount)
+
+    /// How long an idle member keeps spinning before it sleeps.
+    public static let spinDuration: Duration = .milliseconds(1)
+
+    /// The most parties a job can have: the calling thread and the team's threads.
+    public let size: Int
+
+    private let members: [Member]
+    private let busy = Atomic<Bool>(false)
+    /// The number of the current job times 256, plus its number of parties: one value, so that a
+    /// member reads both at once. A member runs a job when it sees a new value.
+    private let announcement = Atomic<Int>(0)
+    /// Members that have finished the current job.
+    private let finished = Atomic<Int>(0)
+    /// The current job, published by `announcement`; read only by the job's parties.
+    private var job: ((_ member: Int, _ parties: Int) -> Void)?
+
+    /// A team of `size` parties: the caller and `size − 1` threads, started at the first job.
+    public init(size: Int) {
+        self.size = min(max(1, size), 255)
+        members = (1..<self.size).map { Member(index: $0) }
+    }
+
+    /// Runs `body(member, parties)` for member = 0 ..< parties at the same time, member 0 on the
+    /// calling thread, and returns when all have finished. `parties` is the requested number, at
+    /// most ``size``, or 1 when the team is busy with another caller's job.
+    public func run(parties requested: Int, _ body: (_ member: Int, _ parties: Int) -> Void) {
+        let parties = min(max(1, requested), size)
+        guard parties > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            body(0, 1)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            finished.store(0, ordering: .relaxed)
+            let next = (announcement.load(ordering: .relaxed) >> 8 + 1) << 8 | parties
+            announcement.store(next, ordering: .sequentiallyConsistent)
+            for member in members[0 ..< parties - 1] { member.wakeIfSleeping(team: self, announcement: next) }
+            body(0, parties)
+            var spins = 0
+            while finished.load(ordering: .acquiring) < parties - 1 {
+                spins += 1
+                if spins < 4096 { fk_spin_pause() } else { sched_yield() }
+            }
+            job = nil
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    /// One thread of the team.
+    private final class Member: @unchecked Sendable {
+        let index: Int
+        let asleep = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
+        private let started = Atomic<Bool>(false)
+
+        init(index: Int) { self.index = index }
+
+        /// Starts the thread on the first job, and wakes it if it went to sleep.
+        func wakeIfSleeping(team: WorkerTeam, announcement: Int) {
+            if !started.load(ordering: .relaxed) {
+                started.store(true, ordering: .relaxed)
+                let thread = Thread { [unowned team, self] in team.serve(self, first: announcement) }
+                thread.name = "forecast-worker-\(index)"
+                thread.start()
+                return
+            }
+            if asleep.exchange(false, ordering: .sequentiallyConsistent) { wake.signal() }
+        }
+    }
+
+    /// A member's loop: run each new job it is part of, then watch for the next.
+    private func serve(_ member: Member, first: Int) {
+        var current = first
+        while true {
+            let parties = current & 255
+            if member.index < parties {
+                runJob(member: member.index, parties: parties)
+                finished.add(1, ordering: .releasing)
+            }
+            current = nextJob(after: current, member: member)
+        }
+    }
+
+    /// Runs the current job, holding on to it only during the call: the caller lends it for no longer.
+    private func runJob(member: Int, parties: Int) {
+        job?(member, parties)
+    }
+
+    /// Waits for `announcement` to move past `seen`: spinning for ``spinDuration``, then asleep.
+    private func nextJob(after seen: Int, member: Member) -> Int {
+        let clock = ContinuousClock(), deadline = clock.now + Self.spinDuration
+        var spins = 0
+        while true {
+            let current = announcement.load(ordering: .acquiring)
+            if current != seen { return current }
+            spins += 1
+            if spins % 256 == 0 && clock.now > deadline { break }
+            fk_spin_pause()
+        }
+        // Asleep: announce it, then look once more, so that a job posted in between is not missed
+        // (the poster changes `announcement` before it looks at `asleep`; both sequentially consistent).
+        member.asleep.store(true, ordering: .sequentiallyConsistent)
+        if announcement.load(ordering: .sequentiallyConsistent) != seen {
+            // Either we take the flag back, or the poster took it and signalled: consume the signal.
+            if !member.asleep.exchange(false, ordering: .sequentiallyConsistent) { member.wake.wait() }
+        } else {
+            member.wake.wait()
+        }
+        return announcement.load(ordering: .acquiring)
+    }
+}
+
+/// A point where a fixed number of threads wait for each other, reusable step after step: the
+/// kernels' barrier (`fk_barrier`), which spins, so that passing it costs tens of nanoseconds when
+/// every party is running, and yields the core after about 10 µs.
+public final class Barrier: @unchecked Sendable {
+    /// The number of threads that must arrive.
+    public let parties: Int
+    /// The kernels' barrier, which C kernels wait at themselves.
+    let kernelBarrier: OpaquePointer
+
+    public init(parties: Int) {
+        precondition(parties >= 1, "Barrier needs at least one party")
+        guard let barrier = fk_barrier_create(Int32(parties)) else { fatalError("Barrier: out of memory") }
+        self.parties = parties
+        kernelBarrier = barrier
+    }
+
+    deinit { fk_barrier_destroy(kernelBarrier) }
+
+    /// Returns once every party has called it. Writes made before the call by any party are visible
+    /// to every party after it.
+    public func wait() { fk_barrier_wait(kernelBarrier) }
+}

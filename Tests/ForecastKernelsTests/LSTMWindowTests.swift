@@ -1,0 +1,150 @@
+import Testing
+import ForecastKernels
+
+/// A single window through a stack of LSTM layers with its hidden units split among threads
+/// (``lstmWindowForward(layers:input:time:initialState:keepsOutputs:workspace:team:using:)``), against
+/// the same window stepped through the batch kernels (`lstmGates` then `lstmCellForward`, as inference
+/// of a batch streams it): every number must be the same Float, whatever the number of threads and
+/// however the units fall into vectors; and against the plain reference kernels within 1e-5.
+@Suite struct LSTMWindowTests {
+    /// A random stack: per layer W_ihᵀ [I, 4H], W_hhᵀ [H, 4H] and b [4H].
+    struct Stack {
+        let inputSize: Int, hiddenSize: Int
+        let weights: [(input: [Float], hidden: [Float], bias: [Float])]
+
+        init(inputSize: Int, hiddenSize: Int, layers: Int, random: inout TestRandom) {
+            self.inputSize = inputSize
+            self.hiddenSize = hiddenSize
+            let bound = 1 / Float(hiddenSize).squareRoot()
+            weights = (0..<layers).map { k in
+                (random.floats((k == 0 ? inputSize : hiddenSize) * 4 * hiddenSize, -bound, bound),
+                 random.floats(hiddenSize * 4 * hiddenSize, -bound, bound), random.floats(4 * hiddenSize, -bound, bound))
+            }
+        }
+
+        func layout(parties: Int) -> [LSTMWindowLayer] {
+            weights.enumerated().map { k, w in
+                LSTMWindowLayer(inputTransposed: w.input, hiddenTransposed: w.hidden, bias: w.bias,
+                                inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, parties: parties)
+            }
+        }
+
+        /// The window stepped through the batch kernels (batch 1), or through the plain reference ones.
+        func stepped(_ input: [Float], time: Int, initial: (hidden: [Float], cell: [Float])?, reference: Bool,
+                     set: InstructionSet) -> LSTMWindowResult {
+            let h = hiddenSize
+            var x = input, result = LSTMWindowResult(output: [], finalHidden: [], finalCell: [])
+            for (k, w) in weights.enumerated() {
+                let size = k == 0 ? inputSize : h
+                var hidden = initial.map { Array($0.hidden[k * h ..< (k + 1) * h]) } ?? [Float](repeating: 0, count: h)
+                var cells = initial.map { Array($0.cell[k * h ..< (k + 1) * h]) } ?? [Float](repeating: 0, count: h)
+                var gates = [Float](repeating: 0, count: 4 * h), tanhCells = cells, outputs = [Float]()
+                for t in 0..<time {
+                    let previous = cells
+                    var next = cells
+                    if reference {
+                        ReferenceKernels.lstmGates(input: x, inputOffset: t * size, inputWeightsTransposed: w.input,
+                                                   hidden: hidden, hiddenWeightsTransposed: w.hidden, bias: w.bias,
+                                                   into: &gates, batch: 1, inputSize: size, hiddenSize: h)
+                        var both = previous + next
+                        ReferenceKernels.lstmCellForward(gates: &gates, gatesOffset: 0, cells: &both, previousOffset: 0,
+                                                         currentOffset: h, tanhCells: &tanhCells, tanhOffset: 0,
+                                                         hidden: &hidden, hiddenOffset: 0, batch: 1, hiddenSize: h)
+                        next = Array(both[h...])
+                    } else {
+                        lstmGates(input: x, inputOffset: t * size, inputWeightsTransposed: w.input,
+                                  hidden: hidden, hiddenWeightsTransposed: w.hidden, bias: w.bias,
+                                  into: &gates, batch: 1, inputSize: size, hiddenSize: h, using: set)
+                        var both = previous + next
+                        lstmCellForward(gates: &gates, gatesOffset: 0, cells: &both, previousOffset: 0, currentOffset: h,
+                                        tanhCells: &tanhCells, tanhOffset: 0, hidden: &hidden, hiddenOffset: 0,
+                                        batch: 1, hiddenSize: h, using: set)
+                        next = Array(both[h...])
+                    }
+                    cells = next
+                    outputs += hidden
+                }
+                result.finalHidden += hidden
+                result.finalCell += cells
+                x = outputs
+                result.output = outputs
+            }
+            return result
+        }
+    }
+
+    static let shapes: [(input: Int, hidden: Int, layers: Int, time: Int)] = [
+        (1, 64, 2, 48), (3, 50, 2, 7), (2, 37, 3, 5), (1, 19, 1, 9), (5, 96, 1, 4), (1, 16, 2, 3),
+    ]
+
+    @Test(arguments: InstructionSet.supported)
+    func splitWindowMatchesTheBatchKernelsBitForBit(set: InstructionSet) {
+        var random = TestRandom(seed: 0x5717)
+        let team = WorkerTeam(size: 4)
+        for shape in Self.shapes {
+            let stack = Stack(inputSize: shape.input, hiddenSize: shape.hidden, layers: shape.layers, random: &random)
+            let input = random.floats(shape.time * shape.input)
+            let count = shape.layers * shape.hidden
+            for initial in [nil, (hidden: random.floats(count), cell: random.floats(count, -2, 2))] {
+                let expected = stack.stepped(input, time: shape.time, initial: initial, reference: false, set: set)
+                for parties in 1...4 {
+                    let workspace = LSTMWindowWorkspace()
+                    for keepsOutputs in [true, false] {
+                        let result = lstmWindowForward(layers: stack.layout(parties: parties), input: input, time: shape.time,
+                                                       initialState: initial, keepsOutputs: keepsOutputs,
+                                                       workspace: workspace, team: team, using: set)
+                        let label = "\(set) \(shape) \(parties) parties, initial state \(initial != nil)"
+                        #expect(result.finalHidden == expected.finalHidden, "\(label)")
+                        #expect(result.finalCell == expected.finalCell, "\(label)")
+                        #expect(result.output == (keepsOutputs ? expected.output : []), "\(label)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func splitWindowAgreesWithThePlainReferenceKernels() {
+        var random = TestRandom(seed: 0x9E7)
+        let team = WorkerTeam(size: 2)
+        for shape in Self.shapes {
+            let stack = Stack(inputSize: shape.input, hiddenSize: shape.hidden, layers: shape.layers, random: &random)
+            let input = random.floats(shape.time * shape.input)
+            let reference = stack.stepped(input, time: shape.time, initial: nil, reference: true, set: .baseline)
+            let result = lstmWindowForward(layers: stack.layout(parties: 2), input: input, time: shape.time,
+                                           keepsOutputs: true, workspace: LSTMWindowWorkspace(), team: team)
+            for (fast, exact) in zip(result.output + result.finalCell, reference.output + reference.finalCell) {
+                #expect(abs(fast - exact) <= 1e-5 * (1 + abs(exact)), "\(shape): \(fast) vs \(exact)")
+            }
+        }
+    }
+
+    @Test func unitsAreSharedInWholeVectorsWhenTheHiddenSizeAllows() {
+        var random = TestRandom(seed: 3)
+        let stack = Stack(inputSize: 1, hiddenSize: 100, layers: 1, random: &random)
+        let layer = stack.layout(parties: 2)[0]
+        #expect(layer.parties == 2)
+        let small = Stack(inputSize: 1, hiddenSize: 3, layers: 1, random: &random).layout(parties: 8)[0]
+        #expect(small.parties == 3)
+    }
+
+    @Test func theWorkspaceTimesBothOptionsThenPrefersTheFasterAndStillTriesTheOther() {
+        let workspace = LSTMWindowWorkspace()
+        #expect(workspace.parties(upTo: 1) == 1)
+        // Until each option has two timings, the untimed ones are tried in turn.
+        var random = TestRandom(seed: 1)
+        let stack = Stack(inputSize: 1, hiddenSize: 64, layers: 1, random: &random)
+        let team = WorkerTeam(size: 2)
+        var chosen: [Int] = []
+        for _ in 0 ..< 4 * LSTMWindowWorkspace.exploreEvery {
+            let parties = workspace.parties(upTo: 2)
+            chosen.append(parties)
+            _ = lstmWindowForward(layers: stack.layout(parties: parties), input: random.floats(20), time: 20,
+                                  keepsOutputs: false, workspace: workspace, team: team)
+        }
+        #expect(Array(chosen.prefix(4)) == [1, 1, 2, 2])
+        // Afterwards each option still runs: the faster mostly, the other every so often.
+        #expect(chosen.contains(1) && chosen.contains(2))
+        let later = chosen.dropFirst(4)
+        #expect(later.filter { $0 == 1 }.count != later.filter { $0 == 2 }.count)
+    }
+}

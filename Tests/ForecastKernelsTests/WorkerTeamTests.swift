@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+import Testing
+import ForecastKernels
+
+/// The team that shares a single window among threads: every member runs each job once, jobs that
+/// follow each other closely or after a sleep all complete, and a job posted while the team is busy
+/// runs on its caller alone.
+@Suite struct WorkerTeamTests {
+    /// Runs a job and returns, per member, how many times it ran and the parties it was told.
+    static func calls(_ team: WorkerTeam, parties: Int) -> [(count: Int, parties: Int)] {
+        let calls = Mutex([(count: Int, parties: Int)](repeating: (0, 0), count: team.size))
+        team.run(parties: parties) { member, parties in
+            calls.withLock { $0[member] = ($0[member].count + 1, parties) }
+        }
+        return calls.withLock { $0 }
+    }
+
+    @Test func everyPartyRunsEachJobOnceAndNoOtherMemberDoes() {
+        let team = WorkerTeam(size: 3)
+        for parties in [1, 2, 3, 2, 1, 3, 5] {
+            let used = min(parties, 3)
+            let calls = Self.calls(team, parties: parties)
+            for member in 0..<3 {
+                #expect(calls[member].count == (member < used ? 1 : 0), "\(parties) parties, member \(member)")
+                if member < used { #expect(calls[member].parties == used) }
+            }
+        }
+    }
+
+    @Test func manyJobsInARowAndJobsAfterASleepAllComplete() {
+        let team = WorkerTeam(size: 2)
+        let total = Atomic<Int>(0)
+        for job in 0..<20_000 {
+            team.run(parties: 2) { member, _ in total.add(member == 0 ? 1 : job, ordering: .relaxed) }
+        }
+        #expect(total.load(ordering: .relaxed) == 20_000 + (0..<20_000).reduce(0, +))
+        // Idle longer than the spin, the member sleeps; the next job wakes it.
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.01)
+            #expect(Self.calls(team, parties: 2).map(\.count) == [1, 1])
+        }
+    }
+
+    @Test func partiesMeetAtABarrierEveryStep() {
+        // Two parties alternate writing and reading each other's slot, one barrier per step; a missed
+        // wait would read a stale value.
+        let team = WorkerTeam(size: 2)
+        let slots = Mutex([0, 0])
+        let mismatches = Atomic<Int>(0)
+        let barrier = Barrier(parties: 2)
+        team.run(parties: 2) { member, _ in
+            for step in 1...2_000 {
+                slots.withLock { $0[member] = step }
+                barrier.wait()
+                if slots.withLock({ $0[1 - member] }) != step { mismatches.add(1, ordering: .relaxed) }
+                barrier.wait()
+            }
+        }
+        #expect(mismatches.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func aJobPostedWhileTheTeamIsBusyRunsOnItsCallerAlone() {
+        let team = WorkerTeam(size: 2)
+        let inner = Mutex<[Int]>([])
+        team.run(parties: 2) { member, _ in
+            guard member == 0 else { return }
+            team.run(parties: 2) { innerMember, parties in inner.withLock { $0.append(innerMember * 10 + parties) } }
+        }
+        #expect(inner.withLock { $0 } == [1])
+    }
+}
