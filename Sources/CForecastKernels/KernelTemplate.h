@@ -486,17 +486,21 @@ void FK_NAME(tanh)(ptrdiff_t count, const float *x, float *y) {
 
 // MARK: - LSTM cell
 
-// c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) and h_t = o ⊙ tanh(c_t) for one vector of units.
-FK_INLINE void fk_cell_update_vector(fk_vector i, fk_vector f, fk_vector g, fk_vector o, fk_vector c_prev,
-                                     fk_vector *c, fk_vector *tanh_c, fk_vector *h) {
-    fk_vector cell = f * c_prev + i * g;
+// One vector of units: the four gates' activations in place (σ on i, f and o, tanh on g), then
+// c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) and h_t = o ⊙ tanh(c_t). The five exponentials are independent
+// until the cell update, so the core overlaps them.
+FK_INLINE void fk_cell_forward_vector(fk_vector *i, fk_vector *f, fk_vector *g, fk_vector *o, fk_vector c_prev,
+                                      fk_vector *c, fk_vector *tanh_c, fk_vector *h) {
+    *i = fk_sigmoid_vector(*i);
+    *f = fk_sigmoid_vector(*f);
+    *g = fk_tanh_vector(*g);
+    *o = fk_sigmoid_vector(*o);
+    fk_vector cell = *f * c_prev + *i * *g;
     fk_vector tc = fk_tanh_vector(cell);
-    *c = cell; *tanh_c = tc; *h = o * tc;
+    *c = cell; *tanh_c = tc; *h = *o * tc;
 }
 
-// Row by row, while the row's gates are in L1: first the four gates' activations, in place (σ on
-// i and f, tanh on g, σ on o: independent vectors, which the core overlaps even for one row), then
-// the cell update, which needs all four.
+// Row by row, one pass over each vector of units while the row's gates are in L1.
 void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
                                 float *cells, float *tanh_cells, float *hidden) {
     const ptrdiff_t h = hidden_size;
@@ -504,26 +508,27 @@ void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *g
         float *g = gates + b * 4 * h;
         const float *cp = previous_cells + b * h;
         float *c = cells + b * h, *tc = tanh_cells + b * h, *hh = hidden + b * h;
-        FK_NAME(sigmoid)(2 * h, g, g);
-        FK_NAME(tanh)(h, g + 2 * h, g + 2 * h);
-        FK_NAME(sigmoid)(h, g + 3 * h, g + 3 * h);
         ptrdiff_t j = 0;
         for (; j + FK_WIDTH <= h; j += FK_WIDTH) {
+            fk_vector i = fk_load(g + j), f = fk_load(g + h + j), gg = fk_load(g + 2 * h + j), o = fk_load(g + 3 * h + j);
             fk_vector cv, tv, hv;
-            fk_cell_update_vector(fk_load(g + j), fk_load(g + h + j), fk_load(g + 2 * h + j), fk_load(g + 3 * h + j),
-                                  fk_load(cp + j), &cv, &tv, &hv);
+            fk_cell_forward_vector(&i, &f, &gg, &o, fk_load(cp + j), &cv, &tv, &hv);
+            fk_store(g + j, i); fk_store(g + h + j, f); fk_store(g + 2 * h + j, gg); fk_store(g + 3 * h + j, o);
             fk_store(c + j, cv); fk_store(tc + j, tv); fk_store(hh + j, hv);
         }
         if (j < h) {
             // The last units of the row, through zero-padded vectors: the same arithmetic per unit.
             const size_t bytes = (size_t)(h - j) * sizeof(float);
-            float in[5][FK_WIDTH] = {{0}}, out[3][FK_WIDTH];
+            float in[5][FK_WIDTH] = {{0}}, out[7][FK_WIDTH];
             for (int q = 0; q < 4; q++) memcpy(in[q], g + q * h + j, bytes);
             memcpy(in[4], cp + j, bytes);
+            fk_vector i = fk_load(in[0]), f = fk_load(in[1]), gg = fk_load(in[2]), o = fk_load(in[3]);
             fk_vector cv, tv, hv;
-            fk_cell_update_vector(fk_load(in[0]), fk_load(in[1]), fk_load(in[2]), fk_load(in[3]), fk_load(in[4]), &cv, &tv, &hv);
-            fk_store(out[0], cv); fk_store(out[1], tv); fk_store(out[2], hv);
-            memcpy(c + j, out[0], bytes); memcpy(tc + j, out[1], bytes); memcpy(hh + j, out[2], bytes);
+            fk_cell_forward_vector(&i, &f, &gg, &o, fk_load(in[4]), &cv, &tv, &hv);
+            fk_store(out[0], i); fk_store(out[1], f); fk_store(out[2], gg); fk_store(out[3], o);
+            fk_store(out[4], cv); fk_store(out[5], tv); fk_store(out[6], hv);
+            for (int q = 0; q < 4; q++) memcpy(g + q * h + j, out[q], bytes);
+            memcpy(c + j, out[4], bytes); memcpy(tc + j, out[5], bytes); memcpy(hh + j, out[6], bytes);
         }
     }
 }

@@ -88,12 +88,19 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     /// Per party: its gates at every step, [T, 4u], then tanh(c), [u].
     fileprivate private(set) var gates: [UnsafeMutablePointer<Float>] = []
     private var stateCapacity = 0, gateCapacity = 0
-    /// The last few times per step with each number of threads, newest last.
+    /// The chooser's state: the last few times per step with each number of threads (newest last),
+    /// the option of the last call, and when to try the other option next.
     private var recentTimes: [Int: [Double]] = [:]
+    private var lastParties = 0
     private var calls = 0
+    private var nextTrial = LSTMWindowWorkspace.shortestTrialInterval
+    private var trialInterval = LSTMWindowWorkspace.shortestTrialInterval
+    private var trialCallsLeft = 0
 
-    /// Calls between two runs of the option that is not the fastest, to notice when it becomes so.
-    public static let exploreEvery = 16
+    /// Calls between two trials of the option that is not the fastest, at first and after the choice
+    /// changed; doubled after every trial that confirms the choice, up to ``longestTrialInterval``.
+    public static let shortestTrialInterval = 16
+    public static let longestTrialInterval = 1024
 
     public init() {
         hidden = Self.allocate(0)
@@ -114,33 +121,57 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
         return floats
     }
 
-    /// How many threads should share the next window, at most `maximum`: the faster, as last timed,
-    /// of one thread and `maximum`, with the other tried every ``exploreEvery`` calls.
+    /// How many threads should share the next window, at most `maximum`: one or `maximum`, whichever
+    /// was timed faster lately.
     ///
     /// Whether splitting pays is measured rather than assumed: a barrier costs about 30 ns between
     /// neighbouring cores but 200 ns between distant ones (measured on this project's 2-vCPU virtual
     /// machine, whose CPUs are moved between the two kinds of placement while a program runs), and a
-    /// window of hidden 64 passes 96 of them. The results are the same bit for bit either way.
+    /// window of hidden 64 passes 96 of them. So the other option is tried now and then, for two
+    /// calls: the first call after a switch is not timed (its caches are cold and a thread may be
+    /// waking up), the second is. The results are the same bit for bit either way.
     public func parties(upTo maximum: Int) -> Int {
         guard maximum > 1 else { return 1 }
-        calls += 1
         let options = [1, maximum]
-        // Each option is timed twice before choosing (the first run of a split also starts threads).
+        // Each option is timed twice before choosing.
         if let untried = options.first(where: { (recentTimes[$0]?.count ?? 0) < 2 }) { return untried }
-        let estimate = { (option: Int) -> Double in
-            let times = self.recentTimes[option, default: []].sorted()
-            return times[times.count / 2]
+        let best = fastest(of: options), other = options.first { $0 != best }!
+        if trialCallsLeft > 0 {
+            trialCallsLeft -= 1
+            return other
         }
-        let best = options.min { estimate($0) < estimate($1) }!
-        return calls % Self.exploreEvery == 0 ? options.first { $0 != best }! : best
+        calls += 1
+        guard calls >= nextTrial else { return best }
+        trialCallsLeft = 1
+        return other
     }
 
-    /// Records how long a window took with `parties` threads, per step.
+    /// The option with the lowest median of its recent times.
+    private func fastest(of options: [Int]) -> Int {
+        func median(_ option: Int) -> Double {
+            let times = recentTimes[option, default: []].sorted()
+            return times.isEmpty ? .infinity : times[times.count / 2]
+        }
+        return options.min { median($0) < median($1) }!
+    }
+
+    /// Records how long a window took with `parties` threads, per step, unless it was the first call
+    /// after a switch; after a trial, schedules the next one.
     fileprivate func record(parties: Int, secondsPerStep: Double) {
+        defer { lastParties = parties }
+        guard parties == lastParties else { return }
+        let options = Array(Set(recentTimes.keys).union([parties])).sorted()
+        let before = options.count > 1 ? fastest(of: options) : parties
         var times = recentTimes[parties, default: []]
         times.append(secondsPerStep)
         if times.count > 3 { times.removeFirst() }
         recentTimes[parties] = times
+        if parties != before && trialCallsLeft == 0 {
+            // A trial ended: try again soon if it changed the choice, later and later if not.
+            let changed = fastest(of: options) != before
+            trialInterval = changed ? Self.shortestTrialInterval : min(2 * trialInterval, Self.longestTrialInterval)
+            nextTrial = calls + trialInterval
+        }
     }
 
     fileprivate func reserve(states: Int, parties: Int, gates count: Int) {
