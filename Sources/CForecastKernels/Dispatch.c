@@ -101,6 +101,15 @@ void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t inpu
                 input_weights, hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, barrier)
 }
 
+void fk_lstm_window_layer_following(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
+                                    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
+                                    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells,
+                                    float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk,
+                                    fk_step_counter *below, fk_step_counter *done) {
+    FK_DISPATCH(set, lstm_window_layer_following, time, input_size, input, input_stride, hidden_size, input_weights,
+                hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done)
+}
+
 // MARK: - Barrier
 
 // A counting barrier with a phase number: the last party to arrive resets the count and starts the
@@ -134,6 +143,37 @@ void fk_barrier_wait(fk_barrier *barrier) {
     // About 10 µs of spinning, then give the core away between looks: a party that is not running
     // (more threads than cores) gets to run instead of waiting for the end of a time slice.
     for (unsigned spins = 0; atomic_load_explicit(&barrier->phase, memory_order_acquire) == phase; spins++) {
+        if (spins < 4096) fk_spin_pause(); else sched_yield();
+    }
+}
+
+// MARK: - Step counter
+
+struct fk_step_counter {
+    _Alignas(64) atomic_long steps;
+    char padding[64 - sizeof(atomic_long)];
+};
+
+fk_step_counter *fk_step_counter_create(void) {
+    fk_step_counter *counter = NULL;
+    if (posix_memalign((void **)&counter, 64, sizeof(fk_step_counter)) != 0) return NULL;
+    atomic_init(&counter->steps, 0);
+    return counter;
+}
+
+void fk_step_counter_destroy(fk_step_counter *counter) { free(counter); }
+
+void fk_step_counter_reset(fk_step_counter *counter) {
+    if (counter) atomic_store_explicit(&counter->steps, 0, memory_order_relaxed);
+}
+
+void fk_step_counter_publish(fk_step_counter *counter, ptrdiff_t steps) {
+    if (counter) atomic_store_explicit(&counter->steps, (long)steps, memory_order_release);
+}
+
+void fk_step_counter_wait(const fk_step_counter *counter, ptrdiff_t steps) {
+    if (counter == NULL) return;
+    for (unsigned spins = 0; atomic_load_explicit(&((fk_step_counter *)counter)->steps, memory_order_acquire) < steps; spins++) {
         if (spins < 4096) fk_spin_pause(); else sched_yield();
     }
 }

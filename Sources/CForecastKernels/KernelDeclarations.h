@@ -22,6 +22,10 @@ void fk_avx512_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const flo
     ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
     const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
     ptrdiff_t state_stride, fk_barrier *barrier);
+void fk_avx512_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size, const float *input,
+    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
+    const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+    ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
 void fk_avx512_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -41,6 +45,10 @@ void fk_avx2_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float
     ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
     const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
     ptrdiff_t state_stride, fk_barrier *barrier);
+void fk_avx2_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size, const float *input,
+    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
+    const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+    ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
 void fk_avx2_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -60,6 +68,10 @@ void fk_baseline_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const f
     ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights,
     const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
     ptrdiff_t state_stride, fk_barrier *barrier);
+void fk_baseline_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size, const float *input,
+    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
+    const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+    ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
 void fk_baseline_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 

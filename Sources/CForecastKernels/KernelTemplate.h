@@ -554,6 +554,30 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
     }
 }
 
+// One window through one whole layer on one thread, following the layer below as it advances: see
+// fk_lstm_window_layer_following. The input projection is one product per chunk of steps, as soon
+// as the layer below has finished the chunk.
+void FK_NAME(lstm_window_layer_following)(ptrdiff_t time, ptrdiff_t input_size, const float *input,
+                                          ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
+                                          const float *hidden_weights, const float *bias, float *gates,
+                                          float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+                                          ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done) {
+    const ptrdiff_t n = 4 * hidden_size, h = hidden_size, s = state_stride;
+    if (chunk < 1) chunk = 1;
+    for (ptrdiff_t t0 = 0; t0 < time; t0 += chunk) {
+        const ptrdiff_t t1 = fk_min(t0 + chunk, time);
+        fk_step_counter_wait(below, t1);
+        FK_NAME(product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, 1, input_weights, n, 1,
+                         gates + t0 * n, n, 1, 0, bias);
+        for (ptrdiff_t t = t0; t < t1; t++) {
+            float *step_gates = gates + t * n;
+            FK_NAME(vector_product)(n, h, hidden + t * s, 1, hidden_weights, n, 0, NULL, 0, NULL, 0, step_gates, 1, NULL);
+            FK_NAME(lstm_cell_forward)(1, h, step_gates, cells + t * s, cells + (t + 1) * s, tanh_cells, hidden + (t + 1) * s);
+            fk_step_counter_publish(done, t + 1);
+        }
+    }
+}
+
 // In the forward pass: c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); see lstmCellBackward in Swift.
 FK_INLINE void fk_cell_backward_vector(fk_vector i, fk_vector f, fk_vector g, fk_vector o, fk_vector c_prev,
                                        fk_vector tc, fk_vector dh, fk_vector *dc,

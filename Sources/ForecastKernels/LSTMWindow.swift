@@ -1,15 +1,55 @@
 import CForecastKernels
 
-// One window (batch 1) through a stack of LSTM layers, its hidden units shared out among the
-// threads of a ``WorkerTeam``: the path of a single forecast on demand.
+// One window (batch 1) through a stack of LSTM layers, on one thread or shared among the threads of
+// a ``WorkerTeam``: the path of a single forecast on demand.
 //
 // A single window is a chain of matrix-vector products, each bound by reading its weights (W_hhᵀ of
-// hidden 64 is 64 KiB, more than a core's L1). Split by hidden units, each thread reads only its
-// share's gate columns, half the bytes from its own caches, and the threads meet at a barrier after
-// every step, when every unit of h_t is written. Every element is computed by the same chain of
-// operations whatever the split, so the result does not depend on the number of threads.
+// hidden 64 is 64 KiB, more than a core's L1), so more cores help only by reading more caches at
+// once. Two ways to share it (``LSTMWindowPlan``):
+// - split by hidden units: each thread reads its share's gate columns, and the threads meet at a
+//   barrier after every step, when every unit of h_t is written;
+// - layers pipelined: each thread runs whole layers, a layer following the one below as soon as it
+//   has finished a chunk of steps, so that no thread ever waits for one above it.
+// Every element is computed by the same chain of operations whatever the plan, so the result does
+// not depend on it.
 
-/// One LSTM layer's weights laid out for ``lstmWindowForward(layers:input:time:hidden:cells:workspace:team:using:)``:
+/// How a single window is shared among threads.
+public enum LSTMWindowPlan: Hashable, Sendable, CustomStringConvertible {
+    /// The calling thread alone.
+    case oneThread
+    /// The hidden units of every layer split among `threads` threads, which meet after every step.
+    case unitsSplit(threads: Int)
+    /// Layer k on thread k mod `threads`, each following the layer below a chunk of steps behind.
+    case layersPipelined(threads: Int)
+
+    /// The threads the plan runs on.
+    public var threads: Int {
+        switch self {
+        case .oneThread: 1
+        case .unitsSplit(let threads), .layersPipelined(let threads): threads
+        }
+    }
+
+    /// The unit shares each layer must be laid out for (``LSTMWindowLayer/parties``).
+    public var unitShares: Int {
+        if case .unitsSplit(let threads) = self { return threads }
+        return 1
+    }
+
+    public var description: String {
+        switch self {
+        case .oneThread: "one thread"
+        case .unitsSplit(let threads): "units split among \(threads) threads"
+        case .layersPipelined(let threads): "layers pipelined on \(threads) threads"
+        }
+    }
+
+    /// Steps of a layer's input projected in one product when layers are pipelined: a few, so that
+    /// the layer above starts early, enough that the product runs at the speed of a matrix product.
+    static let pipelineChunk = 8
+}
+
+/// One LSTM layer's weights laid out for ``lstmWindowForward(layers:input:time:initialState:keepsOutputs:plan:workspace:team:using:)``:
 /// the gate columns of each party's share of the hidden units side by side.
 public struct LSTMWindowLayer: Sendable {
     /// The features the layer reads at each step (I).
@@ -88,16 +128,20 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     /// Per party: its gates at every step, [T, 4u], then tanh(c), [u].
     fileprivate private(set) var gates: [UnsafeMutablePointer<Float>] = []
     private var stateCapacity = 0, gateCapacity = 0
-    /// The chooser's state: the last few times per step with each number of threads (newest last),
-    /// the option of the last call, and when to try the other option next.
-    private var recentTimes: [Int: [Double]] = [:]
-    private var lastParties = 0
+    /// The chooser's state: the last few times per step of each plan (newest last), the plan of the
+    /// last call, the trial under way, and when to start the next.
+    private var recentTimes: [LSTMWindowPlan: [Double]] = [:]
+    private var lastTried: [LSTMWindowPlan: Int] = [:]
+    private var lastPlan: LSTMWindowPlan?
+    private var trial: LSTMWindowPlan?
+    private var trialCallsLeft = 0
     private var calls = 0
     private var nextTrial = LSTMWindowWorkspace.shortestTrialInterval
     private var trialInterval = LSTMWindowWorkspace.shortestTrialInterval
-    private var trialCallsLeft = 0
+    /// One per layer, for pipelined plans.
+    fileprivate private(set) var counters: [OpaquePointer] = []
 
-    /// Calls between two trials of the option that is not the fastest, at first and after the choice
+    /// Calls between two trials of a plan that is not the fastest, at first and after the choice
     /// changed; doubled after every trial that confirms the choice, up to ``longestTrialInterval``.
     public static let shortestTrialInterval = 16
     public static let longestTrialInterval = 1024
@@ -111,6 +155,7 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
         hidden.deallocate()
         cells.deallocate()
         gates.forEach { $0.deallocate() }
+        counters.forEach { fk_step_counter_destroy($0) }
     }
 
     /// Zeroed floats on a 64-byte boundary (a cache line).
@@ -121,57 +166,67 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
         return floats
     }
 
-    /// How many threads should share the next window, at most `maximum`: one or `maximum`, whichever
-    /// was timed faster lately.
+    /// The plan for the next window, among `candidates`: the one timed fastest lately.
     ///
-    /// Whether splitting pays is measured rather than assumed: a barrier costs about 30 ns between
+    /// Which plan is fastest is measured rather than assumed: a barrier costs about 30 ns between
     /// neighbouring cores but 200 ns between distant ones (measured on this project's 2-vCPU virtual
     /// machine, whose CPUs are moved between the two kinds of placement while a program runs), and a
-    /// window of hidden 64 passes 96 of them. So the other option is tried now and then, for two
-    /// calls: the first call after a switch is not timed (its caches are cold and a thread may be
-    /// waking up), the second is. The results are the same bit for bit either way.
-    public func parties(upTo maximum: Int) -> Int {
-        guard maximum > 1 else { return 1 }
-        let options = [1, maximum]
-        // Each option is timed twice before choosing.
-        if let untried = options.first(where: { (recentTimes[$0]?.count ?? 0) < 2 }) { return untried }
-        let best = fastest(of: options), other = options.first { $0 != best }!
-        if trialCallsLeft > 0 {
+    /// window of hidden 64 split by units passes 96 of them. So every plan is timed at first, and the
+    /// others are tried again now and then, one at a time, for two calls: the first call after a
+    /// switch is not timed (its caches are cold and a thread may be waking up), the second is. The
+    /// results are the same bit for bit whatever the plan.
+    public func plan(among candidates: [LSTMWindowPlan]) -> LSTMWindowPlan {
+        guard let first = candidates.first else { return .oneThread }
+        guard candidates.count > 1 else { return first }
+        // Each plan is timed twice before choosing.
+        if let untried = candidates.first(where: { (recentTimes[$0]?.count ?? 0) < 2 }) { return untried }
+        if let trial, trialCallsLeft > 0, candidates.contains(trial) {
             trialCallsLeft -= 1
-            return other
+            return trial
         }
         calls += 1
+        let best = fastest(of: candidates)
         guard calls >= nextTrial else { return best }
-        trialCallsLeft = 1
-        return other
+        // The plan tried longest ago.
+        let next = candidates.filter { $0 != best }.min { lastTried[$0, default: 0] < lastTried[$1, default: 0] }!
+        (trial, trialCallsLeft, lastTried[next]) = (next, 1, calls)
+        return next
     }
 
-    /// The option with the lowest median of its recent times.
-    private func fastest(of options: [Int]) -> Int {
-        func median(_ option: Int) -> Double {
-            let times = recentTimes[option, default: []].sorted()
+    /// The plan with the lowest median of its recent times.
+    private func fastest(of plans: [LSTMWindowPlan]) -> LSTMWindowPlan {
+        func median(_ plan: LSTMWindowPlan) -> Double {
+            let times = recentTimes[plan, default: []].sorted()
             return times.isEmpty ? .infinity : times[times.count / 2]
         }
-        return options.min { median($0) < median($1) }!
+        return plans.min { median($0) < median($1) }!
     }
 
-    /// Records how long a window took with `parties` threads, per step, unless it was the first call
-    /// after a switch; after a trial, schedules the next one.
-    fileprivate func record(parties: Int, secondsPerStep: Double) {
-        defer { lastParties = parties }
-        guard parties == lastParties else { return }
-        let options = Array(Set(recentTimes.keys).union([parties])).sorted()
-        let before = options.count > 1 ? fastest(of: options) : parties
-        var times = recentTimes[parties, default: []]
-        times.append(secondsPerStep)
-        if times.count > 3 { times.removeFirst() }
-        recentTimes[parties] = times
-        if parties != before && trialCallsLeft == 0 {
+    /// Records how long a window took with `plan`, per step, unless it was the first call after a
+    /// switch; after a trial, schedules the next one.
+    fileprivate func record(_ plan: LSTMWindowPlan, secondsPerStep: Double) {
+        defer { lastPlan = plan }
+        guard plan == lastPlan else { return }
+        let timed = Array(recentTimes.keys)
+        let before = timed.isEmpty ? plan : fastest(of: timed)
+        recentTimes[plan, default: []].append(secondsPerStep)
+        if recentTimes[plan]!.count > 3 { recentTimes[plan]!.removeFirst() }
+        if plan == trial && trialCallsLeft == 0 {
             // A trial ended: try again soon if it changed the choice, later and later if not.
-            let changed = fastest(of: options) != before
+            trial = nil
+            let changed = fastest(of: timed) != before
             trialInterval = changed ? Self.shortestTrialInterval : min(2 * trialInterval, Self.longestTrialInterval)
             nextTrial = calls + trialInterval
         }
+    }
+
+    /// One step counter per layer, each at 0.
+    fileprivate func resetCounters(layers: Int) {
+        while counters.count < layers {
+            guard let counter = fk_step_counter_create() else { fatalError("LSTMWindowWorkspace: out of memory") }
+            counters.append(counter)
+        }
+        counters.forEach { fk_step_counter_reset($0) }
     }
 
     fileprivate func reserve(states: Int, parties: Int, gates count: Int) {
@@ -205,24 +260,25 @@ public struct LSTMWindowResult: Sendable {
     }
 }
 
-/// One window through every layer, the hidden units split among `layers[0].parties` members of
-/// `team` (or computed by the calling thread alone when the team is busy).
+/// One window through every layer, as `plan` shares it among members of `team` (or on the calling
+/// thread alone when the team is busy).
 ///
 /// - Parameters:
+///   - layers: laid out for `plan.unitShares` shares of units.
 ///   - input: [T, I] for the first layer.
 ///   - initialState: every layer's h_{−1} and c_{−1}, [L, H] each; zeros when `nil`.
 ///   - keepsOutputs: whether to return the last layer's h at every step, or only the final states.
-///   - workspace: the buffers, reused across calls.
-/// Every layer must be laid out for the same number of parties.
+///   - workspace: the buffers, reused across calls; it also records how long the plan took (see
+///     ``LSTMWindowWorkspace/plan(among:)``).
 public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: Int,
                               initialState: (hidden: [Float], cell: [Float])? = nil, keepsOutputs: Bool,
-                              workspace: LSTMWindowWorkspace, team: WorkerTeam = .shared,
-                              using instructionSet: InstructionSet = .automatic) -> LSTMWindowResult {
+                              plan: LSTMWindowPlan = .oneThread, workspace: LSTMWindowWorkspace,
+                              team: WorkerTeam = .shared, using instructionSet: InstructionSet = .automatic) -> LSTMWindowResult {
     guard let first = layers.first else { return LSTMWindowResult(output: [], finalHidden: [], finalCell: []) }
     let h = first.hiddenSize, count = layers.count
     precondition(time > 0, "lstmWindowForward needs at least one time step")
-    precondition(layers.allSatisfy { $0.hiddenSize == h && $0.parties == first.parties },
-                 "lstmWindowForward: the layers differ in hidden size or parties")
+    precondition(layers.allSatisfy { $0.hiddenSize == h && $0.parties == plan.unitShares },
+                 "lstmWindowForward: the layers differ in hidden size, or are not laid out for \(plan)")
     checkBounds(input.count, 0, time * first.inputSize, "input")
     if let initialState {
         checkBounds(initialState.hidden.count, 0, count * h, "initial h")
@@ -231,8 +287,9 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
     // Rows a whole number of cache lines long (16 floats).
     let stride = (h + 15) / 16 * 16, block = (time + 1) * stride
     let widest = layers.flatMap(\.shares).map(\.units.count).max() ?? h
-    workspace.reserve(states: count * block, parties: first.parties, gates: time * 4 * max(widest, h) + max(widest, h))
-    let (hidden, cells, gates) = (workspace.hidden, workspace.cells, workspace.gates)
+    workspace.reserve(states: count * block, parties: max(plan.threads, 1), gates: time * 4 * max(widest, h) + max(widest, h))
+    workspace.resetCounters(layers: count)
+    let (hidden, cells, gates, counters) = (workspace.hidden, workspace.cells, workspace.gates, workspace.counters)
     for k in 0..<count {
         if let initialState {
             initialState.hidden.withUnsafeBufferPointer { (hidden + k * block).update(from: $0.baseAddress! + k * h, count: h) }
@@ -242,26 +299,47 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
             (cells + k * block).update(repeating: 0, count: h)
         }
     }
-    let barrier = first.parties > 1 ? Barrier(parties: first.parties) : nil
+    let barrier = plan.unitShares > 1 ? Barrier(parties: plan.unitShares) : nil
     let clock = ContinuousClock(), start = clock.now
-    var partiesUsed = 1
+    var planUsed = plan
     input.withUnsafeBufferPointer { input in
-        team.run(parties: barrier == nil ? 1 : first.parties) { member, parties in
-            if member == 0 { partiesUsed = parties }
+        team.run(parties: plan.threads) { member, parties in
+            // Alone (the team was busy), a thread takes every layer whole, in order.
+            let effective = parties < plan.threads ? LSTMWindowPlan.oneThread : plan
+            if member == 0 { planUsed = effective }
             for (k, layer) in layers.enumerated() {
-                // Alone (the team was busy), a thread takes the whole layer and skips the barrier.
-                let share = parties == layer.parties ? layer.shares[member] : layer.whole
                 let (x, xStride) = k == 0 ? (input.baseAddress!, layer.inputSize)
                                           : (UnsafePointer(hidden + (k - 1) * block + stride), stride)
-                share.inputWeights.withUnsafeBufferPointer { inputWeights in
-                    share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
-                        share.bias.withUnsafeBufferPointer { bias in
-                            fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
-                                                 share.units.lowerBound, share.units.count,
-                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
-                                                 gates[member], gates[member] + time * 4 * share.units.count,
-                                                 hidden + k * block, cells + k * block, stride,
-                                                 parties > 1 ? barrier?.kernelBarrier : nil)
+                let (layerHidden, layerCells) = (hidden + k * block, cells + k * block)
+                switch effective {
+                case .unitsSplit:
+                    let share = layer.shares[member]
+                    share.inputWeights.withUnsafeBufferPointer { inputWeights in
+                        share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
+                            share.bias.withUnsafeBufferPointer { bias in
+                                fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
+                                                     share.units.lowerBound, share.units.count,
+                                                     inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
+                                                     gates[member], gates[member] + time * 4 * share.units.count,
+                                                     layerHidden, layerCells, stride, barrier?.kernelBarrier)
+                            }
+                        }
+                    }
+                case .oneThread, .layersPipelined:
+                    // Pipelined, layer k is this member's when k mod threads is its number; it follows
+                    // layer k − 1 through that layer's step counter.
+                    let pipelined = effective != .oneThread
+                    if pipelined && k % parties != member { continue }
+                    let share = layer.whole
+                    share.inputWeights.withUnsafeBufferPointer { inputWeights in
+                        share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
+                            share.bias.withUnsafeBufferPointer { bias in
+                                fk_lstm_window_layer_following(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
+                                                               inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
+                                                               gates[member], gates[member] + time * 4 * h, layerHidden, layerCells,
+                                                               stride, pipelined ? LSTMWindowPlan.pipelineChunk : time,
+                                                               pipelined && k > 0 ? counters[k - 1] : nil, counters[k])
+                            }
                         }
                     }
                 }
@@ -269,8 +347,7 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
         }
     }
     let elapsed = clock.now - start
-    workspace.record(parties: partiesUsed,
-                     secondsPerStep: (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(time))
+    workspace.record(planUsed, secondsPerStep: (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(time))
     var result = LSTMWindowResult(output: [], finalHidden: [], finalCell: [])
     result.finalHidden.reserveCapacity(count * h)
     result.finalCell.reserveCapacity(count * h)

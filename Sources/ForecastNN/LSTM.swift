@@ -47,10 +47,10 @@ public struct LSTMState: Equatable, Sendable {
 /// for ``backward(outputGradient:finalStateGradient:)``, in buffers reused from batch to batch.
 /// Without it, `forward` streams blocks of rows through time, every layer advancing one step at a
 /// time and keeping only its state, and ``backward(outputGradient:finalStateGradient:)`` cannot
-/// follow. A single window in inference (batch 1) runs layer by layer with its hidden units split
-/// among up to ``threadCount`` threads of ``WorkerTeam/shared``, which meet after every step
-/// (``lstmWindowForward(layers:input:time:hidden:cells:workspace:team:using:)``). All of these
-/// compute the same chain of operations for every element, so the same numbers.
+/// follow. A single window in inference (batch 1) runs on up to ``threadCount`` threads of
+/// ``WorkerTeam/shared``, its hidden units split or its layers pipelined, whichever is timed faster
+/// (``lstmWindowForward(layers:input:time:initialState:keepsOutputs:plan:workspace:team:using:)``).
+/// All of these compute the same chain of operations for every element, so the same numbers.
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
 public final class LSTM {
     /// The parameters of one layer, named as in PyTorch with the suffix `_l{k}`.
@@ -314,19 +314,29 @@ public final class LSTM {
         }
     }
 
-    /// Inference of a single window: layer by layer, each layer's input projection one product over
-    /// every step (reading W_ih once), then the recurrence with the hidden units split among threads;
-    /// at batch 1 the products are bound by reading the weights, and a thread reads only its share's
-    /// columns.
+    /// The ways a single window can be shared among threads here: one thread; the units split among
+    /// up to ``threadCount`` (keeping at least ``windowUnitsPerThread`` per thread); the layers
+    /// pipelined, one per thread.
+    private var windowPlans: [LSTMWindowPlan] {
+        let threads = min(threadCount, WorkerTeam.shared.size)
+        var plans = [LSTMWindowPlan.oneThread]
+        let unitThreads = min(threads, hiddenSize / Self.windowUnitsPerThread)
+        if unitThreads > 1 { plans.append(.unitsSplit(threads: unitThreads)) }
+        if min(threads, numLayers) > 1 { plans.append(.layersPipelined(threads: min(threads, numLayers))) }
+        return plans
+    }
+
+    /// Inference of a single window: each layer's input projection in products over many steps
+    /// (reading W_ih once), the recurrence as matrix-vector products, which are bound by reading the
+    /// weights; shared among threads by the plan timed fastest (``LSTMWindowWorkspace/plan(among:)``).
     private func forwardWindow(_ input: Tensor, initialState: LSTMState?, time: Int, keepsOutputs: Bool) -> LSTMWindowResult {
         prepareWeights()
         trainedShape = nil
-        let parties = windowWorkspace.parties(upTo: max(1, min(threadCount, WorkerTeam.shared.size,
-                                                                 hiddenSize / Self.windowUnitsPerThread)))
-        let layouts = (0..<numLayers).map { k in prepared[k].windowLayout(parties: parties) }
+        let plan = windowWorkspace.plan(among: windowPlans)
+        let layouts = (0..<numLayers).map { k in prepared[k].windowLayout(parties: plan.unitShares) }
         return lstmWindowForward(layers: layouts, input: input.scalars, time: time,
                                  initialState: initialState.map { ($0.hidden.scalars, $0.cell.scalars) },
-                                 keepsOutputs: keepsOutputs, workspace: windowWorkspace, using: instructionSet)
+                                 keepsOutputs: keepsOutputs, plan: plan, workspace: windowWorkspace, using: instructionSet)
     }
 
     /// Inference: threads take contiguous shares of the rows and stream them through time in blocks

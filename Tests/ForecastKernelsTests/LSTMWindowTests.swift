@@ -1,11 +1,13 @@
 import Testing
 import ForecastKernels
 
-/// A single window through a stack of LSTM layers with its hidden units split among threads
-/// (``lstmWindowForward(layers:input:time:initialState:keepsOutputs:workspace:team:using:)``), against
-/// the same window stepped through the batch kernels (`lstmGates` then `lstmCellForward`, as inference
-/// of a batch streams it): every number must be the same Float, whatever the number of threads and
-/// however the units fall into vectors; and against the plain reference kernels within 1e-5.
+/// A single window through a stack of LSTM layers on one thread, with its hidden units split among
+/// threads, or with its layers pipelined
+/// (``lstmWindowForward(layers:input:time:initialState:keepsOutputs:plan:workspace:team:using:)``),
+/// against the same window stepped through the batch kernels (`lstmGates` then `lstmCellForward`, as
+/// inference of a batch streams it): every number must be the same Float, whatever the plan and the
+/// number of threads and however the units fall into vectors; and against the plain reference
+/// kernels within 1e-5.
 @Suite struct LSTMWindowTests {
     /// A random stack: per layer W_ihᵀ [I, 4H], W_hhᵀ [H, 4H] and b [4H].
     struct Stack {
@@ -87,13 +89,15 @@ import ForecastKernels
             let count = shape.layers * shape.hidden
             for initial in [nil, (hidden: random.floats(count), cell: random.floats(count, -2, 2))] {
                 let expected = stack.stepped(input, time: shape.time, initial: initial, reference: false, set: set)
-                for parties in 1...4 {
+                let plans: [LSTMWindowPlan] = [.oneThread, .unitsSplit(threads: 2), .unitsSplit(threads: 3),
+                                               .unitsSplit(threads: 4), .layersPipelined(threads: 2), .layersPipelined(threads: 3)]
+                for plan in plans {
                     let workspace = LSTMWindowWorkspace()
                     for keepsOutputs in [true, false] {
-                        let result = lstmWindowForward(layers: stack.layout(parties: parties), input: input, time: shape.time,
-                                                       initialState: initial, keepsOutputs: keepsOutputs,
-                                                       workspace: workspace, team: team, using: set)
-                        let label = "\(set) \(shape) \(parties) parties, initial state \(initial != nil)"
+                        let result = lstmWindowForward(layers: stack.layout(parties: plan.unitShares), input: input,
+                                                       time: shape.time, initialState: initial, keepsOutputs: keepsOutputs,
+                                                       plan: plan, workspace: workspace, team: team, using: set)
+                        let label = "\(set) \(shape) \(plan), initial state \(initial != nil)"
                         #expect(result.finalHidden == expected.finalHidden, "\(label)")
                         #expect(result.finalCell == expected.finalCell, "\(label)")
                         #expect(result.output == (keepsOutputs ? expected.output : []), "\(label)")
@@ -110,10 +114,12 @@ import ForecastKernels
             let stack = Stack(inputSize: shape.input, hiddenSize: shape.hidden, layers: shape.layers, random: &random)
             let input = random.floats(shape.time * shape.input)
             let reference = stack.stepped(input, time: shape.time, initial: nil, reference: true, set: .baseline)
-            let result = lstmWindowForward(layers: stack.layout(parties: 2), input: input, time: shape.time,
-                                           keepsOutputs: true, workspace: LSTMWindowWorkspace(), team: team)
-            for (fast, exact) in zip(result.output + result.finalCell, reference.output + reference.finalCell) {
-                #expect(abs(fast - exact) <= 1e-5 * (1 + abs(exact)), "\(shape): \(fast) vs \(exact)")
+            for plan in [LSTMWindowPlan.unitsSplit(threads: 2), .layersPipelined(threads: 2)] {
+                let result = lstmWindowForward(layers: stack.layout(parties: plan.unitShares), input: input, time: shape.time,
+                                               keepsOutputs: true, plan: plan, workspace: LSTMWindowWorkspace(), team: team)
+                for (fast, exact) in zip(result.output + result.finalCell, reference.output + reference.finalCell) {
+                    #expect(abs(fast - exact) <= 1e-5 * (1 + abs(exact)), "\(shape) \(plan): \(fast) vs \(exact)")
+                }
             }
         }
     }
@@ -127,25 +133,26 @@ import ForecastKernels
         #expect(small.parties == 3)
     }
 
-    @Test func theWorkspaceTimesBothOptionsThenPrefersTheFasterAndStillTriesTheOther() {
+    @Test func theWorkspaceTimesEveryPlanThenPrefersTheFastestAndStillTriesTheOthers() {
         let workspace = LSTMWindowWorkspace()
-        #expect(workspace.parties(upTo: 1) == 1)
+        #expect(workspace.plan(among: [.oneThread]) == .oneThread)
         var random = TestRandom(seed: 1)
-        let stack = Stack(inputSize: 1, hiddenSize: 64, layers: 1, random: &random)
+        let stack = Stack(inputSize: 1, hiddenSize: 64, layers: 2, random: &random)
         let team = WorkerTeam(size: 2)
-        var chosen: [Int] = []
-        for _ in 0 ..< 6 + 4 * LSTMWindowWorkspace.shortestTrialInterval {
-            let parties = workspace.parties(upTo: 2)
-            chosen.append(parties)
-            _ = lstmWindowForward(layers: stack.layout(parties: parties), input: random.floats(20), time: 20,
-                                  keepsOutputs: false, workspace: workspace, team: team)
+        let plans: [LSTMWindowPlan] = [.oneThread, .unitsSplit(threads: 2), .layersPipelined(threads: 2)]
+        var chosen: [LSTMWindowPlan] = []
+        for _ in 0 ..< 9 + 8 * LSTMWindowWorkspace.shortestTrialInterval {
+            let plan = workspace.plan(among: plans)
+            chosen.append(plan)
+            _ = lstmWindowForward(layers: stack.layout(parties: plan.unitShares), input: random.floats(20), time: 20,
+                                  keepsOutputs: false, plan: plan, workspace: workspace, team: team)
         }
-        // Each option three times (the first after a switch is not timed), then the faster mostly,
-        // and the other for two calls now and then.
-        #expect(Array(chosen.prefix(6)) == [1, 1, 1, 2, 2, 2])
-        let later = Array(chosen.dropFirst(6))
-        #expect(later.contains(1) && later.contains(2))
-        let minority = later.filter { $0 == 1 }.count < later.filter { $0 == 2 }.count ? 1 : 2
-        #expect(later.filter { $0 == minority }.count < later.count / 4)
+        // Each plan three times (the first after a switch is not timed), then the fastest mostly,
+        // and each of the others for two calls now and then.
+        #expect(Array(chosen.prefix(9)) == plans.flatMap { [$0, $0, $0] })
+        let later = Array(chosen.dropFirst(9))
+        let counts = plans.map { plan in later.filter { $0 == plan }.count }
+        #expect(counts.allSatisfy { $0 > 0 }, "\(counts)")
+        #expect(counts.max()! > later.count * 3 / 4, "\(counts)")
     }
 }

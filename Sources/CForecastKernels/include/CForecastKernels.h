@@ -87,6 +87,24 @@ void fk_barrier_destroy(fk_barrier *barrier);
 /// the call by any party are visible to every party after it.
 void fk_barrier_wait(fk_barrier *barrier);
 
+/// A count of completed steps that one thread raises and others wait on: how a layer tells the layer
+/// above, running on another core, how far its outputs are written. On a cache line of its own.
+typedef struct fk_step_counter fk_step_counter;
+
+/// A counter at 0, or NULL when memory is short.
+fk_step_counter *fk_step_counter_create(void);
+
+void fk_step_counter_destroy(fk_step_counter *counter);
+
+/// Sets the count back to 0 (while no thread uses the counter).
+void fk_step_counter_reset(fk_step_counter *counter);
+
+/// Raises the count to `steps`; writes made before are visible to a thread whose wait it ends.
+void fk_step_counter_publish(fk_step_counter *counter, ptrdiff_t steps);
+
+/// Returns once the count has reached `steps` (at once with NULL), spinning, then yielding the core.
+void fk_step_counter_wait(const fk_step_counter *counter, ptrdiff_t steps);
+
 /// Spins politely for a moment: the CPU's pause hint where it has one.
 static inline void fk_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -115,6 +133,22 @@ void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t inpu
                           const float *input_weights, const float *hidden_weights, const float *bias,
                           float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
                           fk_barrier *barrier);
+
+/// One window (batch 1) through one whole LSTM layer on one thread, while the layer below may still
+/// be running on another: the layers of a window as a pipeline across cores, each waiting only for
+/// the one below to be ahead, never in lockstep.
+///
+/// For each chunk of `chunk` steps [t0, t1): waits until `below` has counted t1 steps (input rows
+/// written; NULL when the input is all there), computes gates[t0 ..< t1] = bias + input · input_weights
+/// in one product, then for each step t adds h_{t−1} · hidden_weights, updates the cell and counts
+/// t + 1 on `done`. Weights are W_ihᵀ [I, 4H], W_hhᵀ [H, 4H] and b_ih + b_hh [4H]; hidden and cells
+/// are [T + 1, H] with rows state_stride apart, row 0 the initial state; gates [T, 4H] and
+/// tanh_cells [H] are the thread's own. The same chain of operations per element as fk_lstm_gates.
+void fk_lstm_window_layer_following(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
+                                    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
+                                    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells,
+                                    float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk,
+                                    fk_step_counter *below, fk_step_counter *done);
 
 /// The backward pass of fk_lstm_cell_forward for one time step.
 ///
