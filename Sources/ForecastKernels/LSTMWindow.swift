@@ -203,22 +203,25 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     }
 
     /// Records how long a window took with `plan`, per step, unless it was the first call after a
-    /// switch; after a trial, schedules the next one.
+    /// switch. When the fastest plan changes, the others are tried again soon; after a trial that
+    /// confirms the choice, later than the last time.
     fileprivate func record(_ plan: LSTMWindowPlan, secondsPerStep: Double) {
         defer { lastPlan = plan }
         guard plan == lastPlan else { return }
-        let timed = Array(recentTimes.keys)
-        let before = timed.isEmpty ? plan : fastest(of: timed)
+        let before = recentTimes.isEmpty ? plan : fastest(of: Array(recentTimes.keys))
         recentTimes[plan, default: []].append(secondsPerStep)
-        if recentTimes[plan]!.count > 3 { recentTimes[plan]!.removeFirst() }
-        if plan == trial && trialCallsLeft == 0 {
-            // A trial ended: try again soon if it changed the choice, later and later if not.
-            trial = nil
-            let changed = fastest(of: timed) != before
+        if recentTimes[plan]!.count > Self.timesKept { recentTimes[plan]!.removeFirst() }
+        let changed = fastest(of: Array(recentTimes.keys)) != before
+        let trialEnded = plan == trial && trialCallsLeft == 0
+        if trialEnded { trial = nil }
+        if changed || trialEnded {
             trialInterval = changed ? Self.shortestTrialInterval : min(2 * trialInterval, Self.longestTrialInterval)
             nextTrial = calls + trialInterval
         }
     }
+
+    /// Times kept per plan: the median of a few resists the odd slow call (another program running).
+    static let timesKept = 5
 
     /// One step counter per layer, each at 0.
     fileprivate func resetCounters(layers: Int) {
