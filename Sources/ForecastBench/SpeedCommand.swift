@@ -13,7 +13,9 @@ struct SpeedCommand: ParsableCommand {
         on shuffled batches of windows of a synthetic series: sin(2πt/24) + 0.5 sin(2πt/168) + 0.1·noise. \
         One warm-up epoch, then one timed epoch; then the latency of predicting one window (mean of \
         1,000 calls after 50 warm-up calls) and the throughput of predicting every window in one call. \
-        Prints one JSON line with the keys of torch_lstm_bench.py and a few more.
+        Prints one JSON line with the keys of torch_lstm_bench.py and a few more: the plan the single \
+        windows ended up on (see LSTMWindowPlan) and the time two threads of the worker team take to \
+        pass a barrier together, which tells how far apart the cores they ran on were.
         """
     )
 
@@ -71,6 +73,7 @@ struct SpeedCommand: ParsableCommand {
         start = monotonicSeconds()
         for _ in 0..<calls { _ = model.forward(one) }
         let latency = (monotonicSeconds() - start) / Double(calls)
+        let windowPlan = model.lstm.lastWindowPlan?.description ?? "none"
         start = monotonicSeconds()
         _ = model.forward(Tensor(shape: [windows, lookback, 1], scalars: inputs))
         let batchSeconds = monotonicSeconds() - start
@@ -88,6 +91,8 @@ struct SpeedCommand: ParsableCommand {
             "final_loss": rounded(Double(finalLoss), 5),
             "peak_rss_mb": rounded(peakResidentMegabytes(), 1),
             "train_seconds": rounded(trainSeconds, 3),
+            "predict_window_plan": windowPlan,
+            "barrier_round_trip_ns": WorkerTeam.shared.barrierRoundTrip().map { rounded(Double($0.components.attoseconds) * 1e-9, 1) } ?? 0,
         ])
     }
 

@@ -132,7 +132,8 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     /// last call, the trial under way, and when to start the next.
     private var recentTimes: [LSTMWindowPlan: [Double]] = [:]
     private var lastTried: [LSTMWindowPlan: Int] = [:]
-    private var lastPlan: LSTMWindowPlan?
+    /// The plan of the last window.
+    public private(set) var lastPlan: LSTMWindowPlan?
     private var trial: LSTMWindowPlan?
     private var trialCallsLeft = 0
     private var calls = 0

@@ -149,3 +149,23 @@ public final class Barrier: @unchecked Sendable {
     /// to every party after it.
     public func wait() { fk_barrier_wait(kernelBarrier) }
 }
+
+extension WorkerTeam {
+    /// The mean time for two members to pass a ``Barrier`` together, over `rounds` passes: what a
+    /// single window split by hidden units pays at every step. It depends on how far apart the
+    /// cores running the two threads are. `nil` when the team has a single member or is busy.
+    public func barrierRoundTrip(rounds: Int = 20_000) -> Duration? {
+        guard size > 1 else { return nil }
+        let barrier = Barrier(parties: 2)
+        let clock = ContinuousClock()
+        var elapsed: Duration?
+        run(parties: 2) { member, parties in
+            guard parties == 2 else { return }
+            barrier.wait()
+            let start = clock.now
+            for _ in 0..<rounds { barrier.wait() }
+            if member == 0 { elapsed = (clock.now - start) / rounds }
+        }
+        return elapsed
+    }
+}

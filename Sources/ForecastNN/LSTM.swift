@@ -314,6 +314,9 @@ public final class LSTM {
         }
     }
 
+    /// How the last single window (inference, batch 1) was shared among threads; `nil` before the first.
+    public var lastWindowPlan: LSTMWindowPlan? { windowWorkspace.lastPlan }
+
     /// The ways a single window can be shared among threads here: one thread; the units split among
     /// up to ``threadCount`` (keeping at least ``windowUnitsPerThread`` per thread); the layers
     /// pipelined, one per thread.
