@@ -69,4 +69,10 @@ import ForecastKernels
         }
         #expect(inner.withLock { $0 } == [1])
     }
+
+    @Test func theBarrierRoundTripIsMeasuredWhenThereAreTwoThreads() {
+        let roundTrip = WorkerTeam(size: 2).barrierRoundTrip(rounds: 1_000)
+        #expect(roundTrip != nil && roundTrip! > .zero)
+        #expect(WorkerTeam(size: 1).barrierRoundTrip() == nil)
+    }
 }

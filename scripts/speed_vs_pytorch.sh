@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The speed comparison of docs/performance.md: `forecast-bench speed` and PyTorch's
+# torch_lstm_bench.py, alternated RUNS times per hidden size, each line prefixed with the time and
+# the load average; then the medians of each measure and their ratios.
+# Usage: scripts/speed_vs_pytorch.sh PATH/TO/torch_lstm_bench.py [RUNS] [HIDDEN…]
+#        e.g. scripts/speed_vs_pytorch.sh ../shared/bench/torch_lstm_bench.py 3 64 256
+set -euo pipefail
+torch_bench=$(realpath "$1"); runs=${2:-3}; shift $(( $# >= 2 ? 2 : 1 )); sizes=("${@:-64}")
+cd "$(dirname "$0")/.."
+swift build -c release --product forecast-bench >/dev/null
+log=$(mktemp)
+for hidden in "${sizes[@]}"; do
+  options=(--hidden "$hidden" --layers 2 --lookback 48 --batch 64 --threads 2)
+  for run in $(seq 1 "$runs"); do
+    echo "# $(date +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) torch run $run" | tee -a "$log"
+    python3 "$torch_bench" "${options[@]}" | tee -a "$log"
+    echo "# $(date +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) swift run $run" | tee -a "$log"
+    .build/release/forecast-bench speed "${options[@]}" | tee -a "$log"
+  done
+done
+python3 - "$log" <<'PY'
+import json, statistics, sys
+runs = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+keys = [("train_windows_per_s", "training, windows/s", 1), ("predict_latency_us", "single-window latency, µs", -1),
+        ("predict_windows_per_s", "batch predict, windows/s", 1), ("peak_rss_mb", "peak RSS, MB", -1)]
+for hidden in sorted({r["hidden"] for r in runs}):
+    print(f"\nhidden {hidden}: medians of {sum(r['hidden'] == hidden and r['impl'] == 'pytorch' for r in runs)} runs")
+    for key, label, better in keys:
+        torch = statistics.median(r[key] for r in runs if r["hidden"] == hidden and r["impl"] == "pytorch")
+        swift = statistics.median(r[key] for r in runs if r["hidden"] == hidden and r["impl"] == "swift-forecast")
+        ratio = swift / torch if better > 0 else torch / swift
+        print(f"  {label:32s} pytorch {torch:10.1f}   swift-forecast {swift:10.1f}   " +
+              (f"{ratio:.2f}x" if better > 0 else f"1/{ratio:.1f}"))
+PY
+rm -f "$log"
