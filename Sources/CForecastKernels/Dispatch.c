@@ -110,6 +110,15 @@ void fk_lstm_window_layer_following(fk_instruction_set set, ptrdiff_t time, ptrd
                 hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done)
 }
 
+void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch,
+                          ptrdiff_t input_size, ptrdiff_t hidden_size, const float *input,
+                          const float *const *input_weights, const float *const *hidden_weights,
+                          const float *const *biases, float *hidden, float *cells, float *gates,
+                          float *tanh_cells, float *outputs) {
+    FK_DISPATCH(set, lstm_stream_block, layers, time, batch, input_size, hidden_size, input, input_weights,
+                hidden_weights, biases, hidden, cells, gates, tanh_cells, outputs)
+}
+
 // MARK: - Barrier
 
 // A counting barrier with a phase number: the last party to arrive resets the count and starts the

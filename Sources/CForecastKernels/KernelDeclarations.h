@@ -26,6 +26,9 @@ void fk_avx512_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size,
     ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
     const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
     ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
+void fk_avx512_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
+    ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights,
+    const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs);
 void fk_avx512_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -49,6 +52,9 @@ void fk_avx2_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size, c
     ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
     const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
     ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
+void fk_avx2_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
+    ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights,
+    const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs);
 void fk_avx2_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 
@@ -72,6 +78,9 @@ void fk_baseline_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_siz
     ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights,
     const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
     ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done);
+void fk_baseline_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
+    ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights,
+    const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs);
 void fk_baseline_lstm_cell_backward(ptrdiff_t batch, ptrdiff_t hidden_size, const float *gates, const float *previous_cells,
     const float *tanh_cells, const float *hidden_gradient, float *cell_gradient, float *gate_gradients);
 

@@ -423,6 +423,21 @@ FK_INLINE fk_vector fk_select(fk_int_vector condition, fk_vector yes, fk_vector 
 // (error below 1 ulp), scaled by 2ⁿ built in the exponent bits. Below −87.33, where e^x would leave
 // the normal range (≈ 1.2e−38), the result is 0, so that σ and tanh saturate exactly as the exact
 // functions do in Float.
+// p · 2ⁿ for integral n in [−126, 0]: one instruction on AVX-512 (vscalefps), else the power of two
+// built in the exponent bits and multiplied. Both are one correctly rounded product, so the same bits.
+FK_INLINE fk_vector fk_times_power_of_two(fk_vector p, fk_vector n) {
+#if FK_WIDTH == 16 && defined(__x86_64__)
+    typedef float fk_v16 __attribute__((vector_size(64)));
+    return (fk_vector)__builtin_ia32_scalefps512_mask((fk_v16)p, (fk_v16)n, (fk_v16)p, (unsigned short)0xFFFF, 4);
+#else
+    fk_int_vector exponent = (__builtin_convertvector(n, fk_int_vector) + 127) << 23;
+    return p * (fk_vector)exponent;
+#endif
+}
+
+// |x|, clearing the sign bit: one instruction where a comparison and a select take three.
+FK_INLINE fk_vector fk_abs(fk_vector x) { return (fk_vector)((fk_int_vector)x & 0x7FFFFFFF); }
+
 FK_INLINE fk_vector fk_exp_nonpositive(fk_vector x) {
     fk_int_vector underflow = x < -87.33f;
     x = fk_select(underflow, (fk_vector)-87.33f, x);
@@ -439,15 +454,13 @@ FK_INLINE fk_vector fk_exp_nonpositive(fk_vector x) {
     p = p * r + 5.0000001201e-1f;
     p = p * (r * r) + r;
     p = p + 1.0f;
-    fk_int_vector exponent = (__builtin_convertvector(n, fk_int_vector) + 127) << 23;
-    return fk_select(underflow, (fk_vector)0.0f, p * (fk_vector)exponent);
+    return fk_select(underflow, (fk_vector)0.0f, fk_times_power_of_two(p, n));
 }
 
 // σ(x) = 1 / (1 + e^−x) for x ≥ 0 and e^x / (1 + e^x) for x < 0: with e = e^−|x| ≤ 1 neither form
 // overflows or cancels. Error: a few ulps (bound tested in FastActivationsTests).
 FK_INLINE fk_vector fk_sigmoid_vector(fk_vector x) {
-    fk_vector magnitude = fk_select(x < 0, -x, x);
-    fk_vector e = fk_exp_nonpositive(-magnitude);
+    fk_vector e = fk_exp_nonpositive(-fk_abs(x));
     return fk_select(x < 0, e, (fk_vector)1.0f) / (1.0f + e);
 }
 
@@ -456,8 +469,7 @@ FK_INLINE fk_vector fk_sigmoid_vector(fk_vector x) {
 // FastActivationsTests); in the LSTM cell tanh values are multiplied by gates in (0, 1) and added to
 // O(1) cell states, where an absolute error is what counts.
 FK_INLINE fk_vector fk_tanh_vector(fk_vector x) {
-    fk_vector magnitude = fk_select(x < 0, -x, x);
-    fk_vector e = fk_exp_nonpositive(-2.0f * magnitude);
+    fk_vector e = fk_exp_nonpositive(-2.0f * fk_abs(x));
     fk_vector t = (1.0f - e) / (1.0f + e);
     return fk_select(x < 0, -t, t);
 }
@@ -551,6 +563,25 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
         FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start, cells + (t + 1) * s + unit_start,
                                    tanh_cells, hidden + (t + 1) * s + unit_start);
         fk_barrier_wait(barrier);
+    }
+}
+
+// A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
+void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
+                                ptrdiff_t hidden_size, const float *input, const float *const *input_weights,
+                                const float *const *hidden_weights, const float *const *biases,
+                                float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs) {
+    const ptrdiff_t h = hidden_size, state = batch * h;
+    for (ptrdiff_t t = 0; t < time; t++) {
+        for (ptrdiff_t k = 0; k < layers; k++) {
+            // x_t: the input's step t, or the layer below's h_t, just computed.
+            const float *x = k == 0 ? input + t * batch * input_size : hidden + (k - 1) * state;
+            const ptrdiff_t x_size = k == 0 ? input_size : h;
+            FK_NAME(lstm_gates)(batch, 4 * h, x_size, x, x_size, input_weights[k], h, hidden + k * state, h,
+                                hidden_weights[k], biases[k], gates);
+            FK_NAME(lstm_cell_forward)(batch, h, gates, cells + k * state, cells + k * state, tanh_cells, hidden + k * state);
+        }
+        if (outputs) memcpy(outputs + t * state, hidden + (layers - 1) * state, (size_t)state * sizeof(float));
     }
 }
 

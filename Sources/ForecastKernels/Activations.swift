@@ -200,3 +200,68 @@ public func lstmCellBackward(
         }
     }
 }
+
+/// A block of B rows through every layer of an LSTM, one step at a time, keeping only each layer's
+/// state: inference of a batch (``lstmGates(input:inputOffset:inputWeightsTransposed:hidden:hiddenOffset:hiddenWeightsTransposed:bias:into:gatesOffset:batch:inputSize:hiddenSize:using:)``
+/// then ``lstmCellForward(gates:gatesOffset:cells:previousOffset:currentOffset:tanhCells:tanhOffset:hidden:hiddenOffset:batch:hiddenSize:using:)``
+/// per layer and step, in one kernel call).
+///
+/// - Parameters:
+///   - input: [T, B, I], time-major.
+///   - weights: per layer W_ihᵀ [I or H, 4H], W_hhᵀ [H, 4H] and b_ih + b_hh [4H].
+///   - hidden, cells: [L, B, H]: the initial state in, the final state out.
+///   - gates, tanhCells: scratch of at least [B, 4H] and [B, H].
+///   - outputs: [T, B, H], the last layer's h at every step, when given.
+public func lstmStreamBlock(input: [Float], weights: [(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float])],
+                            time: Int, batch: Int, inputSize: Int, hiddenSize: Int,
+                            hidden: inout [Float], cells: inout [Float], gates: inout [Float], tanhCells: inout [Float],
+                            outputs: inout [Float]?, using instructionSet: InstructionSet = .automatic) {
+    let h4 = 4 * hiddenSize, layers = weights.count, state = batch * hiddenSize
+    guard layers > 0, time > 0, batch > 0 else { return }
+    checkBounds(input.count, 0, time * batch * inputSize, "input")
+    for (k, layer) in weights.enumerated() {
+        checkBounds(layer.inputTransposed.count, 0, (k == 0 ? inputSize : hiddenSize) * h4, "W_ihᵀ")
+        checkBounds(layer.hiddenTransposed.count, 0, hiddenSize * h4, "W_hhᵀ")
+        checkBounds(layer.bias.count, 0, h4, "bias")
+    }
+    checkBounds(hidden.count, 0, layers * state, "h")
+    checkBounds(cells.count, 0, layers * state, "c")
+    checkBounds(gates.count, 0, batch * h4, "gates")
+    checkBounds(tanhCells.count, 0, state, "tanh c")
+    if let outputs { checkBounds(outputs.count, 0, time * state, "outputs") }
+    // Every layer's weight pointers, each taken inside its array's access, nested layer by layer.
+    func withWeightPointers(from k: Int, _ collected: [[UnsafePointer<Float>?]], _ body: ([[UnsafePointer<Float>?]]) -> Void) {
+        guard k < layers else { return body(collected) }
+        weights[k].inputTransposed.withUnsafeBufferPointer { wih in
+            weights[k].hiddenTransposed.withUnsafeBufferPointer { whh in
+                weights[k].bias.withUnsafeBufferPointer { bias in
+                    withWeightPointers(from: k + 1, [collected[0] + [wih.baseAddress], collected[1] + [whh.baseAddress],
+                                                     collected[2] + [bias.baseAddress]], body)
+                }
+            }
+        }
+    }
+    withWeightPointers(from: 0, [[], [], []]) { pointers in
+        input.withUnsafeBufferPointer { input in
+            hidden.withUnsafeMutableBufferPointer { hidden in
+                cells.withUnsafeMutableBufferPointer { cells in
+                    gates.withUnsafeMutableBufferPointer { gates in
+                        tanhCells.withUnsafeMutableBufferPointer { tanhCells in
+                            func run(_ outputs: UnsafeMutablePointer<Float>?) {
+                                fk_lstm_stream_block(instructionSet.kernelValue, layers, time, batch, inputSize, hiddenSize,
+                                                     input.baseAddress, pointers[0], pointers[1], pointers[2],
+                                                     hidden.baseAddress, cells.baseAddress, gates.baseAddress,
+                                                     tanhCells.baseAddress, outputs)
+                            }
+                            if outputs != nil {
+                                outputs!.withUnsafeMutableBufferPointer { run($0.baseAddress) }
+                            } else {
+                                run(nil)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -206,7 +206,7 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     /// Records how long a window took with `plan`, per step, unless it was the first call after a
     /// switch. When the fastest plan changes, the others are tried again soon; after a trial that
     /// confirms the choice, later than the last time.
-    fileprivate func record(_ plan: LSTMWindowPlan, secondsPerStep: Double) {
+    func record(_ plan: LSTMWindowPlan, secondsPerStep: Double) {
         defer { lastPlan = plan }
         guard plan == lastPlan else { return }
         let before = recentTimes.isEmpty ? plan : fastest(of: Array(recentTimes.keys))

@@ -371,7 +371,7 @@ public final class LSTM {
     // Rows `block` through the whole sequence, every layer advancing one step at a time.
     private func streamBlock(_ block: Range<Int>, workspace: InferenceWorkspace, input: [Float], initialState: LSTMState?,
                              batch: Int, time: Int, keepsOutputs: Bool) {
-        let b = block.count, h = hiddenSize, stateCount = b * h, top = numLayers - 1, set = instructionSet
+        let b = block.count, h = hiddenSize, stateCount = b * h, set = instructionSet
         workspace.reserve(time: time, batch: b, inputSize: inputSize, numLayers: numLayers, hiddenSize: h, keepsOutputs: keepsOutputs)
         // x, time-major [T, b, I]; every layer's h and c, [numLayers, b, H], from the initial state.
         swapOuterAxes(input, xOffset: block.lowerBound * time * inputSize, b, time, inputSize, into: &workspace.input)
@@ -384,26 +384,19 @@ public final class LSTM {
         } else {
             workspace.clearState(count: numLayers * stateCount)
         }
-        for t in 0..<time {
-            for k in 0..<numLayers {
-                let weights = prepared[k]
-                // gates = x_t·W_ihᵀ + h_{t−1}·W_hhᵀ + (b_ih + b_hh), x_t being the input or the layer below's h_t.
-                let (x, xOffset, xSize) = k == 0 ? (workspace.input, t * b * inputSize, inputSize)
-                                                 : (workspace.hidden, (k - 1) * stateCount, h)
-                lstmGates(input: x, inputOffset: xOffset, inputWeightsTransposed: weights.inputTransposed,
-                          hidden: workspace.hidden, hiddenOffset: k * stateCount, hiddenWeightsTransposed: weights.hiddenTransposed,
-                          bias: weights.bias, into: &workspace.gates, batch: b, inputSize: xSize, hiddenSize: h, using: set)
-                // c and h of the layer replaced by c_t and h_t.
-                lstmCellForward(gates: &workspace.gates, gatesOffset: 0,
-                                cells: &workspace.cells, previousOffset: k * stateCount, currentOffset: k * stateCount,
-                                tanhCells: &workspace.tanhCells, tanhOffset: 0,
-                                hidden: &workspace.hidden, hiddenOffset: k * stateCount,
-                                batch: b, hiddenSize: h, using: set)
-            }
-            if keepsOutputs {
-                copy(workspace.hidden, xOffset: top * stateCount, into: &workspace.outputs, yOffset: t * stateCount, count: stateCount)
-            }
+        // Every step of every layer in one kernel call: gates = x_t·W_ihᵀ + h_{t−1}·W_hhᵀ + (b_ih + b_hh),
+        // x_t being the input or the layer below's h_t, then c and h of the layer replaced by c_t and h_t.
+        // (The outputs buffer is moved out of the workspace for the call, so that it is not copied.)
+        var outputs: [Float]? = nil
+        if keepsOutputs {
+            outputs = workspace.outputs
+            workspace.outputs = []
         }
+        lstmStreamBlock(input: workspace.input, weights: prepared.map { ($0.inputTransposed, $0.hiddenTransposed, $0.bias) },
+                        time: time, batch: b, inputSize: inputSize, hiddenSize: h,
+                        hidden: &workspace.hidden, cells: &workspace.cells, gates: &workspace.gates,
+                        tanhCells: &workspace.tanhCells, outputs: &outputs, using: set)
+        if keepsOutputs { workspace.outputs = outputs ?? [] }
     }
 
     // MARK: - Backward

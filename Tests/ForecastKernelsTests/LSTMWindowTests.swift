@@ -1,5 +1,5 @@
 import Testing
-import ForecastKernels
+@testable import ForecastKernels
 
 /// A single window through a stack of LSTM layers on one thread, with its hidden units split among
 /// threads, or with its layers pipelined
@@ -134,25 +134,51 @@ import ForecastKernels
     }
 
     @Test func theWorkspaceTimesEveryPlanThenPrefersTheFastestAndStillTriesTheOthers() {
+        // Times fed by hand (1, 2 and 3 µs per step), so that the choices are exact.
         let workspace = LSTMWindowWorkspace()
         #expect(workspace.plan(among: [.oneThread]) == .oneThread)
+        let plans: [LSTMWindowPlan] = [.unitsSplit(threads: 2), .oneThread, .layersPipelined(threads: 2)]
+        var cost: [LSTMWindowPlan: Double] = [.unitsSplit(threads: 2): 1e-6, .oneThread: 2e-6, .layersPipelined(threads: 2): 3e-6]
+        func calls(_ count: Int) -> [LSTMWindowPlan] {
+            (0..<count).map { _ in
+                let plan = workspace.plan(among: plans)
+                workspace.record(plan, secondsPerStep: cost[plan]!)
+                return plan
+            }
+        }
+        // Each plan three times (the first after a switch is not timed), then the fastest.
+        let first = calls(9 + 15)
+        #expect(Array(first.prefix(9)) == plans.flatMap { [$0, $0, $0] })
+        #expect(first.dropFirst(9).allSatisfy { $0 == .unitsSplit(threads: 2) })
+        // Then a trial of another plan for two calls, the one tried longest ago first, in place of
+        // the 16th, 32nd, 64th call of the fastest: the interval doubles while the choice holds.
+        let trials = calls(16 + 2 + 32 + 2 + 64 + 2 + 10)
+        let tried = trials.enumerated().filter { $0.element != .unitsSplit(threads: 2) }.map(\.offset)
+        #expect(tried == [0, 1, 33, 34, 98, 99], "\(tried)")
+        #expect(trials[0] != trials[34])
+        // When the fastest plan slows down, a trial soon finds the new fastest and keeps it.
+        cost[.unitsSplit(threads: 2)] = 5e-6
+        let after = calls(60)
+        // (The median of the last five times changes after three slow calls.)
+        #expect(after.prefix(3).allSatisfy { $0 == .unitsSplit(threads: 2) }, "\(after)")
+        #expect(after.suffix(40).filter { $0 == .oneThread }.count >= 36, "\(after)")
+        #expect(!after.suffix(40).contains(.unitsSplit(threads: 2)) || after.suffix(40).filter { $0 == .unitsSplit(threads: 2) }.count == 2)
+    }
+
+    @Test func aRealRunIsTimedAndEveryPlanGetsItsTurn() {
+        let workspace = LSTMWindowWorkspace()
         var random = TestRandom(seed: 1)
         let stack = Stack(inputSize: 1, hiddenSize: 64, layers: 2, random: &random)
         let team = WorkerTeam(size: 2)
         let plans: [LSTMWindowPlan] = [.oneThread, .unitsSplit(threads: 2), .layersPipelined(threads: 2)]
         var chosen: [LSTMWindowPlan] = []
-        for _ in 0 ..< 9 + 8 * LSTMWindowWorkspace.shortestTrialInterval {
+        for _ in 0 ..< 9 {
             let plan = workspace.plan(among: plans)
             chosen.append(plan)
             _ = lstmWindowForward(layers: stack.layout(parties: plan.unitShares), input: random.floats(20), time: 20,
                                   keepsOutputs: false, plan: plan, workspace: workspace, team: team)
         }
-        // Each plan three times (the first after a switch is not timed), then the fastest mostly,
-        // and each of the others for two calls now and then.
-        #expect(Array(chosen.prefix(9)) == plans.flatMap { [$0, $0, $0] })
-        let later = Array(chosen.dropFirst(9))
-        let counts = plans.map { plan in later.filter { $0 == plan }.count }
-        #expect(counts.allSatisfy { $0 > 0 }, "\(counts)")
-        #expect(counts.max()! > later.count * 3 / 4, "\(counts)")
+        #expect(chosen == plans.flatMap { [$0, $0, $0] })
+        #expect(workspace.lastPlan == plans.last)
     }
 }

@@ -114,6 +114,20 @@ static inline void fk_spin_pause(void) {
 #endif
 }
 
+/// A block of B rows through every layer, one step at a time, keeping only each layer's state: the
+/// inference of a batch. At each step every layer in turn computes its gates (fk_lstm_gates, the
+/// input being x_t or the h_t the layer below has just computed) and its cell (fk_lstm_cell_forward).
+///
+/// input: [T, B, I], time-major; input_weights[k], hidden_weights[k], biases[k]: layer k's W_ihᵀ
+/// [I or H, 4H], W_hhᵀ [H, 4H] and b_ih + b_hh [4H]; hidden and cells: [L, B, H], every layer's
+/// h and c, the initial state in and the final state out; gates [B, 4H] and tanh_cells [B, H]:
+/// scratch; outputs: [T, B, H], the last layer's h at every step, or NULL.
+void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch,
+                          ptrdiff_t input_size, ptrdiff_t hidden_size, const float *input,
+                          const float *const *input_weights, const float *const *hidden_weights,
+                          const float *const *biases, float *hidden, float *cells, float *gates,
+                          float *tanh_cells, float *outputs);
+
 /// One window (batch 1) through one LSTM layer, computed by one of the `barrier`'s parties for its
 /// share of the hidden units, [unit_start, unit_start + unit_count) of H:
 ///
