@@ -225,7 +225,7 @@ public enum Trainer {
                     }))
                 }
             }
-            guard let validationLoss else {
+            guard validationLoss != nil else {
                 run.bestEpoch = epoch
                 continue
             }
