@@ -77,7 +77,9 @@ public final class LSTM {
     public let dropoutProbability: Float
     /// Whether dropout is active and activations are kept for the backward pass (training), or not (inference).
     public var isTraining = true
-    /// The most threads a batch is split across (at least 1). Default: every core of the machine.
+    /// The most threads a batch is split across (at least 1), and that share a single window in
+    /// inference (those of ``WorkerTeam/shared``; 1 keeps it on the calling thread). Default: every
+    /// core of the machine.
     public var threadCount = ProcessInfo.processInfo.activeProcessorCount {
         didSet { precondition(threadCount >= 1, "LSTM.threadCount must be at least 1, got \(threadCount)") }
     }
