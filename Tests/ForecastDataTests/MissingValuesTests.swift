@@ -1,24 +1,7 @@
 import Testing
 import ForecastData
 
-// MARK: - Helpers
-
-/// Reads `text` as the CSV file `test.csv` and loads it as a series.
-private func load(_ text: String, _ options: SeriesOptions = SeriesOptions()) throws(DataError)
-    -> (series: TimeSeries, warnings: [String])
-{
-    try SeriesLoader.load(CSVReader.read(bytes: Array(text.utf8), source: "test.csv"), options: options)
-}
-
-/// The error that loading `text` throws, or nil when it loads.
-private func loadError(_ text: String, _ options: SeriesOptions = SeriesOptions()) -> DataError? {
-    do {
-        _ = try load(text, options)
-        return nil
-    } catch {
-        return error
-    }
-}
+// MARK: - Helpers (and those of LoadingSupport.swift)
 
 /// Six days of sales: missing on lines 2 (leading), 4 and 5 (inside), 7 (trailing), each spelled differently.
 private let salesWithHoles = """
