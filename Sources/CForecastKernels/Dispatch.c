@@ -96,18 +96,10 @@ void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t inpu
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
                           const float *input_weights, const float *hidden_weights, const float *bias,
                           float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                          fk_barrier *barrier) {
+                          ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier) {
     FK_DISPATCH(set, lstm_window_layer, time, input_size, input, input_stride, hidden_size, unit_start, unit_count,
-                input_weights, hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, barrier)
-}
-
-void fk_lstm_window_layer_following(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
-                                    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
-                                    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells,
-                                    float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk,
-                                    fk_step_counter *below, fk_step_counter *done) {
-    FK_DISPATCH(set, lstm_window_layer_following, time, input_size, input, input_stride, hidden_size, input_weights,
-                hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done)
+                input_weights, hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
+                barrier)
 }
 
 void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch,

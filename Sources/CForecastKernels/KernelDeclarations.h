@@ -23,11 +23,8 @@
     void fk_##isa##_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, \
         ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights, \
         const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, \
-        ptrdiff_t state_stride, fk_barrier *barrier); \
-    void fk_##isa##_lstm_window_layer_following(ptrdiff_t time, ptrdiff_t input_size, const float *input, \
-        ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights, const float *hidden_weights, \
-        const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride, \
-        ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done); \
+        ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, \
+        fk_barrier *barrier); \
     void fk_##isa##_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size, \
         ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights, \
         const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs); \

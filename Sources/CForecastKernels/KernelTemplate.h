@@ -545,26 +545,6 @@ void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *g
     }
 }
 
-// One window (batch 1) through one layer, for one party's share of the hidden units: see
-// fk_lstm_window_layer. The input projection of every step is one product (reading W_ih once); then
-// each step adds h_{t−1}·W_hhᵀ for the share's gate columns, updates the share's cells and waits
-// for the other parties, whose units of h_t the next step reads.
-void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
-                                ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                                const float *input_weights, const float *hidden_weights, const float *bias,
-                                float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                                fk_barrier *barrier) {
-    const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
-    if (time <= 0 || unit_count <= 0) return;
-    FK_NAME(product)(time, n, input_size, input, input_stride, 1, input_weights, n, 1, gates, n, 1, 0, bias);
-    for (ptrdiff_t t = 0; t < time; t++) {
-        float *step_gates = gates + t * n;
-        FK_NAME(vector_product)(n, h, hidden + t * s, 1, hidden_weights, n, 0, NULL, 0, NULL, 0, step_gates, 1, NULL);
-        FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start, cells + (t + 1) * s + unit_start,
-                                   tanh_cells, hidden + (t + 1) * s + unit_start);
-        fk_barrier_wait(barrier);
-    }
-}
 
 // A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
 void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
@@ -585,16 +565,19 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
     }
 }
 
-// One window through one whole layer on one thread, following the layer below as it advances: see
-// fk_lstm_window_layer_following. The input projection is one product per chunk of steps, as soon
-// as the layer below has finished the chunk.
-void FK_NAME(lstm_window_layer_following)(ptrdiff_t time, ptrdiff_t input_size, const float *input,
-                                          ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
-                                          const float *hidden_weights, const float *bias, float *gates,
-                                          float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                                          ptrdiff_t chunk, fk_step_counter *below, fk_step_counter *done) {
-    const ptrdiff_t n = 4 * hidden_size, h = hidden_size, s = state_stride;
-    if (chunk < 1) chunk = 1;
+// One window (batch 1) through one layer, for one thread's share of the hidden units: see
+// fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
+// per chunk), made as soon as the layer below has counted the chunk's steps; then each step adds
+// h_{t−1}·W_hhᵀ for the share's gate columns, updates the share's cells, counts the step and waits
+// at the barrier for the other threads sharing the layer.
+void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
+                                ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
+                                const float *input_weights, const float *hidden_weights, const float *bias,
+                                float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
+                                ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier) {
+    const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
+    if (unit_count <= 0) return;
+    if (chunk < 1) chunk = time;
     for (ptrdiff_t t0 = 0; t0 < time; t0 += chunk) {
         const ptrdiff_t t1 = fk_min(t0 + chunk, time);
         fk_step_counter_wait(below, t1);
@@ -603,8 +586,10 @@ void FK_NAME(lstm_window_layer_following)(ptrdiff_t time, ptrdiff_t input_size, 
         for (ptrdiff_t t = t0; t < t1; t++) {
             float *step_gates = gates + t * n;
             FK_NAME(vector_product)(n, h, hidden + t * s, 1, hidden_weights, n, 0, NULL, 0, NULL, 0, step_gates, 1, NULL);
-            FK_NAME(lstm_cell_forward)(1, h, step_gates, cells + t * s, cells + (t + 1) * s, tanh_cells, hidden + (t + 1) * s);
+            FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start,
+                                       cells + (t + 1) * s + unit_start, tanh_cells, hidden + (t + 1) * s + unit_start);
             fk_step_counter_publish(done, t + 1);
+            fk_barrier_wait(barrier);
         }
     }
 }

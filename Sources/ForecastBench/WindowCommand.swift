@@ -34,25 +34,12 @@ struct WindowCommand: ParsableCommand {
         var generator = SeededGenerator(seed: 1)
         let lstm = LSTM(inputSize: 1, hiddenSize: hidden, numLayers: layers, using: &generator)
         let input = (0..<lookback).map { _ in generator.nextUniform(-1, 1) }
-        // Each layer's W_ihᵀ, W_hhᵀ and b_ih + b_hh, as the LSTM prepares them.
-        let weights = lstm.layers.map { layer -> ([Float], [Float], [Float]) in
-            let h4 = 4 * hidden, inputSize = layer.weightIH.shape[1]
-            var inputTransposed = [Float](repeating: 0, count: inputSize * h4), hiddenTransposed = [Float](repeating: 0, count: hidden * h4)
-            transpose(layer.weightIH.value.scalars, rows: h4, cols: inputSize, into: &inputTransposed)
-            transpose(layer.weightHH.value.scalars, rows: h4, cols: hidden, into: &hiddenTransposed)
-            return (inputTransposed, hiddenTransposed, zip(layer.biasIH.value.scalars, layer.biasHH.value.scalars).map(+))
-        }
         let threads = min(compute.threads ?? WorkerTeam.shared.size, WorkerTeam.shared.size)
         var plans = [LSTMWindowPlan.oneThread]
         if threads > 1 {
             plans += [.unitsSplit(threads: min(threads, hidden)), .layersPipelined(threads: min(threads, layers))]
         }
-        let layouts = plans.map { plan in
-            weights.enumerated().map { k, w in
-                LSTMWindowLayer(inputTransposed: w.0, hiddenTransposed: w.1, bias: w.2, inputSize: k == 0 ? 1 : hidden,
-                                hiddenSize: hidden, parties: plan.unitShares)
-            }
-        }
+        let layouts = plans.map { lstm.windowLayers(sharedBy: $0.unitShares) }
         let workspace = LSTMWindowWorkspace()
         var latencies = [[Double]](repeating: [], count: plans.count), roundTrips: [Double] = []
         for _ in 0..<rounds {

@@ -141,6 +141,8 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     private var trialInterval = LSTMWindowWorkspace.shortestTrialInterval
     /// One per layer, for pipelined plans.
     fileprivate private(set) var counters: [OpaquePointer] = []
+    /// The barrier of the units split, for the number of threads it was last made for.
+    private var splitBarrier: Barrier?
 
     /// Calls between two trials of a plan that is not the fastest, at first and after the choice
     /// changed; doubled after every trial that confirms the choice, up to ``longestTrialInterval``.
@@ -224,6 +226,13 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     /// Times kept per plan: the median of a few resists the odd slow call (another program running).
     static let timesKept = 5
 
+    /// The kernels' barrier for `parties` threads sharing a layer's units, kept from call to call; nil for one.
+    fileprivate func barrier(parties: Int) -> OpaquePointer? {
+        guard parties > 1 else { return nil }
+        if splitBarrier?.parties != parties { splitBarrier = Barrier(parties: parties) }
+        return splitBarrier?.kernelBarrier
+    }
+
     /// One step counter per layer, each at 0.
     fileprivate func resetCounters(layers: Int) {
         while counters.count < layers {
@@ -303,7 +312,7 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
             (cells + k * block).update(repeating: 0, count: h)
         }
     }
-    let barrier = plan.unitShares > 1 ? Barrier(parties: plan.unitShares) : nil
+    let barrier = workspace.barrier(parties: plan.unitShares)
     let clock = ContinuousClock(), start = clock.now
     var planUsed = plan
     input.withUnsafeBufferPointer { input in
@@ -315,35 +324,26 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
                 let (x, xStride) = k == 0 ? (input.baseAddress!, layer.inputSize)
                                           : (UnsafePointer(hidden + (k - 1) * block + stride), stride)
                 let (layerHidden, layerCells) = (hidden + k * block, cells + k * block)
+                // Split, every member takes its share of every layer; pipelined, layer k is member
+                // k mod threads's, following layer k − 1 through that layer's step counter; alone,
+                // every layer is the member's, whole.
+                let (share, chunk, below): (LSTMWindowLayer.Share, Int, OpaquePointer?)
                 switch effective {
-                case .unitsSplit:
-                    let share = layer.shares[member]
-                    share.inputWeights.withUnsafeBufferPointer { inputWeights in
-                        share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
-                            share.bias.withUnsafeBufferPointer { bias in
-                                fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
-                                                     share.units.lowerBound, share.units.count,
-                                                     inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
-                                                     gates[member], gates[member] + time * 4 * share.units.count,
-                                                     layerHidden, layerCells, stride, barrier?.kernelBarrier)
-                            }
-                        }
-                    }
-                case .oneThread, .layersPipelined:
-                    // Pipelined, layer k is this member's when k mod threads is its number; it follows
-                    // layer k − 1 through that layer's step counter.
-                    let pipelined = effective != .oneThread
-                    if pipelined && k % parties != member { continue }
-                    let share = layer.whole
-                    share.inputWeights.withUnsafeBufferPointer { inputWeights in
-                        share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
-                            share.bias.withUnsafeBufferPointer { bias in
-                                fk_lstm_window_layer_following(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
-                                                               inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
-                                                               gates[member], gates[member] + time * 4 * h, layerHidden, layerCells,
-                                                               stride, pipelined ? LSTMWindowPlan.pipelineChunk : time,
-                                                               pipelined && k > 0 ? counters[k - 1] : nil, counters[k])
-                            }
+                case .unitsSplit: (share, chunk, below) = (layer.shares[member], time, nil)
+                case .layersPipelined:
+                    if k % parties != member { continue }
+                    (share, chunk, below) = (layer.whole, LSTMWindowPlan.pipelineChunk, k > 0 ? counters[k - 1] : nil)
+                case .oneThread: (share, chunk, below) = (layer.whole, time, nil)
+                }
+                share.inputWeights.withUnsafeBufferPointer { inputWeights in
+                    share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
+                        share.bias.withUnsafeBufferPointer { bias in
+                            fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
+                                                 share.units.lowerBound, share.units.count,
+                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
+                                                 gates[member], gates[member] + time * 4 * share.units.count,
+                                                 layerHidden, layerCells, stride, chunk, below, counters[k],
+                                                 effective.unitShares > 1 ? barrier : nil)
                         }
                     }
                 }

@@ -319,6 +319,14 @@ public final class LSTM {
     /// How the last single window (inference, batch 1) was shared among threads; `nil` before the first.
     public var lastWindowPlan: LSTMWindowPlan? { windowWorkspace.lastPlan }
 
+    /// Every layer's current weights laid out for a single window whose hidden units are shared by
+    /// `parties` threads (1: whole), as ``lstmWindowForward(layers:input:time:initialState:keepsOutputs:plan:workspace:team:using:)``
+    /// reads them; made again only after a parameter changed.
+    public func windowLayers(sharedBy parties: Int) -> [LSTMWindowLayer] {
+        prepareWeights()
+        return (0..<numLayers).map { k in prepared[k].windowLayout(parties: parties) }
+    }
+
     /// The ways a single window can be shared among threads here: one thread; the units split among
     /// up to ``threadCount`` (keeping at least ``windowUnitsPerThread`` per thread); the layers
     /// pipelined, one per thread.
@@ -335,10 +343,9 @@ public final class LSTM {
     /// (reading W_ih once), the recurrence as matrix-vector products, which are bound by reading the
     /// weights; shared among threads by the plan timed fastest (``LSTMWindowWorkspace/plan(among:)``).
     private func forwardWindow(_ input: Tensor, initialState: LSTMState?, time: Int, keepsOutputs: Bool) -> LSTMWindowResult {
-        prepareWeights()
         trainedShape = nil
         let plan = windowWorkspace.plan(among: windowPlans)
-        let layouts = (0..<numLayers).map { k in prepared[k].windowLayout(parties: plan.unitShares) }
+        let layouts = windowLayers(sharedBy: plan.unitShares)
         return lstmWindowForward(layers: layouts, input: input.scalars, time: time,
                                  initialState: initialState.map { ($0.hidden.scalars, $0.cell.scalars) },
                                  keepsOutputs: keepsOutputs, plan: plan, workspace: windowWorkspace, using: instructionSet)

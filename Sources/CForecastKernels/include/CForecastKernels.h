@@ -128,41 +128,29 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
                           const float *const *biases, float *hidden, float *cells, float *gates,
                           float *tanh_cells, float *outputs);
 
-/// One window (batch 1) through one LSTM layer, computed by one of the `barrier`'s parties for its
-/// share of the hidden units, [unit_start, unit_start + unit_count) of H:
+/// One window (batch 1) through one LSTM layer, computed by one thread for its share of the hidden
+/// units, [unit_start, unit_start + unit_count) of H, while other threads may compute the other
+/// shares (meeting at `barrier` after every step) or the layers below and above (the layers of a
+/// window as a pipeline across cores, each following the one below, never in lockstep):
 ///
-///   gates[T × 4u] = bias[4u] + input[T × I] · input_weights[I × 4u]       (one product)
-///   for each step t: gates_t += h_{t−1} · hidden_weights[H × 4u]; the cell update of the share's
-///   units writes their c_t and h_t; then every party waits at the barrier.
+///   for each chunk of `chunk` steps [t0, t1) (all T at once when chunk < 1):
+///     wait until `below` has counted t1 steps (input rows written; NULL when the input is all there)
+///     gates[t0 ..< t1] = bias + input[t0 ..< t1] · input_weights            (one product)
+///     for each step t: gates_t += h_{t−1} · hidden_weights; the cell update of the share's units
+///       writes their c_t and h_t; count t + 1 on `done`; wait at `barrier` (each may be NULL)
 ///
-/// input rows are input_stride apart. input_weights, hidden_weights and bias hold the share's
-/// columns of W_ihᵀ, W_hhᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden and
-/// cells are [T + 1, H] with rows state_stride apart, shared by the parties: row 0 holds h_{−1} and
-/// c_{−1}, row t + 1 receives h_t and c_t (so that no party waits to overwrite a row another may
-/// still read). gates is the party's own [T × 4u] and tanh_cells its own [u]. Each element is the
-/// chain bias, then the input's multiply-adds, then h's, as in fk_lstm_gates, so the split into
-/// parties does not change a bit of the result.
+/// input rows [T, I] are input_stride apart. input_weights [I, 4u], hidden_weights [H, 4u] and bias
+/// [4u] hold the share's columns of W_ihᵀ, W_hhᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u
+/// columns). hidden and cells are [T + 1, H] with rows state_stride apart, shared by the threads:
+/// row 0 holds h_{−1} and c_{−1}, row t + 1 receives h_t and c_t (so no thread waits to overwrite a
+/// row another may still read). gates [T, 4u] and tanh_cells [u] are the thread's own. Each element
+/// is the chain bias, then the input's multiply-adds, then h's, as in fk_lstm_gates, so neither the
+/// split into shares nor the chunks change a bit of the result.
 void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
                           const float *input_weights, const float *hidden_weights, const float *bias,
                           float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                          fk_barrier *barrier);
-
-/// One window (batch 1) through one whole LSTM layer on one thread, while the layer below may still
-/// be running on another: the layers of a window as a pipeline across cores, each waiting only for
-/// the one below to be ahead, never in lockstep.
-///
-/// For each chunk of `chunk` steps [t0, t1): waits until `below` has counted t1 steps (input rows
-/// written; NULL when the input is all there), computes gates[t0 ..< t1] = bias + input · input_weights
-/// in one product, then for each step t adds h_{t−1} · hidden_weights, updates the cell and counts
-/// t + 1 on `done`. Weights are W_ihᵀ [I, 4H], W_hhᵀ [H, 4H] and b_ih + b_hh [4H]; hidden and cells
-/// are [T + 1, H] with rows state_stride apart, row 0 the initial state; gates [T, 4H] and
-/// tanh_cells [H] are the thread's own. The same chain of operations per element as fk_lstm_gates.
-void fk_lstm_window_layer_following(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
-                                    ptrdiff_t input_stride, ptrdiff_t hidden_size, const float *input_weights,
-                                    const float *hidden_weights, const float *bias, float *gates, float *tanh_cells,
-                                    float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk,
-                                    fk_step_counter *below, fk_step_counter *done);
+                          ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier);
 
 /// The backward pass of fk_lstm_cell_forward for one time step.
 ///
