@@ -498,53 +498,73 @@ void FK_NAME(tanh)(ptrdiff_t count, const float *x, float *y) {
 
 // MARK: - LSTM cell
 
-// One vector of units: the four gates' activations in place (σ on i, f and o, tanh on g), then
-// c_t = f ⊙ c_{t−1} + i ⊙ g, tanh(c_t) and h_t = o ⊙ tanh(c_t). The five exponentials are independent
-// until the cell update, so the core overlaps them.
-FK_INLINE void fk_cell_forward_vector(fk_vector *i, fk_vector *f, fk_vector *g, fk_vector *o, fk_vector c_prev,
-                                      fk_vector *c, fk_vector *tanh_c, fk_vector *h) {
-    *i = fk_sigmoid_vector(*i);
-    *f = fk_sigmoid_vector(*f);
-    *g = fk_tanh_vector(*g);
-    *o = fk_sigmoid_vector(*o);
-    fk_vector cell = *f * c_prev + *i * *g;
-    fk_vector tc = fk_tanh_vector(cell);
-    *c = cell; *tanh_c = tc; *h = *o * tc;
+// The cell of one vector of units in two stages. Stage one: the four gates' activations in place
+// (σ on i, f and o, tanh on g) and c_t = f ⊙ c_{t−1} + i ⊙ g, stored; o and c_t are returned.
+FK_INLINE void fk_cell_gates_vector(float *g, ptrdiff_t h, const float *c_prev, float *c, fk_vector *o, fk_vector *cell) {
+    fk_vector i = fk_sigmoid_vector(fk_load(g)), f = fk_sigmoid_vector(fk_load(g + h));
+    fk_vector gg = fk_tanh_vector(fk_load(g + 2 * h));
+    *o = fk_sigmoid_vector(fk_load(g + 3 * h));
+    *cell = f * fk_load(c_prev) + i * gg;
+    fk_store(g, i); fk_store(g + h, f); fk_store(g + 2 * h, gg); fk_store(g + 3 * h, *o);
+    fk_store(c, *cell);
 }
 
-// Row by row, one pass over each vector of units while the row's gates are in L1.
+// Stage two: tanh(c_t) and h_t = o ⊙ tanh(c_t), stored.
+FK_INLINE void fk_cell_output_vector(fk_vector o, fk_vector cell, float *tanh_c, float *h) {
+    fk_vector t = fk_tanh_vector(cell);
+    fk_store(tanh_c, t); fk_store(h, o * t);
+}
+
+// Every full vector of units of every row in order, the two stages overlapped: each iteration runs
+// stage one of the next vector beside stage two of the current one, so the core has the exponentials
+// of six independent chains in flight instead of waiting on each cell's tanh.
+// The last units of each row (H not a multiple of the width) go through zero-padded vectors.
+// Each unit gets the same arithmetic either way.
 void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *gates, const float *previous_cells,
                                 float *cells, float *tanh_cells, float *hidden) {
-    const ptrdiff_t h = hidden_size;
-    for (ptrdiff_t b = 0; b < batch; b++) {
-        float *g = gates + b * 4 * h;
-        const float *cp = previous_cells + b * h;
-        float *c = cells + b * h, *tc = tanh_cells + b * h, *hh = hidden + b * h;
-        ptrdiff_t j = 0;
-        for (; j + FK_WIDTH <= h; j += FK_WIDTH) {
-            fk_vector i = fk_load(g + j), f = fk_load(g + h + j), gg = fk_load(g + 2 * h + j), o = fk_load(g + 3 * h + j);
-            fk_vector cv, tv, hv;
-            fk_cell_forward_vector(&i, &f, &gg, &o, fk_load(cp + j), &cv, &tv, &hv);
-            fk_store(g + j, i); fk_store(g + h + j, f); fk_store(g + 2 * h + j, gg); fk_store(g + 3 * h + j, o);
-            fk_store(c + j, cv); fk_store(tc + j, tv); fk_store(hh + j, hv);
+    const ptrdiff_t h = hidden_size, full = h / FK_WIDTH * FK_WIDTH;
+    if (batch <= 0) return;
+    if (full > 0) {
+        ptrdiff_t b = 0, j = 0;  // the vector whose stage two is pending
+        fk_vector o, cell;
+        fk_cell_gates_vector(gates, h, previous_cells, cells, &o, &cell);
+        for (;;) {
+            ptrdiff_t next_b = b, next_j = j + FK_WIDTH;
+            if (next_j == full) { next_b++; next_j = 0; }
+            if (next_b == batch) break;
+            fk_vector next_o, next_cell;
+            fk_cell_gates_vector(gates + next_b * 4 * h + next_j, h, previous_cells + next_b * h + next_j,
+                                 cells + next_b * h + next_j, &next_o, &next_cell);
+            fk_cell_output_vector(o, cell, tanh_cells + b * h + j, hidden + b * h + j);
+            o = next_o; cell = next_cell; b = next_b; j = next_j;
         }
-        if (j < h) {
-            // The last units of the row, through zero-padded vectors: the same arithmetic per unit.
-            const size_t bytes = (size_t)(h - j) * sizeof(float);
-            float in[5][FK_WIDTH] = {{0}}, out[7][FK_WIDTH];
-            for (int q = 0; q < 4; q++) memcpy(in[q], g + q * h + j, bytes);
-            memcpy(in[4], cp + j, bytes);
-            fk_vector i = fk_load(in[0]), f = fk_load(in[1]), gg = fk_load(in[2]), o = fk_load(in[3]);
-            fk_vector cv, tv, hv;
-            fk_cell_forward_vector(&i, &f, &gg, &o, fk_load(in[4]), &cv, &tv, &hv);
-            fk_store(out[0], i); fk_store(out[1], f); fk_store(out[2], gg); fk_store(out[3], o);
-            fk_store(out[4], cv); fk_store(out[5], tv); fk_store(out[6], hv);
-            for (int q = 0; q < 4; q++) memcpy(g + q * h + j, out[q], bytes);
-            memcpy(c + j, out[4], bytes); memcpy(tc + j, out[5], bytes); memcpy(hh + j, out[6], bytes);
+        fk_cell_output_vector(o, cell, tanh_cells + b * h + j, hidden + b * h + j);
+    }
+    if (full < h) {
+        const size_t bytes = (size_t)(h - full) * sizeof(float);
+        for (ptrdiff_t b = 0; b < batch; b++) {
+            float *g = gates + b * 4 * h + full;
+            // Gates padded to whole vectors, FK_WIDTH apart, then the states.
+            float padded[4][FK_WIDTH] = {{0}}, c_prev[FK_WIDTH] = {0}, c[FK_WIDTH], tanh_c[FK_WIDTH], hh[FK_WIDTH];
+            for (int q = 0; q < 4; q++) memcpy(padded[q], g + q * h, bytes);
+            memcpy(c_prev, previous_cells + b * h + full, bytes);
+            fk_vector o, cell;
+            fk_cell_gates_vector(&padded[0][0], FK_WIDTH, c_prev, c, &o, &cell);
+            fk_cell_output_vector(o, cell, tanh_c, hh);
+            for (int q = 0; q < 4; q++) memcpy(g + q * h, padded[q], bytes);
+            memcpy(cells + b * h + full, c, bytes);
+            memcpy(tanh_cells + b * h + full, tanh_c, bytes);
+            memcpy(hidden + b * h + full, hh, bytes);
         }
     }
 }
 
+FK_INLINE int fk_all_zero(const float *x, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) {
+        if (x[i] != 0) return 0;
+    }
+    return 1;
+}
 
 // A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
 void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
@@ -557,7 +577,9 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
             // x_t: the input's step t, or the layer below's h_t, just computed.
             const float *x = k == 0 ? input + t * batch * input_size : hidden + (k - 1) * state;
             const ptrdiff_t x_size = k == 0 ? input_size : h;
-            FK_NAME(lstm_gates)(batch, 4 * h, x_size, x, x_size, input_weights[k], h, hidden + k * state, h,
+            // A zero initial state adds nothing to the first step's gates: skip its product then.
+            const ptrdiff_t depth = t == 0 && fk_all_zero(hidden + k * state, state) ? 0 : h;
+            FK_NAME(lstm_gates)(batch, 4 * h, x_size, x, x_size, input_weights[k], depth, hidden + k * state, h,
                                 hidden_weights[k], biases[k], gates);
             FK_NAME(lstm_cell_forward)(batch, h, gates, cells + k * state, cells + k * state, tanh_cells, hidden + k * state);
         }

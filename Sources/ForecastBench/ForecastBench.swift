@@ -13,8 +13,9 @@ struct ForecastBench: ParsableCommand {
           swift run -c release forecast-bench speed --hidden 64 --layers 2 --lookback 48 --batch 64 --threads 2
           swift run -c release forecast-bench kernels
           swift run -c release forecast-bench window --hidden 64 --layers 2 --lookback 48
+          swift run -c release forecast-bench inference --hidden 64 --layers 2 --lookback 48 --threads 2
           swift run -c release forecast-bench accuracy
         """,
-        subcommands: [SpeedCommand.self, KernelsCommand.self, WindowCommand.self, AccuracyCommand.self]
+        subcommands: [SpeedCommand.self, KernelsCommand.self, WindowCommand.self, InferenceCommand.self, AccuracyCommand.self]
     )
 }

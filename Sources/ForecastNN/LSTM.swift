@@ -102,7 +102,7 @@ public final class LSTM {
 
     /// Rows that inference carries through the sequence together: enough to fill the product tiles,
     /// few enough that a block's gates and states stay in the core's caches.
-    static let inferenceBlockRows = 32
+    public static let inferenceBlockRows = 32
     /// Hidden units per thread below which a single window is not split further: with fewer, a
     /// step's work is too short for the barrier that follows it.
     static let windowUnitsPerThread = 32

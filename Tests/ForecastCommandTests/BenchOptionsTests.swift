@@ -25,6 +25,8 @@ import Testing
         (["speed", "--windows", "10", "--batch", "64"], "--windows must be at least --batch."),
         (["window", "--calls", "0"], "--hidden, --layers, --lookback, --calls and --rounds must be positive."),
         (["window", "--threads", "0"], "--threads must be at least 1."),
+        (["inference", "--rows", "0"], "--hidden, --layers, --lookback, --rows, --rounds and --seconds must be positive."),
+        (["inference", "--seconds", "0"], "--hidden, --layers, --lookback, --rows, --rounds and --seconds must be positive."),
     ])
     func badOptionsAreRefusedWithTheUsageStatusAndASentence(arguments: [String], message: String) throws {
         let run = try Self.run(arguments)

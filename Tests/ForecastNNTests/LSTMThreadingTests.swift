@@ -106,6 +106,20 @@ import ForecastNN
         #expect(training.finalState == inference.finalState)
     }
 
+    @Test func fromAZeroStateInferenceSkipsNothingThatCounts() {
+        // Without an initial state, inference leaves out the first step's h·W_hhᵀ (h is 0); training
+        // computes it. The outputs and final states must still be the same bits.
+        var generator = SeededGenerator(seed: 13)
+        let lstm = LSTM(inputSize: 2, hiddenSize: 17, numLayers: 3, using: &generator)
+        let input = randomTensor(shape: [41, 7, 2], using: &generator)
+        lstm.threadCount = 2
+        let training = lstm.forward(input)
+        lstm.isTraining = false
+        let inference = lstm.forward(input)
+        #expect(training.output == inference.output)
+        #expect(training.finalState == inference.finalState)
+    }
+
     @Test func gradientsWithTwoThreadsMatchOneThread() {
         // The same forward and backward with 1 and 2 threads: input and initial-state gradients are
         // per row, so identical; weight gradients are sums over rows, so equal up to rounding.
