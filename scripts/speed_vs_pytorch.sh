@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The speed comparison of docs/performance.md: `forecast-bench speed` and PyTorch's
 # torch_lstm_bench.py, alternated RUNS times per hidden size, each line prefixed with the time and
-# the load average; then the medians of each measure and their ratios.
+# the load average; then `forecast-bench inference` once per hidden size (a batch-inference block
+# split into its products and its cells); then the medians of each measure and their ratios, and the
+# batch-predict rate that the products alone would allow beside 3 × PyTorch's.
 # Usage: scripts/speed_vs_pytorch.sh PATH/TO/torch_lstm_bench.py [RUNS] [HIDDEN…]
 #        e.g. scripts/speed_vs_pytorch.sh ../shared/bench/torch_lstm_bench.py 3 64 256
 set -euo pipefail
@@ -17,10 +19,14 @@ for hidden in "${sizes[@]}"; do
     echo "# $(date +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) swift run $run" | tee -a "$log"
     .build/release/forecast-bench speed "${options[@]}" | tee -a "$log"
   done
+  echo "# $(date +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) swift inference" | tee -a "$log"
+  .build/release/forecast-bench inference --hidden "$hidden" --layers 2 --lookback 48 --threads 2 | tee -a "$log"
 done
 python3 - "$log" <<'PY'
 import json, statistics, sys
-runs = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+runs = [r for r in lines if "impl" in r]
+ceilings = {r["hidden"]: r for r in lines if "ceiling_windows_per_s" in r}
 keys = [("train_windows_per_s", "training, windows/s", 1), ("predict_latency_us", "single-window latency, µs", -1),
         ("predict_windows_per_s", "batch predict, windows/s", 1), ("peak_rss_mb", "peak RSS, MB", -1)]
 for hidden in sorted({r["hidden"] for r in runs}):
@@ -31,5 +37,10 @@ for hidden in sorted({r["hidden"] for r in runs}):
         ratio = swift / torch if better > 0 else torch / swift
         print(f"  {label:32s} pytorch {torch:10.1f}   swift-forecast {swift:10.1f}   " +
               (f"{ratio:.2f}x" if better > 0 else f"1/{ratio:.1f}"))
+    if hidden in ceilings:
+        c = ceilings[hidden]
+        torch = statistics.median(r["predict_windows_per_s"] for r in runs if r["hidden"] == hidden and r["impl"] == "pytorch")
+        print(f"  batch predict: 3 x pytorch {3 * torch:.0f}; one block on 2 threads {c['block_windows_per_s']:.0f};"
+              f" products alone (cells free) {c['ceiling_windows_per_s']:.0f} at {c['products_gflops']} GFLOP/s per thread")
 PY
 rm -f "$log"
