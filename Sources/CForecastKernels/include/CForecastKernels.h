@@ -117,6 +117,8 @@ static inline void fk_spin_pause(void) {
 /// A block of B rows through every layer, one step at a time, keeping only each layer's state: the
 /// inference of a batch. At each step every layer in turn computes its gates (fk_lstm_gates, the
 /// input being x_t or the h_t the layer below has just computed) and its cell (fk_lstm_cell_forward).
+/// A layer whose initial h is all zero skips h·W_hhᵀ at the first step, which would add only zeros:
+/// the outputs are the same bits as with the product.
 ///
 /// input: [T, B, I], time-major; input_weights[k], hidden_weights[k], biases[k]: layer k's W_ihᵀ
 /// [I or H, 4H], W_hhᵀ [H, 4H] and b_ih + b_hh [4H]; hidden and cells: [L, B, H], every layer's
