@@ -2,21 +2,12 @@ import Foundation
 import Testing
 
 /// `forecast-bench`, run as a user runs it: each bad option is refused before any work, with the
-/// usage status and a sentence naming the option.
+/// usage status and a sentence naming the option; good ones give one JSON line of measures.
 @Suite struct BenchOptionsTests {
     static let executable = CommandLineTests.executable.deletingLastPathComponent().appendingPathComponent("forecast-bench")
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardOutput = Pipe()
-        process.standardError = err
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    static func run(_ arguments: [String]) throws -> CommandLineTests.Run {
+        try CommandLineTests.run(arguments, in: FileManager.default.temporaryDirectory, program: executable)
     }
 
     @Test(arguments: [
@@ -32,5 +23,24 @@ import Testing
         let run = try Self.run(arguments)
         #expect(run.status == 64)
         #expect(run.stderr.split(separator: "\n").first == "Error: \(message)"[...], "\(run.stderr)")
+    }
+
+    /// Each benchmark, on a tiny model, prints one JSON line with its measures, all positive.
+    @Test(arguments: [
+        (["speed", "--hidden", "8", "--lookback", "4", "--batch", "16", "--windows", "64", "--threads", "2"],
+         ["train_windows_per_s", "predict_latency_us", "predict_windows_per_s", "final_loss", "peak_rss_mb"]),
+        (["inference", "--hidden", "16", "--lookback", "4", "--rows", "8", "--seconds", "0.01", "--rounds", "1"],
+         ["block_us", "products_us", "cells_us", "products_gflops", "block_windows_per_s", "ceiling_windows_per_s"]),
+    ])
+    func benchmarksPrintOneJSONLineOfPositiveMeasures(arguments: [String], keys: [String]) throws {
+        let run = try Self.run(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 1, "\(run.stdout)")
+        let object = try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any]
+        for key in keys {
+            let value = (object?[key] as? NSNumber)?.doubleValue ?? .nan
+            #expect(value > 0 && value.isFinite, "\(key) = \(value) in \(run.stdout)")
+        }
     }
 }

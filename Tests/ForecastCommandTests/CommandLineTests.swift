@@ -17,10 +17,11 @@ import Testing
         return products.appendingPathComponent("forecast")
     }()
 
-    /// Runs `forecast` with `arguments` in `directory`, feeding `input` to standard input.
-    static func run(_ arguments: [String], in directory: URL, input: String? = nil) throws -> Run {
+    /// Runs `forecast` (or another built `program`) with `arguments` in `directory`, feeding `input`
+    /// to standard input.
+    static func run(_ arguments: [String], in directory: URL, input: String? = nil, program: URL = executable) throws -> Run {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe(), inPipe = Pipe()
