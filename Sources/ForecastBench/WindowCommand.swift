@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ForecastKernels
 import ForecastNN
 
@@ -14,6 +15,12 @@ struct WindowCommand: ParsableCommand {
         plans in turn, --rounds times. Prints one JSON line per plan with the median over rounds of \
         the mean latency of a block, and the barrier round trip of the worker team measured between \
         rounds: it shows how far apart the cores are, which decides which plan wins.
+
+        With --interval-ms, each call is timed alone after sleeping that long, as when one series \
+        is forecast on demand: --calls calls per plan and then as many through LSTM.forward, which \
+        chooses the plan itself. Each line gives the median, 90th and 99th percentile and largest \
+        latency, and how often each plan ran (a shared plan runs on one thread when the team's \
+        threads are asleep), the first 20 calls not counted.
         """
     )
 
@@ -22,15 +29,24 @@ struct WindowCommand: ParsableCommand {
     @Option(help: "Time steps per window.") var lookback = 48
     @Option(help: "Calls per block.") var calls = 2_000
     @Option(help: "Blocks per plan.") var rounds = 5
+    @Option(name: .customLong("interval-ms"), help: "Milliseconds to sleep before each call (default: none, calls back to back).")
+    var interval: Double?
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         guard hidden > 0, layers > 0, lookback > 0, calls > 0, rounds > 0 else {
             throw ValidationError("--hidden, --layers, --lookback, --calls and --rounds must be positive.")
         }
+        if let interval, !(interval > 0 && interval <= 10_000) {
+            throw ValidationError("--interval-ms must be more than 0 and at most 10000.")
+        }
+        if interval != nil && calls <= 20 {
+            throw ValidationError("--calls must be more than 20 with --interval-ms (the first 20 are not counted).")
+        }
     }
 
     func run() {
+        if let interval { return runSpaced(interval: interval) }
         var generator = SeededGenerator(seed: 1)
         let lstm = LSTM(inputSize: 1, hiddenSize: hidden, numLayers: layers, using: &generator)
         let input = (0..<lookback).map { _ in generator.nextUniform(-1, 1) }
@@ -66,4 +82,58 @@ struct WindowCommand: ParsableCommand {
                            "barrier_round_trip_ns": roundTrips.isEmpty ? 0 : rounded(median(roundTrips), 1)])
         }
     }
+
+    /// Each call timed alone after a pause of `interval` ms: per plan, then through `LSTM.forward`.
+    private func runSpaced(interval: Double) {
+        var generator = SeededGenerator(seed: 1)
+        let lstm = LSTM(inputSize: 1, hiddenSize: hidden, numLayers: layers, using: &generator)
+        lstm.isTraining = false
+        if let threads = compute.threads { lstm.threadCount = threads }
+        lstm.instructionSet = compute.instructionSet
+        let input = (0..<lookback).map { _ in generator.nextUniform(-1, 1) }
+        let window = Tensor(shape: [1, lookback, 1], scalars: input)
+        let threads = min(compute.threads ?? WorkerTeam.shared.size, WorkerTeam.shared.size)
+        var plans = [LSTMWindowPlan.oneThread]
+        if threads > 1 {
+            plans += [.unitsSplit(threads: min(threads, hidden)), .layersPipelined(threads: min(threads, layers))]
+        }
+        let workspace = LSTMWindowWorkspace()
+        // `calls` calls of `body`, each after the pause, which returns the plan it ran: the sorted
+        // latencies and how often each plan ran, the first 20 calls left out.
+        func spaced(_ body: () -> LSTMWindowPlan?) -> (latencies: [Double], plansRun: String) {
+            var latencies: [Double] = [], counts: [String: Int] = [:]
+            for call in 0..<calls {
+                Thread.sleep(forTimeInterval: interval / 1000)
+                let start = monotonicSeconds()
+                let plan = body()
+                let elapsed = monotonicSeconds() - start
+                if call >= 20 {
+                    latencies.append(elapsed)
+                    counts[plan?.description ?? "none", default: 0] += 1
+                }
+            }
+            return (latencies.sorted(), counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+        }
+        func report(_ plan: String, _ run: (latencies: [Double], plansRun: String)) {
+            let sorted = run.latencies
+            printJSONLine(["hidden": hidden, "layers": layers, "lookback": lookback, "plan": plan, "interval_ms": interval,
+                           "calls": sorted.count, "median_us": rounded(sorted[sorted.count / 2] * 1e6, 1),
+                           "p90_us": rounded(sorted[sorted.count * 9 / 10] * 1e6, 1),
+                           "p99_us": rounded(sorted[sorted.count * 99 / 100] * 1e6, 1),
+                           "max_us": rounded(sorted[sorted.count - 1] * 1e6, 1), "plans_run": run.plansRun])
+        }
+        for plan in plans {
+            let layout = lstm.windowLayers(sharedBy: plan.unitShares)
+            report(plan.description, spaced {
+                _ = lstmWindowForward(layers: layout, input: input, time: lookback, keepsOutputs: false,
+                                      plan: plan, workspace: workspace, using: compute.instructionSet)
+                return workspace.lastPlan
+            })
+        }
+        report("chosen by the library", spaced {
+            _ = lstm.forward(window)
+            return lstm.lastWindowPlan
+        })
+    }
+
 }

@@ -316,8 +316,8 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
     let clock = ContinuousClock(), start = clock.now
     var planUsed = plan
     input.withUnsafeBufferPointer { input in
-        team.run(parties: plan.threads) { member, parties in
-            // Alone (the team was busy), a thread takes every layer whole, in order.
+        team.run(parties: plan.threads, unlessAsleep: true) { member, parties in
+            // Alone (the team was busy, or its threads asleep), a thread takes every layer whole, in order.
             let effective = parties < plan.threads ? LSTMWindowPlan.oneThread : plan
             if member == 0 { planUsed = effective }
             for (k, layer) in layers.enumerated() {

@@ -171,14 +171,22 @@ import Testing
         let stack = Stack(inputSize: 1, hiddenSize: 64, layers: 2, random: &random)
         let team = WorkerTeam(size: 2)
         let plans: [LSTMWindowPlan] = [.oneThread, .unitsSplit(threads: 2), .layersPipelined(threads: 2)]
-        var chosen: [LSTMWindowPlan] = []
-        for _ in 0 ..< 9 {
+        var chosen: [LSTMWindowPlan] = [], ran: [LSTMWindowPlan] = []
+        // Laid out before the calls, so that they follow each other within the team's spin.
+        let layouts = [1: stack.layout(parties: 1), 2: stack.layout(parties: 2)], input = random.floats(20)
+        for _ in 0 ..< 10 {
             let plan = workspace.plan(among: plans)
             chosen.append(plan)
-            _ = lstmWindowForward(layers: stack.layout(parties: plan.unitShares), input: random.floats(20), time: 20,
+            _ = lstmWindowForward(layers: layouts[plan.unitShares]!, input: input, time: 20,
                                   keepsOutputs: false, plan: plan, workspace: workspace, team: team)
+            ran.append(workspace.lastPlan ?? .oneThread)
         }
-        #expect(chosen == plans.flatMap { [$0, $0, $0] })
-        #expect(workspace.lastPlan == plans.last)
+        // Each plan in turn, three calls each (one untimed, two timed); but the first shared call
+        // finds the team's thread not started, runs alone and starts it, so the split takes four.
+        let expected: [LSTMWindowPlan] = [.oneThread, .oneThread, .oneThread, .unitsSplit(threads: 2), .unitsSplit(threads: 2),
+                                          .unitsSplit(threads: 2), .unitsSplit(threads: 2), .layersPipelined(threads: 2),
+                                          .layersPipelined(threads: 2), .layersPipelined(threads: 2)]
+        #expect(chosen == expected)
+        #expect(ran == [.oneThread, .oneThread, .oneThread, .oneThread] + expected.dropFirst(4))
     }
 }

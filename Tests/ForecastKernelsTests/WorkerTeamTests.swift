@@ -5,12 +5,12 @@ import ForecastKernels
 
 /// The team that shares a single window among threads: every member runs each job once, jobs that
 /// follow each other closely or after a sleep all complete, and a job posted while the team is busy
-/// runs on its caller alone.
+/// (or, if the caller asks, while its threads sleep) runs on its caller alone.
 @Suite struct WorkerTeamTests {
     /// Runs a job and returns, per member, how many times it ran and the parties it was told.
-    static func calls(_ team: WorkerTeam, parties: Int) -> [(count: Int, parties: Int)] {
+    static func calls(_ team: WorkerTeam, parties: Int, unlessAsleep: Bool = false) -> [(count: Int, parties: Int)] {
         let calls = Mutex([(count: Int, parties: Int)](repeating: (0, 0), count: team.size))
-        team.run(parties: parties) { member, parties in
+        team.run(parties: parties, unlessAsleep: unlessAsleep) { member, parties in
             calls.withLock { $0[member] = ($0[member].count + 1, parties) }
         }
         return calls.withLock { $0 }
@@ -68,6 +68,29 @@ import ForecastKernels
             team.run(parties: 2) { innerMember, parties in inner.withLock { $0.append(innerMember * 10 + parties) } }
         }
         #expect(inner.withLock { $0 } == [1])
+    }
+
+    @Test func unlessAsleepAJobRunsAloneWhileTheThreadsSleepAndWakesThem() {
+        let team = WorkerTeam(size: 2)
+        // Not started yet: the caller runs alone, and the member starts.
+        let first = Self.calls(team, parties: 2, unlessAsleep: true)
+        #expect(first.map(\.count) == [1, 0] && first[0].parties == 1)
+        // Started, it spins: soon a job has both parties, each running it once.
+        var together = false
+        for _ in 0..<1_000 where !together {
+            let calls = Self.calls(team, parties: 2, unlessAsleep: true)
+            #expect(calls[0].count == 1 && calls[1].count <= 1)
+            #expect(calls[0].parties == 1 + calls[1].count)
+            together = calls[1].count == 1
+        }
+        #expect(together)
+        // Idle much longer than the spin, it sleeps: the next job runs alone, and wakes it again.
+        for _ in 0..<2 {
+            Thread.sleep(forTimeInterval: 0.1)
+            let calls = Self.calls(team, parties: 2, unlessAsleep: true)
+            #expect(calls.map(\.count) == [1, 0] && calls[0].parties == 1)
+            #expect(Self.calls(team, parties: 2).map(\.count) == [1, 1])
+        }
     }
 
     @Test func theBarrierRoundTripIsMeasuredWhenThereAreTwoThreads() {
