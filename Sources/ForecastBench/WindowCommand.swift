@@ -135,5 +135,4 @@ struct WindowCommand: ParsableCommand {
             return lstm.lastWindowPlan
         })
     }
-
 }

@@ -18,6 +18,8 @@ import Testing
         (["window", "--threads", "0"], "--threads must be at least 1."),
         (["inference", "--rows", "0"], "--hidden, --layers, --lookback, --rows, --rounds and --seconds must be positive."),
         (["inference", "--seconds", "0"], "--hidden, --layers, --lookback, --rows, --rounds and --seconds must be positive."),
+        (["window", "--interval-ms", "0"], "--interval-ms must be more than 0 and at most 10000."),
+        (["window", "--interval-ms", "5", "--calls", "20"], "--calls must be more than 20 with --interval-ms (the first 20 are not counted)."),
     ])
     func badOptionsAreRefusedWithTheUsageStatusAndASentence(arguments: [String], message: String) throws {
         let run = try Self.run(arguments)
@@ -25,22 +27,28 @@ import Testing
         #expect(run.stderr.split(separator: "\n").first == "Error: \(message)"[...], "\(run.stderr)")
     }
 
-    /// Each benchmark, on a tiny model, prints one JSON line with its measures, all positive.
+    /// Each benchmark, on a tiny model, prints its JSON lines (one, or one per plan) with every
+    /// measure positive.
     @Test(arguments: [
-        (["speed", "--hidden", "8", "--lookback", "4", "--batch", "16", "--windows", "64", "--threads", "2"],
+        (["speed", "--hidden", "8", "--lookback", "4", "--batch", "16", "--windows", "64", "--threads", "2"], 1,
          ["train_windows_per_s", "predict_latency_us", "predict_windows_per_s", "final_loss", "peak_rss_mb"]),
-        (["inference", "--hidden", "16", "--lookback", "4", "--rows", "8", "--seconds", "0.01", "--rounds", "1"],
+        (["inference", "--hidden", "16", "--lookback", "4", "--rows", "8", "--seconds", "0.01", "--rounds", "1"], 1,
          ["block_us", "products_us", "cells_us", "products_gflops", "block_windows_per_s", "ceiling_windows_per_s"]),
+        (["window", "--hidden", "8", "--lookback", "4", "--interval-ms", "0.1", "--calls", "25", "--threads", "2"],
+         ProcessInfo.processInfo.activeProcessorCount > 1 ? 4 : 2,  // each plan, then the library's choice
+         ["calls", "median_us", "p90_us", "p99_us", "max_us"]),
     ])
-    func benchmarksPrintOneJSONLineOfPositiveMeasures(arguments: [String], keys: [String]) throws {
+    func benchmarksPrintJSONLinesOfPositiveMeasures(arguments: [String], lineCount: Int, keys: [String]) throws {
         let run = try Self.run(arguments)
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n")
-        #expect(lines.count == 1, "\(run.stdout)")
-        let object = try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any]
-        for key in keys {
-            let value = (object?[key] as? NSNumber)?.doubleValue ?? .nan
-            #expect(value > 0 && value.isFinite, "\(key) = \(value) in \(run.stdout)")
+        #expect(lines.count == lineCount, "\(run.stdout)")
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            for key in keys {
+                let value = (object?[key] as? NSNumber)?.doubleValue ?? .nan
+                #expect(value > 0 && value.isFinite, "\(key) = \(value) in \(line)")
+            }
         }
     }
 }
