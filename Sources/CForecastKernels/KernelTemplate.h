@@ -419,10 +419,6 @@ void FK_NAME(transpose)(ptrdiff_t rows, ptrdiff_t cols, const float *source, flo
 
 FK_INLINE fk_vector fk_select(fk_int_vector condition, fk_vector yes, fk_vector no) { return condition ? yes : no; }
 
-// e^x for x ≤ 0. Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, then Cephes' expf polynomial
-// (error below 1 ulp), scaled by 2ⁿ built in the exponent bits. Below −87.33, where e^x would leave
-// the normal range (≈ 1.2e−38), the result is 0, so that σ and tanh saturate exactly as the exact
-// functions do in Float.
 // p · 2ⁿ for integral n in [−126, 0]: one instruction on AVX-512 (vscalefps), else the power of two
 // built in the exponent bits and multiplied. Both are one correctly rounded product, so the same bits.
 FK_INLINE fk_vector fk_times_power_of_two(fk_vector p, fk_vector n) {
@@ -438,6 +434,10 @@ FK_INLINE fk_vector fk_times_power_of_two(fk_vector p, fk_vector n) {
 // |x|, clearing the sign bit: one instruction where a comparison and a select take three.
 FK_INLINE fk_vector fk_abs(fk_vector x) { return (fk_vector)((fk_int_vector)x & 0x7FFFFFFF); }
 
+// e^x for x ≤ 0. Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, then Cephes' expf polynomial
+// (error below 1 ulp), scaled by 2ⁿ (fk_times_power_of_two). Below −87.33, where e^x would leave
+// the normal range (≈ 1.2e−38), the result is 0, so that σ and tanh saturate exactly as the exact
+// functions do in Float.
 FK_INLINE fk_vector fk_exp_nonpositive(fk_vector x) {
     fk_int_vector underflow = x < -87.33f;
     x = fk_select(underflow, (fk_vector)-87.33f, x);
@@ -559,6 +559,7 @@ void FK_NAME(lstm_cell_forward)(ptrdiff_t batch, ptrdiff_t hidden_size, float *g
     }
 }
 
+// Whether x[0 ..< count] are all zero (either sign).
 FK_INLINE int fk_all_zero(const float *x, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) {
         if (x[i] != 0) return 0;

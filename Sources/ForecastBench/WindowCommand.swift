@@ -47,14 +47,7 @@ struct WindowCommand: ParsableCommand {
 
     func run() {
         if let interval { return runSpaced(interval: interval) }
-        var generator = SeededGenerator(seed: 1)
-        let lstm = LSTM(inputSize: 1, hiddenSize: hidden, numLayers: layers, using: &generator)
-        let input = (0..<lookback).map { _ in generator.nextUniform(-1, 1) }
-        let threads = min(compute.threads ?? WorkerTeam.shared.size, WorkerTeam.shared.size)
-        var plans = [LSTMWindowPlan.oneThread]
-        if threads > 1 {
-            plans += [.unitsSplit(threads: min(threads, hidden)), .layersPipelined(threads: min(threads, layers))]
-        }
+        let (lstm, input, plans) = setUp()
         let layouts = plans.map { lstm.windowLayers(sharedBy: $0.unitShares) }
         let workspace = LSTMWindowWorkspace()
         var latencies = [[Double]](repeating: [], count: plans.count), roundTrips: [Double] = []
@@ -83,20 +76,27 @@ struct WindowCommand: ParsableCommand {
         }
     }
 
-    /// Each call timed alone after a pause of `interval` ms: per plan, then through `LSTM.forward`.
-    private func runSpaced(interval: Double) {
+    /// The tutorial's model, one window for it, and the plans to time: one thread, and with more
+    /// than one thread the units split and the layers pipelined.
+    private func setUp() -> (lstm: LSTM, input: [Float], plans: [LSTMWindowPlan]) {
         var generator = SeededGenerator(seed: 1)
         let lstm = LSTM(inputSize: 1, hiddenSize: hidden, numLayers: layers, using: &generator)
-        lstm.isTraining = false
-        if let threads = compute.threads { lstm.threadCount = threads }
-        lstm.instructionSet = compute.instructionSet
         let input = (0..<lookback).map { _ in generator.nextUniform(-1, 1) }
-        let window = Tensor(shape: [1, lookback, 1], scalars: input)
         let threads = min(compute.threads ?? WorkerTeam.shared.size, WorkerTeam.shared.size)
         var plans = [LSTMWindowPlan.oneThread]
         if threads > 1 {
             plans += [.unitsSplit(threads: min(threads, hidden)), .layersPipelined(threads: min(threads, layers))]
         }
+        return (lstm, input, plans)
+    }
+
+    /// Each call timed alone after a pause of `interval` ms: per plan, then through `LSTM.forward`.
+    private func runSpaced(interval: Double) {
+        let (lstm, input, plans) = setUp()
+        lstm.isTraining = false
+        if let threads = compute.threads { lstm.threadCount = threads }
+        lstm.instructionSet = compute.instructionSet
+        let window = Tensor(shape: [1, lookback, 1], scalars: input)
         let workspace = LSTMWindowWorkspace()
         // `calls` calls of `body`, each after the pause, which returns the plan it ran: the sorted
         // latencies and how often each plan ran, the first 20 calls left out.

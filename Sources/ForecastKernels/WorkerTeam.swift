@@ -47,9 +47,9 @@ public final class WorkerTeam: @unchecked Sendable {
     /// With `unlessAsleep`, `parties` is also 1 when a member the job needs is asleep (or not yet
     /// started): the job runs on the calling thread alone, and the sleepers are woken so that they
     /// are spinning if the next job comes soon. For jobs whose parties meet often (a barrier after
-    /// every step), waiting for a sleeping thread costs more than the job: a woken thread may first
-    /// run on the caller's core, and then every meeting waits for a time slice (11 ms for a window of
-    /// hidden 64 split by units, against 0.2 ms alone, measured with calls 20 ms apart).
+    /// every step), waiting for a sleeping thread costs more than the job: on a virtual machine a
+    /// woken thread can take milliseconds to run (11 ms for a window of hidden 64 split by units,
+    /// against 0.2 ms alone, measured with calls 20 ms apart).
     public func run(parties requested: Int, unlessAsleep: Bool = false, _ body: (_ member: Int, _ parties: Int) -> Void) {
         let parties = min(max(1, requested), size)
         guard parties > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {

@@ -586,8 +586,9 @@ private struct PreparedLayer {
     /// makes any change to a parameter copy its storage first (copy-on-write), so a parameter still
     /// sharing its storage with these has not changed.
     private var sources: [[Float]] = []
-    /// The layout of a single window for some number of threads, made when first needed.
-    private var window: LSTMWindowLayer?
+    /// The layouts of a single window, by the number of threads sharing its units, each made when
+    /// first needed: the chooser's trials switch between plans, and each keeps its layout.
+    private var windows: [Int: LSTMWindowLayer] = [:]
 
     init(inputSize: Int, hiddenSize: Int) {
         inputTransposed = [Float](repeating: 0, count: inputSize * 4 * hiddenSize)
@@ -604,16 +605,16 @@ private struct PreparedLayer {
         copy(values[2], into: &bias, count: h4)
         add(values[3], to: &bias, count: h4)
         sources = values
-        window = nil
+        windows = [:]
     }
 
     /// The weights laid out for a single window split among `parties` threads.
     mutating func windowLayout(parties: Int) -> LSTMWindowLayer {
-        if let window, window.parties == parties { return window }
+        if let window = windows[parties] { return window }
         let hiddenSize = bias.count / 4
         let layout = LSTMWindowLayer(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias,
                                      inputSize: inputTransposed.count / bias.count, hiddenSize: hiddenSize, parties: parties)
-        window = layout
+        windows[parties] = layout
         return layout
     }
 }

@@ -92,32 +92,38 @@ import ForecastNN
         }
     }
 
-    @Test func lstmOutputsAndFinalStatesAreTheSameInTrainingAndInference() {
+    /// Without an initial state, inference leaves out the first step's h·W_hhᵀ (h is 0) and training
+    /// computes it; with one, both compute it. Either way the outputs and final states are the same bits.
+    @Test(arguments: [(hiddenSize: 10, startsFromAState: true), (hiddenSize: 17, startsFromAState: false)])
+    func lstmOutputsAndFinalStatesAreTheSameInTrainingAndInference(hiddenSize: Int, startsFromAState: Bool) {
         var generator = SeededGenerator(seed: 12)
-        let lstm = LSTM(inputSize: 3, hiddenSize: 10, numLayers: 3, using: &generator)
+        let lstm = LSTM(inputSize: 3, hiddenSize: hiddenSize, numLayers: 3, using: &generator)
         let input = randomTensor(shape: [41, 6, 3], using: &generator)
-        let state = LSTMState(hidden: randomTensor(shape: [3, 41, 10], using: &generator),
-                              cell: randomTensor(shape: [3, 41, 10], using: &generator))
+        let state = LSTMState(hidden: randomTensor(shape: [3, 41, hiddenSize], using: &generator),
+                              cell: randomTensor(shape: [3, 41, hiddenSize], using: &generator))
         lstm.threadCount = 2
-        let training = lstm.forward(input, initialState: state)
+        let training = lstm.forward(input, initialState: startsFromAState ? state : nil)
         lstm.isTraining = false
-        let inference = lstm.forward(input, initialState: state)
+        let inference = lstm.forward(input, initialState: startsFromAState ? state : nil)
         #expect(training.output == inference.output)
         #expect(training.finalState == inference.finalState)
     }
 
-    @Test func fromAZeroStateInferenceSkipsNothingThatCounts() {
-        // Without an initial state, inference leaves out the first step's h·W_hhᵀ (h is 0); training
-        // computes it. The outputs and final states must still be the same bits.
-        var generator = SeededGenerator(seed: 13)
-        let lstm = LSTM(inputSize: 2, hiddenSize: 17, numLayers: 3, using: &generator)
-        let input = randomTensor(shape: [41, 7, 2], using: &generator)
-        lstm.threadCount = 2
-        let training = lstm.forward(input)
+    @Test func aSingleWindowUsesTheWeightsAsTheyAreNow() {
+        // Single windows keep their weights laid out per plan; a changed parameter must reach every
+        // layout, so a window after the change matches a training-mode forward, which lays out nothing.
+        var generator = SeededGenerator(seed: 14)
+        let lstm = LSTM(inputSize: 1, hiddenSize: 64, numLayers: 2, using: &generator)
+        let window = randomTensor(shape: [1, 12, 1], using: &generator)
         lstm.isTraining = false
-        let inference = lstm.forward(input)
-        #expect(training.output == inference.output)
-        #expect(training.finalState == inference.finalState)
+        for _ in 0..<12 { _ = lstm.forward(window) }  // every plan timed, so every layout made
+        var changed = lstm.layers[1].weightHH.value.scalars
+        for index in changed.indices { changed[index] *= 0.5 }
+        lstm.layers[1].weightHH.value = Tensor(shape: lstm.layers[1].weightHH.value.shape, scalars: changed)
+        lstm.isTraining = true
+        let expected = lstm.forward(window).output
+        lstm.isTraining = false
+        for _ in 0..<12 { #expect(lstm.forward(window).output == expected, "\(lstm.lastWindowPlan.map { "\($0)" } ?? "")") }
     }
 
     @Test func gradientsWithTwoThreadsMatchOneThread() {
