@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Arrows point one way: ForecastKernels ← ForecastNN ← ForecastData ← Forecast ← forecast (the command line).
+// Arrows point one way: ForecastKernels ← ForecastNN; ForecastData stands alone; Forecast builds on both; the command line on top.
 let package = Package(
     name: "swift-forecast",
     platforms: [.macOS(.v13)],
@@ -20,8 +20,8 @@ let package = Package(
         .target(name: "ForecastKernels", dependencies: ["CForecastKernels"]),
         // Layers with PyTorch semantics (LSTM, Linear, dropout), losses, optimisers, the seeded generator.
         .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
-        // CSV reading, time columns and frequencies, missing values, scalers, windows, splits.
-        .target(name: "ForecastData", dependencies: ["ForecastNN"]),
+        // CSV reading, the panel of many series, time columns and frequencies, missing values, scalers, windows, splits (no network code).
+        .target(name: "ForecastData"),
         // SVG charts (forecast, training, backtest) and the HTML report, drawn from plain arrays and dates.
         .target(name: "ForecastPlot", dependencies: ["ForecastData"]),
         // What applications import: the forecaster, metrics, baselines, model files, and (re-exported) the parts beneath.

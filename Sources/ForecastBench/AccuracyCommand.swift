@@ -70,7 +70,7 @@ struct AccuracyCommand: ParsableCommand {
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0
-            var last: HoldoutEvaluation?
+            var last: PanelEvaluation?
             for seed in seedList {
                 options.seed = seed
                 let backtest = try Backtest(series: series, options: options, origins: task.origins, season: task.season)

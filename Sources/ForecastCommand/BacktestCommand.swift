@@ -12,9 +12,15 @@ struct BacktestCommand: ParsableCommand {
         with --retrain; each origin's forecast reads the real history before it. The model is \
         shown beside the naive, seasonal naive, drift and mean forecasts (docs/accuracy.md).
 
+        On a long table of many series the last K horizons of every series are forecast by one \
+        model trained on all series before them; each series is scored on its own and the table \
+        shows the means over series (--per-series for each series' figures); the CSV's first \
+        column is the id.
+
         Examples:
           forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
           forecast backtest --data sales.csv --lookback 36 --horizon 12 --origins 4 --retrain --output backtest.csv --json
+          forecast backtest --data m4_hourly.csv --horizon 48 --season 24 --per-series hourly-accuracy.csv
         """
     )
 
@@ -33,8 +39,14 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
-    @Option(help: ArgumentHelp("Also draw the actuals with each origin's forecast and the seasonal naive one to this SVG file.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("Also draw the actuals with each origin's forecast and the seasonal naive one to this SVG file (of a panel, the series --series names, else the first).", valueName: "file.svg"))
     var plot: String?
+
+    @Option(help: ArgumentHelp("The series of a panel to draw with --plot.", valueName: "id"))
+    var series: String?
+
+    @Option(help: ArgumentHelp("Also write each series' figures (model and baselines) to this CSV; - for standard output.", valueName: "file.csv"))
+    var perSeries: String?
 
     @Flag(help: "Print no progress.")
     var quiet = false
@@ -45,24 +57,28 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let series = try data.loadSeries(quiet: quiet || json)
-            let options = training.options(for: series)
+            let panel = try data.loadPanel(quiet: quiet || json)
+            let forecaster = Forecaster(options: training.options(for: panel))
+            let options = forecaster.options
             var printer = ProgressPrinter(quiet: quiet || json)
-            let backtest = try Backtest(series: series, options: options, origins: origins, season: training.season,
-                                        retrain: retrain) { _, progress in printer.report(progress) }
+            let backtest = try forecaster.backtest(panel, origins: origins, season: training.season, retrain: retrain) { _, progress in
+                printer.report(progress)
+            }
             printer.finish()
             let evaluation = backtest.evaluation
-            if let output { try writeOutput(heldOutCSV(evaluation, series: series), to: output) }
+            if let output { try writeOutput(ForecastTables.heldOutCSV(evaluation, panel: panel), to: output) }
+            if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if let plot {
                 let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon)
-                try writePlot(backtestChart(evaluation: evaluation, series: series, model: name), to: plot)
+                try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
                 print(metricsJSON(evaluation))
             } else {
                 let trainings = backtest.trainings
                 printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "
-                           + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))")
+                           + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))"
+                           + (panel.hasIDs ? " of each of \(panel.count) series; means over series" : ""))
                 print(accuracyTable(evaluation))
             }
         }

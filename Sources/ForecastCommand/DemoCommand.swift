@@ -38,21 +38,23 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let folder = try outputFolder()
-            let table = try CSVReader.read(bytes: Array(DemoData.csv.utf8), source: DemoData.name)
-            let (series, _) = try SeriesLoader.load(table, options: SeriesOptions(target: "passengers", time: "date"))
-            var options = TrainingOptions(lookback: 36, horizon: 12)
+            let (panel, _) = try PanelLoader.load(bytes: Array(DemoData.csv.utf8), source: DemoData.name,
+                                                  options: SeriesOptions(target: "passengers", time: "date"))
+            let series = panel.series[0]
+            var options = Forecaster.defaultOptions(for: panel, lookback: 36, horizon: 12)
             options.epochs = epochs
             options.seed = seed
             options.testSize = .count(24)
             printError("data: \(DemoData.attribution)")
             printError("\(series.count) monthly points; the last 24 held out for testing")
+            let forecaster = Forecaster(options: options)
             var printer = ProgressPrinter(quiet: quiet)
-            let result = try Trainer.fit(series, options: options) { printer.report($0) }
+            let result = try forecaster.fit(panel) { printer.report($0) }
             printer.finish()
             let split = result.split
-            let evaluation = HoldoutEvaluation(model: result.model, series: series, testRange: split.test,
-                                               trainEnd: split.validationEnd, season: 12)
-            let forecast = try result.model.forecast(series)
+            let evaluation = try forecaster.evaluate(panel, season: 12)
+            let forecasts = try forecaster.predict(panel)
+            let forecast = forecasts.forecasts[0]
 
             // Everything goes into a temporary folder first, renamed into place when complete.
             let final = URL(fileURLWithPath: folder)
@@ -65,16 +67,16 @@ struct DemoCommand: ParsableCommand {
             do {
                 try result.model.save(to: temporary.appendingPathComponent("model"))
                 let path = { (name: String) in temporary.appendingPathComponent(name).path }
-                try writeOutput(forecastCSV(forecast, series: series, model: result.model), to: path("forecast.csv"))
-                try writeOutput(heldOutCSV(evaluation, series: series), to: path("test-forecasts.csv"))
-                try writeOutput(historyCSV(result.history), to: path("training-history.csv"))
+                try writeOutput(ForecastTables.forecastCSV(forecasts, panel: panel, model: result.model), to: path("forecast.csv"))
+                try writeOutput(ForecastTables.heldOutCSV(evaluation, panel: panel), to: path("test-forecasts.csv"))
+                try writeOutput(ForecastTables.historyCSV(result.history), to: path("training-history.csv"))
                 try writeOutput(DemoData.csv + "\n", to: path("data.csv"))
-                try writePlot(forecastChart(series: series, forecast: forecast, model: result.model, trainingEnd: split.validationEnd),
-                              to: path("forecast.svg"))
-                try writePlot(backtestChart(evaluation: evaluation, series: series, model: modelName(result.model.configuration)),
+                try writePlot(forecastChart(series: series, forecast: forecast, model: result.model, name: seriesName(panel, 0),
+                                            trainingEnd: split.validationEnd), to: path("forecast.svg"))
+                try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: 0, model: modelName(result.model.configuration)),
                               to: path("test-forecasts.svg"))
-                try writePlot(trainingChart(result: result, series: series), to: path("training.svg"))
-                try writeOutput(reportPage(model: result.model, series: series, testSize: split.test.count, training: result),
+                try writePlot(trainingChart(result: result, panel: panel), to: path("training.svg"))
+                try writeOutput(reportPage(model: result.model, panel: panel, testSize: .count(split.test.count), training: result),
                                 to: path("report.html"))
                 try FileManager.default.moveItem(at: temporary, to: final)
             } catch {
@@ -82,7 +84,7 @@ struct DemoCommand: ParsableCommand {
                 throw error
             }
 
-            print(trainingSummary(result, series: series, season: 12))
+            print(try trainingSummary(result, panel: panel, options: options))
             print("""
 
             written to \(folder)/:
@@ -115,27 +117,4 @@ struct DemoCommand: ParsableCommand {
         }
         return candidate
     }
-}
-
-/// One row per held-out point: its origin, time, the actual value, the model's and each baseline's forecast.
-func heldOutCSV(_ evaluation: HoldoutEvaluation, series: TimeSeries) -> String {
-    let timeHeader = series.time == nil ? "step" : "timestamp"
-    var lines = [(["origin", timeHeader, "actual", "forecast"] + Baseline.allCases.map(\.rawValue)).joined(separator: ",")]
-    for origin in evaluation.origins {
-        for h in origin.actual.indices {
-            let index = origin.index + h
-            let time = series.time.map { $0.text($0.timestamps[index]) } ?? "\(index + 1)"
-            let originText = series.time.map { $0.text($0.timestamps[origin.index]) } ?? "\(origin.index + 1)"
-            lines.append(([originText, time, formatNumber(origin.actual[h]), formatNumber(origin.model[h])]
-                          + Baseline.allCases.map { formatNumber(origin.baselines[$0]![h]) }).joined(separator: ","))
-        }
-    }
-    return lines.joined(separator: "\n") + "\n"
-}
-
-/// epoch,training_loss,validation_loss
-func historyCSV(_ history: [EpochRecord]) -> String {
-    "epoch,training_loss,validation_loss\n" + history.map {
-        "\($0.epoch),\(formatNumber($0.trainingLoss)),\($0.validationLoss.map(formatNumber) ?? "")\n"
-    }.joined()
 }

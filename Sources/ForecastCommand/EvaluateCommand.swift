@@ -11,9 +11,14 @@ struct EvaluateCommand: ParsableCommand {
         model), or --test-size. Forecasts start every horizon points across it, each from the real \
         history before it. MASE is scaled by the seasonal naive errors of the data before the test part.
 
+        On a long table of many series each series is scored on its own (its last --test-size \
+        points, MASE with its own scale) and the table shows the means over series; \
+        --per-series writes each series' figures.
+
         Examples:
           forecast evaluate --model sales-model --data sales.csv
           forecast evaluate --model sales-model --data sales.csv --test-size 24 --json
+          forecast evaluate --model stores-model --data stores.csv --per-series stores-accuracy.csv
         """
     )
 
@@ -31,8 +36,14 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
-    @Option(help: ArgumentHelp("Also draw the actuals with each forecast and the seasonal naive one to this SVG file.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("Also draw the actuals with each forecast and the seasonal naive one to this SVG file (of a panel, the series --series names, else the first).", valueName: "file.svg"))
     var plot: String?
+
+    @Option(help: ArgumentHelp("The series of a panel to draw with --plot.", valueName: "id"))
+    var series: String?
+
+    @Option(help: ArgumentHelp("Also write each series' figures (model and baselines) to this CSV; - for standard output.", valueName: "file.csv"))
+    var perSeries: String?
 
     func validate() throws {
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
@@ -40,42 +51,25 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let model = try ForecastModel(contentsOf: URL(fileURLWithPath: self.model))
-            let series = try PredictCommand.loadSeries(for: model, data: data, quiet: json)
-            let configuration = model.configuration
-            let test = testSize?.points(of: series.count) ?? configuration.training?.testSize
-            guard let test, test > 0 else {
-                throw DataError(.usage, file: data.data, "the model has no test part on record; give one with --test-size")
-            }
-            let start = series.count - test
-            guard start >= configuration.lookback, test >= configuration.horizon else {
-                throw DataError(.usage, file: data.data, "a test part of \(test) points of \(series.count) leaves no forecast of \(configuration.horizon) points after a lookback of \(configuration.lookback)")
-            }
-            let m = season ?? series.time?.frequency?.seasonalPeriod ?? 1
-            let evaluation = HoldoutEvaluation(model: model, series: series, testRange: start..<series.count, trainEnd: start, season: m)
+            let forecaster = try Forecaster(contentsOf: URL(fileURLWithPath: self.model))
+            let model = forecaster.model!
+            let panel = try PredictCommand.loadPanel(for: model, data: data, quiet: json)
+            let evaluation = try forecaster.evaluate(panel, testSize: testSize, season: season)
             if let plot {
-                try writePlot(backtestChart(evaluation: evaluation, series: series, model: modelName(configuration)), to: plot)
+                let index = try chosenSeries(series, in: panel)
+                try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: index, model: modelName(model.configuration)), to: plot)
             }
+            if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if json {
                 print(metricsJSON(evaluation))
             } else {
-                print("\(series.source): test part of \(test) points, \(evaluation.origins.count) forecast\(evaluation.origins.count == 1 ? "" : "s") of \(configuration.horizon) (season \(m))")
+                let points = evaluation.series[0].origins.reduce(0) { $0 + $1.actual.count }
+                let test = testSize.map { panel.hasIDs ? "\($0) points of each series" : "\($0.points(of: panel.series[0].count)) points" }
+                    ?? "\(model.configuration.training?.testSize ?? points) points\(panel.hasIDs ? " of each series" : "")"
+                print("\(panel.source): test part of \(test), \(evaluationHeadline(evaluation, panel: panel, horizon: model.configuration.horizon))")
                 print(accuracyTable(evaluation))
             }
         }
     }
 }
 
-/// `{"model": {"mae": …, …}, "seasonal_naive": {…}, …}` with keys in a fixed order.
-func metricsJSON(_ evaluation: HoldoutEvaluation, extra: [(String, String)] = []) -> String {
-    func object(_ accuracy: Accuracy) -> String {
-        "{" + Metric.allCases.map { "\"\($0.rawValue)\": \(jsonNumber(accuracy[$0]))" }.joined(separator: ", ") + "}"
-    }
-    let entries = [("model", object(evaluation.model))] + Baseline.allCases.map { ($0.rawValue, object(evaluation.baselines[$0]!)) } + extra
-    return "{" + entries.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
-}
-
-/// A JSON number, or null for NaN and infinities (which JSON cannot hold).
-func jsonNumber(_ value: Double) -> String {
-    value.isFinite ? String(format: "%.6g", value) : "null"
-}

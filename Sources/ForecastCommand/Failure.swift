@@ -63,8 +63,3 @@ func writeOutput(_ text: String, to path: String) throws(OutputError) {
         throw OutputError(file: path, problem: "cannot be written (\(error.localizedDescription))")
     }
 }
-
-/// A number as CSV and tables show it: the shortest text that reads back as the same Float.
-func formatNumber(_ value: Double) -> String {
-    value.isNaN ? "" : "\(Float(value))"
-}

@@ -12,10 +12,15 @@ struct PredictCommand: ParsableCommand {
         has a time column (timestamps continue its frequency), else `step,forecast`. Beyond the \
         model's horizon the forecast continues recursively, reading its own forecasts.
 
+        On a long table of many series (an id column) every series is forecast in one batched \
+        pass, and the output is a long table: `<id column>,<time column or step>,forecast`, one row \
+        per series and future step, series in input order.
+
         Examples:
           forecast predict --model sales-model --data sales.csv
           forecast predict --model sales-model --data sales.csv --horizon 6 --output forecast.csv
           cat sales.csv | forecast predict --model sales-model --data - --output -
+          forecast predict --model stores-model --data stores.csv --output store-forecasts.csv
         """
     )
 
@@ -30,8 +35,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the forecast CSV; - for standard output.", valueName: "file"))
     var output: String = "-"
 
-    @Option(help: ArgumentHelp("Also draw the history's tail and the forecast to this SVG file.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("Also draw the history's tail and the forecast to this SVG file (of a panel, the series --series names, else the first).", valueName: "file.svg"))
     var plot: String?
+
+    @Option(help: ArgumentHelp("The series of a panel to draw with --plot.", valueName: "id"))
+    var series: String?
 
     @Flag(help: "Print no warnings.")
     var quiet = false
@@ -42,43 +50,31 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let model = try ForecastModel(contentsOf: URL(fileURLWithPath: self.model))
-            let series = try Self.loadSeries(for: model, data: data, quiet: quiet)
-            let forecast = try model.forecast(series, horizon: horizon)
+            let forecaster = try Forecaster(contentsOf: URL(fileURLWithPath: self.model))
+            let model = forecaster.model!
+            let panel = try Self.loadPanel(for: model, data: data, quiet: quiet)
+            let forecast = try forecaster.predict(panel, horizon: horizon)
             if forecast.recursiveBlocks > 0 && !quiet {
-                printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
+                printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.forecasts[0].values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
             }
-            try writeOutput(forecastCSV(forecast, series: series, model: model), to: output)
-            if let plot { try writePlot(forecastChart(series: series, forecast: forecast, model: model), to: plot) }
-            if output != "-" && !quiet { printError("forecast of \(forecast.values.count) points written to \(output)") }
+            try writeOutput(ForecastTables.forecastCSV(forecast, panel: panel, model: model), to: output)
+            if let plot {
+                let index = try chosenSeries(series, in: panel)
+                try writePlot(forecastChart(series: panel.series[index], forecast: forecast.forecasts[index], model: model,
+                                            name: seriesName(panel, index)), to: plot)
+            }
+            if output != "-" && !quiet {
+                let points = forecast.forecasts[0].values.count
+                printError("forecast of \(points) points\(panel.hasIDs ? " for each of \(panel.count) series" : "") written to \(output)")
+            }
         }
     }
 
-    /// The model's target (when the file has it) and features, unless the user chose otherwise.
-    static func loadSeries(for model: ForecastModel, data: DataOptions, quiet: Bool) throws(DataError) -> TimeSeries {
-        var target = data.target
-        if target == nil {
-            let table = try CSVReader.read(path: data.data)
-            if table.columnIndex(named: model.configuration.target) != nil { target = model.configuration.target }
-            let (series, warnings) = try SeriesLoader.load(table, options: SeriesOptions(
-                target: target, time: data.time, features: model.configuration.features, missing: data.missing))
-            if !quiet { for warning in warnings { printError("warning: \(warning)") } }
-            return series
-        }
-        return try data.loadSeries(features: model.configuration.features, quiet: quiet)
+    /// The data read as the model needs it: its target (when the file has it), its features and,
+    /// for a model of many series, its id column (when the file has it), unless the user chose otherwise.
+    static func loadPanel(for model: ForecastModel, data: DataOptions, quiet: Bool) throws(DataError) -> Panel {
+        let configuration = model.configuration
+        return try data.loadPanel(preferredTarget: configuration.target, features: configuration.features,
+                                  preferredID: configuration.panel?.idColumn, quiet: quiet)
     }
-}
-
-/// `timestamp,forecast` rows when the series has a regular time axis (or the model knows the
-/// frequency), else `step,forecast`.
-func forecastCSV(_ forecast: Forecast, series: TimeSeries, model: ForecastModel) -> String {
-    var timestamps = forecast.timestamps
-    if timestamps == nil, var axis = series.time, let frequency = model.configuration.frequency {
-        axis.frequency = frequency
-        timestamps = axis.future(forecast.values.count)
-    }
-    if let timestamps, let axis = series.time {
-        return "timestamp,forecast\n" + zip(timestamps, forecast.values).map { "\(axis.text($0)),\(formatNumber($1))\n" }.joined()
-    }
-    return "step,forecast\n" + forecast.values.enumerated().map { "\($0 + 1),\(formatNumber($1))\n" }.joined()
 }

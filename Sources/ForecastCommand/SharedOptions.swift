@@ -20,8 +20,11 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The column to forecast (default: the only numeric column).", valueName: "column"))
     var target: String?
 
-    @Option(help: ArgumentHelp("The time column (default: detected, a column of dates).", valueName: "column"))
+    @Option(help: ArgumentHelp("The time column (default: detected, a column of dates or integer steps named like ds, date or time).", valueName: "column"))
     var time: String?
+
+    @Option(help: ArgumentHelp("The series id column of a long table of many series (default: a column named unique_id, series_id, series or id; without one the table is one series).", valueName: "column"))
+    var id: String?
 
     @Option(help: ArgumentHelp("Extra numeric columns the model reads over the lookback, comma-separated.", valueName: "a,b"))
     var features: String?
@@ -33,13 +36,21 @@ struct DataOptions: ParsableArguments {
         (features ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// Reads the series, printing warnings (missing values filled, gaps) to standard error.
-    func loadSeries(target: String? = nil, features: [String]? = nil, quiet: Bool = false) throws(DataError) -> TimeSeries {
-        let (series, warnings) = try SeriesLoader.load(
-            path: data, options: SeriesOptions(target: target ?? self.target, time: time,
-                                               features: features ?? featureList, missing: missing))
-        if !quiet { for warning in warnings { printError("warning: \(warning)") } }
-        return series
+    /// Reads the table (one series, or many with an id column), printing warnings (missing values
+    /// filled, gaps, the id column detected) to standard error.
+    func loadPanel(preferredTarget: String? = nil, features: [String]? = nil, preferredID: String? = nil,
+                   quiet: Bool = false) throws(DataError) -> Panel {
+        var options = SeriesOptions(target: target, time: time, features: features ?? featureList, missing: missing, id: id)
+        options.preferredTarget = preferredTarget
+        options.preferredID = preferredID
+        let (panel, warnings) = try Forecaster.load(path: data, options: options)
+        if !quiet {
+            if let idName = panel.idName, self.id == nil {
+                printError("note: column '\(idName)' names the series (\(panel.count) of them); --id chooses another")
+            }
+            for warning in warnings { printError("warning: \(warning)") }
+        }
+        return panel
     }
 }
 
@@ -60,8 +71,14 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Dropout between LSTM layers, in [0, 1).")
     var dropout: Float = 0
 
-    @Option(help: "The maximum number of passes over the training windows.")
+    @Option(help: "The maximum number of epochs (passes over the training windows, or over --windows-per-epoch of them).")
     var epochs: Int = 300
+
+    @Option(help: "The most optimiser steps of the training phase (0: no limit); it bounds training time on large data.")
+    var maxSteps: Int = 2000
+
+    @Option(help: "The most windows an epoch trains on; data with more is sampled, epoch after epoch.")
+    var windowsPerEpoch: Int = 4096
 
     @Option(help: "Windows per optimiser step.")
     var batchSize: Int = 16
@@ -102,8 +119,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The seed of every random choice; the same seed repeats a run exactly.")
     var seed: UInt64 = 42
 
-    @Option(help: "The test part held out at the end: a fraction (0.2) or a number of points (24).")
-    var testSize: PartSize = .fraction(0.2)
+    @Option(help: "The test part held out at the end of each series: a fraction or a number of points (default: 0.2 of one series; one horizon of each series of a panel).")
+    var testSize: PartSize?
 
     @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points (default: 10% of the windows).")
     var validationSize: PartSize?
@@ -113,17 +130,19 @@ struct TrainingArguments: ParsableArguments {
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
+        if maxSteps < 0 { throw ValidationError("--max-steps must be 0 or more (got \(maxSteps))") }
+        if windowsPerEpoch <= 0 { throw ValidationError("--windows-per-epoch must be at least 1 (got \(windowsPerEpoch))") }
     }
 
-    /// The options for `series`, with lookback and horizon from its season when not given.
-    func options(for series: TimeSeries) -> TrainingOptions {
-        let season = self.season ?? series.time?.frequency?.seasonalPeriod ?? 1
-        let horizon = self.horizon ?? max(season, 1)
-        var options = TrainingOptions(lookback: lookback ?? max(3 * season, 2 * horizon, 12), horizon: horizon)
+    /// The options for `panel`: the library's defaults for its window and test part, then what was given.
+    func options(for panel: Panel) -> TrainingOptions {
+        var options = Forecaster.defaultOptions(for: panel, lookback: lookback, horizon: horizon, season: season)
         options.hiddenSize = hiddenSize
         options.layers = layers
         options.dropout = dropout
         options.epochs = epochs
+        options.maxSteps = maxSteps > 0 ? maxSteps : nil
+        options.windowsPerEpoch = windowsPerEpoch
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.weightDecay = weightDecay
@@ -135,9 +154,8 @@ struct TrainingArguments: ParsableArguments {
         options.learningRateSchedule = lrSchedule
         options.strategy = strategy
         options.normalization = normalization
-        options.season = self.season
         options.seed = seed
-        options.testSize = testSize
+        if let testSize { options.testSize = testSize }
         options.validationSize = validationSize
         return options
     }

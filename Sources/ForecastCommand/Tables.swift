@@ -13,8 +13,8 @@ func alignedTable(_ rows: [[String]]) -> String {
     }.joined(separator: "\n")
 }
 
-/// The model's accuracy beside each baseline's, best MASE marked.
-func accuracyTable(_ evaluation: HoldoutEvaluation, modelName: String = "LSTM") -> String {
+/// The model's accuracy beside each baseline's, best MASE marked (for a panel, the means over series).
+func accuracyTable(_ evaluation: PanelEvaluation, modelName: String = "LSTM") -> String {
     let metrics: [Metric] = [.mae, .rmse, .smape, .mase]
     var entries: [(String, Accuracy)] = [(modelName, evaluation.model)]
     for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
@@ -24,4 +24,25 @@ func accuracyTable(_ evaluation: HoldoutEvaluation, modelName: String = "LSTM") 
         rows.append([name] + metrics.map { String(format: "%.3f", accuracy[$0]) } + (accuracy.mase == best ? ["← best"] : [""]))
     }
     return alignedTable(rows)
+}
+
+/// "2 forecasts of 12 (season 12)", or for a panel "414 series, 414 forecasts of 48 (season 24); means over series".
+func evaluationHeadline(_ evaluation: PanelEvaluation, panel: Panel, horizon: Int) -> String {
+    let origins = evaluation.originCount
+    let forecasts = "\(origins) forecast\(origins == 1 ? "" : "s") of \(horizon) (season \(evaluation.season))"
+    return panel.hasIDs ? "\(panel.count) series, \(forecasts); means over series" : forecasts
+}
+
+/// `{"model": {"mae": …, …}, "seasonal_naive": {…}, …}` with keys in a fixed order.
+func metricsJSON(_ evaluation: PanelEvaluation, extra: [(String, String)] = []) -> String {
+    func object(_ accuracy: Accuracy) -> String {
+        "{" + Metric.allCases.map { "\"\($0.rawValue)\": \(jsonNumber(accuracy[$0]))" }.joined(separator: ", ") + "}"
+    }
+    let entries = [("model", object(evaluation.model))] + Baseline.allCases.map { ($0.rawValue, object(evaluation.baselines[$0]!)) } + extra
+    return "{" + entries.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+}
+
+/// A JSON number, or null for NaN and infinities (which JSON cannot hold).
+func jsonNumber(_ value: Double) -> String {
+    value.isFinite ? String(format: "%.6g", value) : "null"
 }

@@ -5,7 +5,7 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an LSTM forecaster on a CSV series and save it as a model directory.",
+        abstract: "Train an LSTM forecaster on a CSV series, or one model on many series, and save it as a model directory.",
         discussion: """
         The series is split in time order into training, validation and test parts; the scaler \
         and the optimiser see only the training part. Windows of --lookback points predict the \
@@ -15,10 +15,16 @@ struct TrainCommand: ParsableCommand {
         training + validation data for the best number of epochs. At the end the model is \
         compared with naive baselines on the test part.
 
+        A long table with a series id column (unique_id, series_id, series or id, or --id) trains \
+        one model on the windows of every series, each scaled by its own statistics; each series \
+        holds out its last --test-size points (default: one horizon). Training takes at most \
+        --max-steps optimiser steps of --batch-size windows, epochs of at most --windows-per-epoch.
+
         Examples:
           forecast train --data sales.csv --target sales --lookback 36 --horizon 12 --output sales-model
           forecast train --data load.csv --target load --time timestamp --features temperature \\
               --lookback 168 --horizon 24 --epochs 50 --patience 10 --seed 7 --output load-model
+          forecast train --data stores.csv --id store --target sales --horizon 14 --season 7 --output stores-model
         """
     )
 
@@ -36,34 +42,36 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let series = try data.loadSeries(quiet: quiet)
-            let options = training.options(for: series)
+            let panel = try data.loadPanel(quiet: quiet)
+            let forecaster = Forecaster(options: training.options(for: panel))
             var printer = ProgressPrinter(quiet: quiet)
-            let result = try Trainer.fit(series, options: options) { printer.report($0) }
+            let result = try forecaster.fit(panel) { printer.report($0) }
             printer.finish()
             if !quiet { for warning in result.warnings { printError("warning: \(warning)") } }
-            try result.model.save(to: URL(fileURLWithPath: output))
-            if let plot { try writePlot(trainingChart(result: result, series: series), to: plot) }
-            printError(trainingSummary(result, series: series, season: training.season))
+            try forecaster.save(to: URL(fileURLWithPath: output))
+            if let plot { try writePlot(trainingChart(result: result, panel: panel), to: plot) }
+            printError(try trainingSummary(result, panel: panel, options: forecaster.options))
             printError("model written to \(output)")
         }
     }
 }
 
 /// What a user wants to know when training ends: epochs, best validation loss, time, test accuracy.
-func trainingSummary(_ result: TrainingResult, series: TimeSeries, season: Int?) -> String {
+func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOptions) throws(DataError) -> String {
     var lines = ["trained \(result.history.count) epoch\(result.history.count == 1 ? "" : "s")"
         + (result.stoppedEarly ? " (stopped early)" : "")
+        + (result.reachedStepLimit ? " (the limit of \(options.maxSteps ?? 0) steps)" : "")
         + (result.bestValidationLoss.map { "; best validation loss \(String(format: "%.5f", $0)) at epoch \(result.bestEpoch)" }
            ?? "; final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
-    let split = result.split
-    if split.test.count >= result.model.configuration.horizon {
-        let m = season ?? series.time?.frequency?.seasonalPeriod ?? 1
-        let evaluation = HoldoutEvaluation(model: result.model, series: series, testRange: split.test,
-                                           trainEnd: split.validationEnd, season: m)
-        lines.append("test part: \(split.test.count) points, \(evaluation.origins.count) forecast\(evaluation.origins.count == 1 ? "" : "s") of \(result.model.configuration.horizon) (season \(m))")
+    let horizon = result.model.configuration.horizon
+    let test = result.splits.map(\.test.count)
+    if let shortest = test.min(), shortest >= horizon {
+        let season = Forecaster.season(of: panel, given: options.season)
+        let evaluation = try PanelEvaluation(model: result.model, panel: panel, testSize: options.testSize, season: season)
+        let points = panel.hasIDs ? "\(shortest == test.max() ? "\(shortest)" : "\(shortest)–\(test.max()!)") points of each series" : "\(shortest) points"
+        lines.append("test part: \(points), \(evaluationHeadline(evaluation, panel: panel, horizon: horizon))")
         lines.append(accuracyTable(evaluation))
     }
     return lines.joined(separator: "\n")

@@ -64,6 +64,31 @@ public enum CSVReader {
     /// The file is read once, in chunks of `chunkSize` bytes, so that only the cells (and not the
     /// file's bytes) are held in memory: files of millions of rows are fine.
     public static func read(path: String, chunkSize: Int = defaultChunkSize) throws(DataError) -> CSVTable {
+        var parser = CSVParser(source: path, sink: TableSink())
+        try stream(path: path, into: &parser, chunkSize: chunkSize)
+        return try parser.finishTable()
+    }
+
+    /// Streams the file at `path` (or standard input for `-`) through `sink`, record by record,
+    /// without holding the file or its cells: what a large table's loader uses.
+    static func stream<Sink: CSVRecordSink>(path: String, into sink: inout Sink, chunkSize: Int = defaultChunkSize) throws(DataError) {
+        var parser = CSVParser(source: path, sink: sink)
+        sink = Sink.placeholder
+        defer { sink = parser.sink }
+        try stream(path: path, into: &parser, chunkSize: chunkSize)
+        try parser.finish()
+    }
+
+    /// Streams in-memory bytes through `sink` (tests, and data that arrives whole).
+    static func stream<Sink: CSVRecordSink>(bytes: [UInt8], source: String, into sink: inout Sink, chunkSize: Int = defaultChunkSize) throws(DataError) {
+        var parser = CSVParser(source: source, sink: sink)
+        sink = Sink.placeholder
+        defer { sink = parser.sink }
+        try feed(bytes, to: &parser, chunkSize: chunkSize)
+        try parser.finish()
+    }
+
+    private static func stream<Sink: CSVRecordSink>(path: String, into parser: inout CSVParser<Sink>, chunkSize: Int) throws(DataError) {
         let handle: FileHandle
         if path == "-" {
             handle = FileHandle.standardInput
@@ -81,8 +106,6 @@ public enum CSVReader {
             handle = opened
         }
         defer { if path != "-" { try? handle.close() } }
-
-        var parser = CSVParser(source: path)
         let size = max(1, chunkSize)
         while true {
             let chunk: Data?
@@ -103,7 +126,6 @@ public enum CSVReader {
             }
             if let failure { throw failure }
         }
-        return try parser.finish()
     }
 
     /// Reads CSV text already in memory; `source` names it in errors.
@@ -111,7 +133,12 @@ public enum CSVReader {
     /// The bytes go through the same incremental parser as files, `chunkSize` bytes at a time (tests
     /// use tiny chunks to exercise records that straddle chunk boundaries).
     public static func read(bytes: [UInt8], source: String, chunkSize: Int = defaultChunkSize) throws(DataError) -> CSVTable {
-        var parser = CSVParser(source: source)
+        var parser = CSVParser(source: source, sink: TableSink())
+        try feed(bytes, to: &parser, chunkSize: chunkSize)
+        return try parser.finishTable()
+    }
+
+    private static func feed<Sink: CSVRecordSink>(_ bytes: [UInt8], to parser: inout CSVParser<Sink>, chunkSize: Int) throws(DataError) {
         let size = max(1, chunkSize)
         try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(DataError) in
             var start = 0
@@ -121,7 +148,43 @@ public enum CSVReader {
                 start = end
             }
         }
-        return try parser.finish()
+    }
+}
+
+// MARK: - Where records go
+
+/// Receives a CSV file's header and cells as the parser reads them, so a loader can keep what it
+/// needs (numbers, ids) instead of every cell's text.
+protocol CSVRecordSink {
+    /// An empty sink, left in the caller's variable while the parser owns the real one.
+    static var placeholder: Self { get }
+    /// The column names (trimmed, empty ones named `column N`, no duplicates), before any cell.
+    mutating func header(_ names: [String], source: String) throws(DataError)
+    /// The text of field `column` of the record that starts on `line`.
+    mutating func cell(_ text: String, column: Int, line: Int) throws(DataError)
+    /// The record that starts on `line` is complete, with one cell for every column.
+    mutating func endRecord(line: Int) throws(DataError)
+}
+
+/// Keeps every cell's text, column by column: a ``CSVTable``.
+struct TableSink: CSVRecordSink {
+    var header: [String] = []
+    var columns: [[String]] = []
+    var rowLines: [Int] = []
+
+    static var placeholder: TableSink { TableSink() }
+
+    mutating func header(_ names: [String], source: String) throws(DataError) {
+        header = names
+        columns = Array(repeating: [], count: names.count)
+    }
+
+    mutating func cell(_ text: String, column: Int, line: Int) throws(DataError) {
+        columns[column].append(text)
+    }
+
+    mutating func endRecord(line: Int) throws(DataError) {
+        rowLines.append(line)
     }
 }
 
@@ -142,7 +205,7 @@ private let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 /// to find where the header ends, so the delimiter can be chosen from it; the buffer is then parsed
 /// like any other chunk and dropped. From then on each chunk is parsed directly: unquoted fields are
 /// scanned in place and become a `String` straight from the chunk unless they straddle its end.
-struct CSVParser {
+struct CSVParser<Sink: CSVRecordSink> {
     enum State {
         /// Before the first byte of a field (leading spaces and tabs are skipped here).
         case fieldStart
@@ -184,11 +247,12 @@ struct CSVParser {
 
     private var header: [String]?
     private var headerFields: [String] = []
-    private var columns: [[String]] = []
-    private var rowLines: [Int] = []
+    /// Where the header and the cells go.
+    private(set) var sink: Sink
 
-    init(source: String) {
+    init(source: String, sink: Sink) {
         self.source = source
+        self.sink = sink
         fieldBytes.reserveCapacity(64)
     }
 
@@ -203,8 +267,8 @@ struct CSVParser {
         try parsePending()
     }
 
-    /// Ends the input: completes the last record and returns the table.
-    mutating func finish() throws(DataError) -> CSVTable {
+    /// Ends the input: completes the last record.
+    mutating func finish() throws(DataError) {
         if delimiter == nil {
             _ = scanForHeaderEnd(atEndOfInput: true)
             try parsePending()
@@ -223,16 +287,18 @@ struct CSVParser {
         case .afterCarriageReturn:
             break
         }
-        guard let header else {
+        guard header != nil else {
             throw DataError(.badData, file: source, "is empty: no header line with column names")
         }
-        let delimiterCharacter: Character = switch delimiter {
+    }
+
+    /// The delimiter chosen from the header line.
+    var delimiterCharacter: Character {
+        switch delimiter {
         case semicolon: ";"
         case tab: "\t"
         default: ","
         }
-        return CSVTable(source: source, delimiter: delimiterCharacter, header: header,
-                        columns: columns, rowLines: rowLines)
     }
 
     // MARK: Stage one: the header line and the delimiter
@@ -423,8 +489,7 @@ struct CSVParser {
         }
 
         if fieldIndex < header.count {
-            columns[fieldIndex].append(value)
-            if fieldIndex == 0 { rowLines.append(recordLine) }
+            try sink.cell(value, column: fieldIndex, line: recordLine)
         } else {
             extraFields += 1
         }
@@ -437,6 +502,7 @@ struct CSVParser {
                             "\(fields) field\(fields == 1 ? "" : "s"), but the header has \(header.count)")
         }
         fieldIndex = 0
+        try sink.endRecord(line: recordLine)
     }
 
     /// Turns the fields of the first record into the header: names empty ones, rejects duplicates.
@@ -455,7 +521,16 @@ struct CSVParser {
             names.append(name)
         }
         header = names
-        columns = Array(repeating: [], count: names.count)
         headerFields = []
+        try sink.header(names, source: source)
+    }
+}
+
+extension CSVParser where Sink == TableSink {
+    /// Ends the input and returns the table of every cell.
+    mutating func finishTable() throws(DataError) -> CSVTable {
+        try finish()
+        return CSVTable(source: source, delimiter: delimiterCharacter, header: sink.header,
+                        columns: sink.columns, rowLines: sink.rowLines)
     }
 }

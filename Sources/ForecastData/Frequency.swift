@@ -12,6 +12,8 @@ public struct Frequency: Codable, Hashable, Sendable {
         case second
         /// Calendar months, which differ in length: a quarter is 3, a year 12.
         case month
+        /// Integer time steps without a calendar (``TimeFormat/step``).
+        case step
     }
 
     /// What ``step`` counts.
@@ -64,7 +66,7 @@ public struct Frequency: Codable, Hashable, Sendable {
     public func advance(_ timestamp: Timestamp, by count: Int, monthEnd: Bool = false) -> Timestamp {
         var result = timestamp
         switch unit {
-        case .second:
+        case .second, .step:
             result.seconds += Int64(count) * Int64(step)
         case .month:
             let localSeconds = timestamp.seconds + Int64(timestamp.utcOffsetSeconds)
@@ -86,6 +88,8 @@ public struct Frequency: Codable, Hashable, Sendable {
     /// else "every N seconds" or "every N months".
     public var name: String {
         switch (unit, step) {
+        case (.step, 1): return "integer steps"
+        case (.step, let s): return "every \(s) steps"
         case (.second, 1): return "every second"
         case (.second, 60): return "1 minute"
         case (.second, 3600): return "hourly"

@@ -4,13 +4,32 @@ public struct SeriesOptions: Sendable {
     public var target: String?
     /// The time column; nil to detect one (a column whose every value is a date).
     public var time: String?
+    /// The column naming each row's series in a long table of many series; nil to detect one by
+    /// its name (`unique_id`, `series_id`, `series` or `id`). Without one the table is one series.
+    public var id: String?
+    /// Whether a column named like an id is taken as the series column when ``id`` is nil.
+    public var detectsID = true
+    /// The target when ``target`` is nil and the table has a column of this name (a model's target).
+    public var preferredTarget: String?
+    /// The id column when ``id`` is nil and the table has a column of this name (a model's id column).
+    public var preferredID: String?
+
+    /// These options with the preferred target and id taken where the header has them.
+    func resolved(header: [String]) -> SeriesOptions {
+        var options = self
+        if options.target == nil, let name = preferredTarget, header.contains(name) { options.target = name }
+        if options.id == nil, let name = preferredID, header.contains(name) { options.id = name }
+        return options
+    }
     /// Extra numeric input columns, read over the lookback window.
     public var features: [String]
     /// What to do with missing values.
     public var missing: MissingValuePolicy
 
     /// Creates options.
-    public init(target: String? = nil, time: String? = nil, features: [String] = [], missing: MissingValuePolicy = .interpolate) {
+    public init(target: String? = nil, time: String? = nil, features: [String] = [], missing: MissingValuePolicy = .interpolate,
+                id: String? = nil) {
+        self.id = id
         self.target = target
         self.time = time
         self.features = features
@@ -32,6 +51,7 @@ public enum SeriesLoader {
     /// Builds a series from a table already read.
     public static func load(_ table: CSVTable, options: SeriesOptions) throws(DataError) -> (series: TimeSeries, warnings: [String]) {
         let file = table.source
+        let options = options.resolved(header: table.header)
         guard table.rowCount > 0 else {
             throw DataError(.badData, file: file, "has a header but no data rows")
         }
@@ -138,7 +158,7 @@ public enum SeriesLoader {
         return (series, warnings)
     }
 
-    private static func describe(_ policy: MissingValuePolicy) -> String {
+    static func describe(_ policy: MissingValuePolicy) -> String {
         switch policy {
         case .interpolate: "linear interpolation"
         case .ffill: "carrying the last value forward"
@@ -162,8 +182,9 @@ public enum SeriesLoader {
     /// name is a time word and most cells are dates. Plain years (`1949`) count only under a time word.
     static func looksLikeTime(_ cells: [String], name: String) -> Bool {
         guard !cells.isEmpty else { return false }
-        let words = Set(name.lowercased().split { !$0.isLetter }.map(String.init))
-        let timeName = !words.isDisjoint(with: ["date", "time", "year", "period", "ds", "timestamp", "month", "day", "datetime"])
+        let timeName = isTimeName(name)
+        // Integer steps (1, 2, …) under a time word, as the M4 data's `ds`: a time column, not a feature.
+        if timeName && TimeParser.isStepColumn(cells.lazy.filter { !isMissingCell($0) }) { return true }
         var dates = 0, plainYears = 0
         for cell in cells {
             guard let (_, format) = TimeParser.parse(cell) else { continue }
@@ -174,20 +195,54 @@ public enum SeriesLoader {
         return Double(dates) >= (timeName ? 0.5 : 0.9) * Double(cells.count)
     }
 
+    /// Whether a column's name is a word for time (`date`, `ds`, `timestamp`, `month`…).
+    static func isTimeName(_ name: String) -> Bool {
+        let words = Set(name.lowercased().split { !$0.isLetter }.map(String.init))
+        return !words.isDisjoint(with: ["date", "time", "year", "period", "ds", "timestamp", "month", "day", "datetime", "step"])
+    }
+
+    /// Reads a time cell of a column that holds integer steps (`steps`) or dates.
+    static func parseTime(_ cell: String, steps: Bool) -> (Timestamp, TimeFormat)? {
+        if steps { return TimeParser.parseStep(cell).map { ($0, .step) } }
+        return TimeParser.parse(cell)
+    }
+
+    /// What a time column's cells must look like, for messages.
+    static func timeExpectation(steps: Bool) -> String {
+        steps ? "an integer step" : "a date (ISO 8601, YYYY-MM or YYYY)"
+    }
+
+    /// The step inferred from `timestamps`, counted in steps when the column holds integer steps.
+    static func inferFrequency(_ timestamps: [Timestamp], format: TimeFormat) -> FrequencyInference {
+        var inference = FrequencyInference.infer(timestamps)
+        if format == .step, let frequency = inference.frequency {
+            inference.frequency = Frequency(unit: .step, step: frequency.step)
+        }
+        return inference
+    }
+
+    /// A cell as a number: nil when it is a missing value.
+    ///
+    /// - Throws: ``DataError`` (bad data) naming `line` and `column` when it is neither.
+    @inline(__always)
+    static func number(_ cell: String, name: String, file: String, line: Int, column: Int) throws(DataError) -> Double? {
+        if let value = Double(cell), value.isFinite, !cell.utf8.contains(where: { $0 == 0x78 || $0 == 0x58 }) { return value }
+        if isMissingCell(cell) { return nil }
+        // Double(_:) also reads hexadecimal (0x1A) and signed NaNs; neither is a number in a data file.
+        guard let value = Double(cell), !value.isNaN, !cell.contains(where: { $0 == "x" || $0 == "X" }) else {
+            throw DataError(.badData, file: file, line: line, column: column, "'\(cell)' in column '\(name)' is not a number")
+        }
+        _ = value
+        throw DataError(.badData, file: file, line: line, column: column, "'\(cell)' in column '\(name)' is infinite")
+    }
+
     private static func numbers(_ table: CSVTable, column: Int) throws(DataError) -> [Double] {
         let name = table.header[column]
         var values = [Double](repeating: .nan, count: table.rowCount)
-        for (row, cell) in table.columns[column].enumerated() where !isMissingCell(cell) {
-            // Double(_:) also reads hexadecimal (0x1A) and signed NaNs; neither is a number in a data file.
-            guard let value = Double(cell), !value.isNaN, !cell.contains(where: { $0 == "x" || $0 == "X" }) else {
-                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
-                                "'\(cell)' in column '\(name)' is not a number")
+        for (row, cell) in table.columns[column].enumerated() {
+            if let value = try number(cell, name: name, file: table.source, line: table.rowLines[row], column: column + 1) {
+                values[row] = value
             }
-            guard value.isFinite else {
-                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
-                                "'\(cell)' in column '\(name)' is infinite")
-            }
-            values[row] = value
         }
         return values
     }
@@ -197,10 +252,11 @@ public enum SeriesLoader {
         var timestamps: [Timestamp] = []
         var format: TimeFormat?
         timestamps.reserveCapacity(table.rowCount)
+        let steps = TimeParser.isStepColumn(table.columns[column].lazy.filter { !isMissingCell($0) })
         for (row, cell) in table.columns[column].enumerated() {
-            guard let (timestamp, cellFormat) = TimeParser.parse(cell) else {
+            guard let (timestamp, cellFormat) = parseTime(cell, steps: steps) else {
                 throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
-                                "'\(cell)' in time column '\(name)' is not a date (ISO 8601, YYYY-MM or YYYY)")
+                                "'\(cell)' in time column '\(name)' is not \(timeExpectation(steps: steps))")
             }
             if format == nil { format = cellFormat }
             if row > 0 {
@@ -216,15 +272,15 @@ public enum SeriesLoader {
             }
             timestamps.append(timestamp)
         }
-        let inference = FrequencyInference.infer(timestamps)
+        let inference = inferFrequency(timestamps, format: format!)
         return TimeAxis(name: name, timestamps: timestamps, format: format!, frequency: inference.frequency,
                         monthEnd: inference.monthEnd)
     }
 
     /// Inserts NaN points where a regular series lacks them (their line is stored as −(line before)).
-    private static func insertGaps(axis: inout TimeAxis, columns: inout [[Double]], rowLines: inout [Int],
-                                   policy: MissingValuePolicy) -> (gaps: Int, points: Int, firstLine: Int)? {
-        let inference = FrequencyInference.infer(axis.timestamps)
+    static func insertGaps(axis: inout TimeAxis, columns: inout [[Double]], rowLines: inout [Int],
+                           policy: MissingValuePolicy, inference known: FrequencyInference? = nil) -> (gaps: Int, points: Int, firstLine: Int)? {
+        let inference = known ?? inferFrequency(axis.timestamps, format: axis.format)
         guard let frequency = inference.frequency, !inference.gaps.isEmpty else { return nil }
         let points = inference.gaps.reduce(0) { $0 + $1.missing }
         let firstLine = rowLines[inference.gaps[0].after]

@@ -16,6 +16,12 @@ public enum PartSize: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The number of points, when the size is one (not a fraction).
+    public var count: Int? {
+        if case .count(let count) = self { return count }
+        return nil
+    }
+
     /// The number of points this size means in a series of `total` points.
     public func points(of total: Int) -> Int {
         switch self {
@@ -71,6 +77,25 @@ public struct Split: Equatable, Sendable {
         self.count = count
         self.trainEnd = trainEnd
         self.validationEnd = trainEnd + validation
+    }
+
+    /// A split of one series of a panel: the test part must leave at least one point; a validation
+    /// part that would leave the training part without a window of `horizon` targets after one
+    /// point of history is dropped (a short series then trains on padded windows, or not at all).
+    ///
+    /// - Parameter validationSize: nil for `horizon` points: one direct window per series.
+    /// - Throws: ``DataError`` (usage) when the test part takes the whole series.
+    public init(panelSeriesOf count: Int, testSize: PartSize, validationSize: PartSize?, horizon: Int,
+                file: String, series: String) throws(DataError) {
+        let test = testSize.points(of: count)
+        guard count > test else {
+            throw DataError(.usage, file: file, "\(series) has \(count) point\(count == 1 ? "" : "s"), no more than the test part of \(test)")
+        }
+        var validation = validationSize?.points(of: count) ?? horizon
+        if count - test - validation < horizon + 1 { validation = 0 }
+        self.count = count
+        self.trainEnd = count - test - validation
+        self.validationEnd = count - test
     }
 
     /// The range of training points.

@@ -90,6 +90,9 @@ public enum TimeFormat: Hashable, Sendable {
     ///     0 when there is no fraction. Only meaningful when `hasSeconds` is true.
     ///   - zone: how the UTC offset is written, if at all.
     case dateTime(separator: Character, hasSeconds: Bool, fractionDigits: Int, zone: Zone)
+    /// An integer time step, `1`, `2`, … (the M3, M4 and Tourism competition data have no dates):
+    /// stored as a ``Timestamp`` whose `seconds` are the step.
+    case step
 
     /// How a date-time states its offset from UTC.
     public enum Zone: Hashable, Sendable {
@@ -173,6 +176,24 @@ public enum TimeParser {
                                      fractionDigits: fractionDigits, zone: zone))
     }
 
+    /// Parses an integer time step (`1`, `702`, `-3`); nil for anything else.
+    public static func parseStep(_ text: String) -> Timestamp? {
+        guard let value = Int64(text) else { return nil }
+        return Timestamp(seconds: value)
+    }
+
+    /// Whether a column of cells (missing ones left out) is integer time steps rather than dates:
+    /// every cell is an integer and not all are four-digit years (which read as years, `1949`).
+    public static func isStepColumn(_ cells: some Sequence<String>) -> Bool {
+        var any = false, allYears = true
+        for cell in cells {
+            guard let value = Int64(cell) else { return false }
+            any = true
+            if allYears && !(cell.utf8.count == 4 && value >= 1000) { allYears = false }
+        }
+        return any && !allYears
+    }
+
     /// Writes `timestamp` in `format`.
     ///
     /// The date and time written are the local wall time at `timestamp.utcOffsetSeconds`, except for
@@ -186,6 +207,8 @@ public enum TimeParser {
         }
         let year = wall.year < 0 ? "-" + padded(-wall.year, 4) : padded(wall.year, 4)
         switch format {
+        case .step:
+            return String(timestamp.seconds)
         case .year:
             return year
         case .yearMonth:

@@ -1,10 +1,26 @@
-import ForecastKernels
-import ForecastNN
+/// Float32 values with a shape, row-major: what a batch of windows hands to the network layer
+/// (which wraps it in its own tensor type; the data layer needs no network code).
+public struct ShapedArray: Equatable, Sendable {
+    /// The size of each dimension.
+    public var shape: [Int]
+    /// The values, the last dimension varying fastest.
+    public var scalars: [Float]
 
-/// Sliding lookback → horizon windows over scaled columns.
+    /// Creates an array; `scalars.count` must be the product of `shape`.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.reduce(1, *) == scalars.count, "\(scalars.count) values do not fill the shape \(shape)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+}
+
+/// Sliding lookback → horizon windows over the scaled columns of one series or of many.
 ///
-/// A window is named by its origin t: its input is points `[t − lookback, t)` of every column
-/// (the target first, then the features), its target is the target column's points `[t, t + horizon)`.
+/// A window is named by its series s and its origin t: its input is points `[t − lookback, t)` of
+/// every column of series s (the target first, then the features), its target is the target
+/// column's points `[t, t + horizon)`. A window whose lookback reaches before the series' first
+/// point (only when the series is too short for a full one, and only if asked for) repeats the first
+/// point there: edge padding, so short series train and forecast with the same network.
 public struct WindowSet: Sendable {
     /// The number of time steps each window reads.
     public let lookback: Int
@@ -12,25 +28,48 @@ public struct WindowSet: Sendable {
     public let horizon: Int
     /// The number of columns per time step.
     public let columnCount: Int
-    /// The origin of each window.
+    /// The series of each window.
+    public let seriesIndices: [Int32]
+    /// The origin of each window within its series.
     public let origins: [Int]
-    private let columns: [[Float]]
+    /// `columns[s][c][t]`: series s, column c (0 the target), point t.
+    private let columns: [[[Float]]]
 
     /// How each window's target column is normalised (inputs and targets alike).
     public let normalization: WindowNormalization
 
-    /// The windows whose targets lie inside `targetRange` of `columns` (column-major: `columns[c][t]`,
-    /// column 0 the target).
+    /// The windows of one series whose targets lie inside `targetRange` of `columns` (column-major:
+    /// `columns[c][t]`, column 0 the target).
     public init(columns: [[Float]], lookback: Int, horizon: Int, targetRange: Range<Int>,
                 normalization: WindowNormalization = .global) {
-        precondition(!columns.isEmpty && lookback > 0 && horizon > 0, "windows need columns, a lookback and a horizon")
-        self.columns = columns
+        self.init(series: [columns], lookback: lookback, horizon: horizon, targetRanges: [targetRange],
+                  normalization: normalization)
+    }
+
+    /// The windows of many series: for series s, those whose targets lie inside `targetRanges[s]`.
+    ///
+    /// - Parameter padsShortSeries: a series with no full window in its range gets the windows
+    ///   whose lookback reaches before its first point (at least one point of history), padded.
+    public init(series: [[[Float]]], lookback: Int, horizon: Int, targetRanges: [Range<Int>],
+                normalization: WindowNormalization = .global, padsShortSeries: Bool = false) {
+        precondition(!series.isEmpty && !series[0].isEmpty && lookback > 0 && horizon > 0, "windows need columns, a lookback and a horizon")
+        precondition(series.count == targetRanges.count, "one target range per series")
+        self.columns = series
         self.lookback = lookback
         self.horizon = horizon
-        self.columnCount = columns.count
+        self.columnCount = series[0].count
         self.normalization = normalization
-        let first = max(targetRange.lowerBound, lookback), last = targetRange.upperBound - horizon
-        origins = first <= last ? Array(first...last) : []
+        var seriesIndices: [Int32] = [], origins: [Int] = []
+        for (s, range) in targetRanges.enumerated() {
+            let last = range.upperBound - horizon
+            var first = max(range.lowerBound, lookback)
+            if padsShortSeries && first > last { first = max(range.lowerBound, 1) }
+            guard first <= last else { continue }
+            origins.append(contentsOf: first...last)
+            seriesIndices.append(contentsOf: repeatElement(Int32(s), count: last - first + 1))
+        }
+        self.origins = origins
+        self.seriesIndices = seriesIndices
     }
 
     /// The number of windows.
@@ -38,44 +77,42 @@ public struct WindowSet: Sendable {
 
     /// The inputs `[B, lookback, columns]` and targets `[B, horizon]` of the windows at `indices`,
     /// the target column normalised per window; `statistics` holds each window's (center, scale).
-    public func batch(_ indices: some Collection<Int>) -> (input: Tensor, target: Tensor, statistics: [(center: Float, scale: Float)]) {
+    public func batch(_ indices: some Collection<Int>) -> (input: ShapedArray, target: ShapedArray, statistics: [(center: Float, scale: Float)]) {
         var input: [Float] = [], target: [Float] = [], statistics: [(center: Float, scale: Float)] = []
         input.reserveCapacity(indices.count * lookback * columnCount)
         target.reserveCapacity(indices.count * horizon)
+        statistics.reserveCapacity(indices.count)
         for index in indices {
             let origin = origins[index]
-            let (center, scale) = normalization.statistics(of: columns[0][(origin - lookback)..<origin])
-            statistics.append((center, scale))
-            for t in (origin - lookback)..<origin {
-                input.append((columns[0][t] - center) / scale)
-                for column in columns.dropFirst() { input.append(column[t]) }
-            }
-            target.append(contentsOf: columns[0][origin..<(origin + horizon)].map { ($0 - center) / scale })
+            let series = columns[Int(seriesIndices[index])]
+            let statistic = Self.appendInput(of: series, before: origin, lookback: lookback, normalization: normalization, to: &input)
+            statistics.append(statistic)
+            let (center, scale) = statistic
+            for t in origin..<(origin + horizon) { target.append((series[0][t] - center) / scale) }
         }
-        return (Tensor(shape: [indices.count, lookback, columnCount], scalars: input),
-                Tensor(shape: [indices.count, horizon], scalars: target), statistics)
-    }
-}
-
-/// Window indices in batches, reshuffled for every epoch by the seeded generator.
-public struct BatchSchedule: Sendable {
-    private var generator: SeededGenerator
-
-    /// Creates a schedule whose shuffles are determined by `seed`.
-    public init(seed: UInt64) {
-        generator = SeededGenerator(seed: seed)
+        return (ShapedArray(shape: [indices.count, lookback, columnCount], scalars: input),
+                ShapedArray(shape: [indices.count, horizon], scalars: target), statistics)
     }
 
-    /// The indices `0 ..< count` in a new random order, cut into batches of `batchSize` (the last may be smaller).
-    public mutating func epoch(count: Int, batchSize: Int) -> [ArraySlice<Int>] {
-        var order = Array(0..<count)
-        // Fisher–Yates with our own generator, so the order is the same on every platform and Swift version.
-        if count > 1 {
-            for i in stride(from: count - 1, to: 0, by: -1) {
-                let j = Int(generator.next() % UInt64(i + 1))
-                order.swapAt(i, j)
-            }
+    /// Appends the `lookback` rows before `origin` of `columns` (`columns[c][t]`, scaled) to `input`,
+    /// each row the normalised target then the features, padding before the first point with it;
+    /// returns the window's (center, scale).
+    public static func appendInput(of columns: [[Float]], before origin: Int, lookback: Int, normalization: WindowNormalization,
+                                   to input: inout [Float]) -> (center: Float, scale: Float) {
+        let target = columns[0]
+        let start = origin - lookback
+        let (center, scale): (Float, Float)
+        if start >= 0 {
+            (center, scale) = normalization.statistics(of: target[start..<origin])
+        } else {
+            let padded = [Float](repeating: target[0], count: -start) + target[0..<origin]
+            (center, scale) = normalization.statistics(of: padded[...])
         }
-        return stride(from: 0, to: count, by: batchSize).map { order[$0..<min($0 + batchSize, count)] }
+        for t in start..<origin {
+            let point = max(t, 0)
+            input.append((target[point] - center) / scale)
+            for column in columns.dropFirst() { input.append(column[point]) }
+        }
+        return (center, scale)
     }
 }

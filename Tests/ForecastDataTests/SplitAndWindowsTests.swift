@@ -178,38 +178,4 @@ private func indexColumn(_ count: Int, offset: Float = 0) -> [Float] {
         // Targets come from column 0 only.
         #expect(target.scalars == [3, 4, 7, 8])
     }
-
-    // MARK: BatchSchedule
-
-    @Test func sameSeedGivesTheSameOrderEveryEpoch() {
-        var first = BatchSchedule(seed: 11), second = BatchSchedule(seed: 11)
-        for _ in 0..<3 {
-            #expect(first.epoch(count: 37, batchSize: 8) == second.epoch(count: 37, batchSize: 8))
-        }
-    }
-
-    @Test func everyIndexAppearsExactlyOncePerEpochInBatchesOfTheSize() {
-        var schedule = BatchSchedule(seed: 3)
-        for _ in 0..<4 {
-            let batches = schedule.epoch(count: 10, batchSize: 4)
-            #expect(batches.map(\.count) == [4, 4, 2])
-            #expect(batches.flatMap { $0 }.sorted() == Array(0..<10))
-        }
-    }
-
-    @Test func epochsAndSeedsGiveDifferentOrders() {
-        var schedule = BatchSchedule(seed: 5)
-        let epochs = (0..<3).map { _ in schedule.epoch(count: 20, batchSize: 20).flatMap { $0 } }
-        #expect(epochs[0] != epochs[1])
-        #expect(epochs[1] != epochs[2])
-        #expect(epochs[0] != Array(0..<20))
-        var other = BatchSchedule(seed: 6)
-        #expect(other.epoch(count: 20, batchSize: 20).flatMap { $0 } != epochs[0])
-    }
-
-    @Test func emptyAndSingleWindowEpochs() {
-        var schedule = BatchSchedule(seed: 1)
-        #expect(schedule.epoch(count: 0, batchSize: 4).isEmpty)
-        #expect(schedule.epoch(count: 1, batchSize: 4).map(Array.init) == [[0]])
-    }
 }

@@ -176,7 +176,7 @@ import Forecast
         let series = Self.monthly()
         let options = Self.options(epochs: 2)
         let backtest = try Backtest(series: series, options: options, origins: 3)
-        let evaluation = backtest.evaluation
+        let evaluation = backtest.evaluation.series[0]
         // o_k = n − (K − k)·h: 102, 108, 114 for n = 120, h = 6, K = 3.
         #expect(evaluation.origins.map(\.index) == [102, 108, 114])
         #expect(backtest.trainings.count == 1)

@@ -143,7 +143,7 @@ private func fitError(_ series: TimeSeries, _ options: TrainingOptions) -> DataE
         let scaled = wave().columns.indices.map { scaling.transform(wave().columns[$0], column: $0) }
         let windows = WindowSet(columns: scaled, lookback: 6, horizon: 2, targetRange: result.split.validation)
         let (input, target, _) = windows.batch(0..<windows.count)
-        let loss = Loss.mse.evaluate(prediction: result.model.network.forward(input), target: target).value
+        let loss = Loss.mse.evaluate(prediction: result.model.network.forward(Tensor(input)), target: Tensor(target)).value
         #expect(abs(Double(loss) - minimum) <= 1e-12 * max(1, minimum))
     }
 

@@ -1,49 +1,64 @@
 import ForecastData
 
-/// Rolling-origin evaluation, as in docs/accuracy.md: the last K·h points are the test region;
-/// origin k (k = 0 … K−1) is o_k = n − (K−k)·h and its forecast covers `[o_k, o_k + h)` from the
-/// history before o_k. The model is trained once on `[0, o_0)` (its validation part taken from
-/// the end of that), or again before every origin with `retrain`.
+/// Rolling-origin evaluation, as in docs/accuracy.md, on one series or on every series of a panel:
+/// the last K·h points of each series are its test region; origin k (k = 0 … K−1) is
+/// o_k = n − (K−k)·h and its forecast covers `[o_k, o_k + h)` from the history before o_k. The model
+/// is trained once on every series' points before its o_0 (its validation part taken from the end
+/// of that), or again before every origin with `retrain`.
 public struct Backtest: Sendable {
-    /// The forecasts of every origin, the model's beside each baseline's.
-    public var evaluation: HoldoutEvaluation
+    /// The forecasts of every series and origin, the model's beside each baseline's.
+    public var evaluation: PanelEvaluation
     /// How each training went (one entry, or one per origin with `retrain`).
     public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double)]
+
+    /// Runs the backtest on one series.
+    public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false,
+                progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) {
+        try self.init(panel: Panel(series), options: options, origins: origins, season: season, retrain: retrain, progress: progress)
+    }
 
     /// Runs the backtest.
     ///
     /// - Parameters:
-    ///   - series: the whole series.
+    ///   - panel: the whole data, one series or many.
     ///   - options: how to train (its `testSize` is ignored: the test region is K·h points).
     ///   - origins: K, the number of forecast origins.
     ///   - season: the seasonal period of seasonal naive and MASE (nil: from the frequency, else 1).
     ///   - retrain: train again on the history before every origin.
     ///   - progress: training progress, with the origin being trained for.
-    /// - Throws: ``DataError`` when the series is too short or the options do not fit it.
-    public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false,
+    /// - Throws: ``DataError`` when a series is too short or the options do not fit the data.
+    public init(panel: Panel, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false,
                 progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) {
-        guard origins > 0 else { throw DataError(.usage, file: series.source, "the number of origins must be at least 1 (got \(origins))") }
-        let h = options.horizon, n = series.count
-        let first = n - origins * h
-        guard first > 0 else {
-            throw DataError(.usage, file: series.source, "\(origins) origins of horizon \(h) need more than \(origins * h) points; the series has \(n)")
+        guard origins > 0 else { throw DataError(.usage, file: panel.source, "the number of origins must be at least 1 (got \(origins))") }
+        let h = options.horizon
+        var firsts: [Int] = []
+        for (index, series) in panel.series.enumerated() {
+            let first = series.count - origins * h
+            guard first > 0 else {
+                throw DataError(.usage, file: panel.source, "\(origins) origins of horizon \(h) need more than \(origins * h) points; \(panel.hasIDs ? panel.describe(index) + " has" : "the series has") \(series.count)")
+            }
+            firsts.append(first)
         }
         var trainOptions = options
         trainOptions.testSize = .count(0)
-        let m = season ?? series.time?.frequency?.seasonalPeriod ?? 1
-        var model: ForecastModel?
+        let m = season ?? panel.time?.frequency?.seasonalPeriod ?? 1
         var trainings: [(Int, Int, Double)] = []
-        var results: [HoldoutEvaluation.Origin] = []
-        for k in 0..<origins {
-            let origin = first + k * h
-            if model == nil || retrain {
-                let result = try Trainer.fit(series.prefix(origin), options: trainOptions) { progress(k, $0) }
-                model = result.model
-                trainings.append((result.history.count, result.bestEpoch, result.seconds))
-            }
-            results.append(HoldoutEvaluation.forecast(model: model!, series: series, origin: origin, season: m))
+        var requests: [ForecastRequest] = [], results: [HoldoutEvaluation.Origin] = []
+        var model: ForecastModel?
+        for k in 0..<origins where model == nil || retrain {
+            let result = try Trainer.fit(panel.prefixes(firsts.map { $0 + k * h }), options: trainOptions) { progress(k, $0) }
+            trainings.append((result.history.count, result.bestEpoch, result.seconds))
+            model = result.model
+            // This model forecasts origin k (with retrain), or every origin (without).
+            let ks = retrain ? k..<(k + 1) : 0..<origins
+            let chosen = panel.series.indices.flatMap { s in ks.map { ForecastRequest(series: s, end: firsts[s] + $0 * h) } }
+            requests += chosen
+            results += HoldoutEvaluation.forecasts(model: result.model, series: panel.series, requests: chosen, season: m)
         }
-        evaluation = HoldoutEvaluation(origins: results, season: m, training: Array(series.target[..<first]))
+        // Origins in time order within each series.
+        let order = requests.indices.sorted { (requests[$0].series, requests[$0].end) < (requests[$1].series, requests[$1].end) }
+        evaluation = PanelEvaluation(ids: panel.ids, panel: panel, requests: order.map { requests[$0] }, origins: order.map { results[$0] },
+                                     trainEnds: firsts, season: m)
         self.trainings = trainings
     }
 }

@@ -27,13 +27,10 @@ public struct HoldoutEvaluation: Sendable {
     /// test part, each forecast from the real history before it; MASE scaled on `series[..<trainEnd]`.
     public init(model: ForecastModel, series: TimeSeries, testRange: Range<Int>, trainEnd: Int, season: Int) {
         let horizon = model.configuration.horizon, lookback = model.configuration.lookback
-        var origins: [Origin] = []
-        var index = max(testRange.lowerBound, lookback)
-        while index + horizon <= testRange.upperBound {
-            origins.append(Self.forecast(model: model, series: series, origin: index, season: season))
-            index += horizon
-        }
-        precondition(!origins.isEmpty, "the test part holds no full horizon")
+        let starts = Array(stride(from: max(testRange.lowerBound, lookback), through: testRange.upperBound - horizon, by: horizon))
+        precondition(!starts.isEmpty, "the test part holds no full horizon")
+        let requests = starts.map { ForecastRequest(series: 0, end: $0) }
+        let origins = Self.forecasts(model: model, series: [series], requests: requests, season: season)
         self.init(origins: origins, season: season, training: Array(series.target[..<trainEnd]))
     }
 
@@ -51,18 +48,88 @@ public struct HoldoutEvaluation: Sendable {
         self.baselines = accuracies
     }
 
-    /// The model's and every baseline's forecast of the `horizon` points from `origin`, each from
-    /// the history before it.
-    public static func forecast(model: ForecastModel, series: TimeSeries, origin: Int, season: Int) -> Origin {
-        let horizon = model.configuration.horizon, lookback = model.configuration.lookback
-        precondition(origin >= lookback && origin + horizon <= series.count, "origin \(origin) leaves no full window")
-        let target = series.target
-        let rows = ((origin - lookback)..<origin).map { t in series.columns.map { Float($0[t]) } }
-        let forecast = model.forecast(window: rows, steps: horizon).values.map(Double.init)
-        var baselines: [Baseline: [Double]] = [:]
-        for baseline in Baseline.allCases {
-            baselines[baseline] = baseline.forecast(history: Array(target[..<origin]), horizon: horizon, season: season)
+    /// The model's and every baseline's forecast of the `horizon` points from each request's end,
+    /// each from the history before it; the model's in one batched pass.
+    ///
+    /// - Precondition: every request leaves a full horizon of actual values after it.
+    public static func forecasts(model: ForecastModel, series: [TimeSeries], requests: [ForecastRequest], season: Int) -> [Origin] {
+        let horizon = model.configuration.horizon
+        let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon)
+        return zip(requests, forecasts).map { request, forecast in
+            let target = series[request.series].target, origin = request.end
+            precondition(origin + horizon <= target.count, "origin \(origin) leaves no full horizon")
+            var baselines: [Baseline: [Double]] = [:]
+            let history = Array(target[..<origin])
+            for baseline in Baseline.allCases {
+                baselines[baseline] = baseline.forecast(history: history, horizon: horizon, season: season)
+            }
+            return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines)
         }
-        return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines)
     }
+}
+
+/// How a model and the baselines did on the held-out parts of every series of a panel: each series
+/// scored on its own (MASE with its own in-sample seasonal scale), then the mean over series.
+public struct PanelEvaluation: Sendable {
+    /// The id of each series.
+    public var ids: [String]
+    /// Each series' evaluation, in the panel's order.
+    public var series: [HoldoutEvaluation]
+    /// The seasonal period used by seasonal naive and MASE.
+    public var season: Int
+    /// The model's mean accuracy over series.
+    public var model: Accuracy
+    /// Each baseline's mean accuracy over series.
+    public var baselines: [Baseline: Accuracy]
+
+    /// Collects per-series evaluations and averages them.
+    public init(ids: [String], series: [HoldoutEvaluation], season: Int) {
+        precondition(ids.count == series.count && !series.isEmpty, "one evaluation per id")
+        self.ids = ids
+        self.series = series
+        self.season = season
+        model = Accuracy.mean(series.map(\.model))
+        var baselines: [Baseline: Accuracy] = [:]
+        for baseline in Baseline.allCases { baselines[baseline] = Accuracy.mean(series.map { $0.baselines[baseline]! }) }
+        self.baselines = baselines
+    }
+
+    /// Evaluates `model` on the last `testSize` points of every series of `panel`: origins every
+    /// horizon from the start of each test part, each forecast from the real history before it, all
+    /// in one batched pass; MASE scaled on each series' points before its test part.
+    ///
+    /// - Throws: ``DataError`` (usage) naming a series whose test part holds no full horizon after
+    ///   a lookback (for a model of one series) or has no history before it.
+    public init(model: ForecastModel, panel: Panel, testSize: PartSize, season: Int) throws(DataError) {
+        let configuration = model.configuration, horizon = configuration.horizon
+        let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
+        var requests: [ForecastRequest] = [], trainEnds: [Int] = []
+        for (index, series) in panel.series.enumerated() {
+            let n = series.count, test = testSize.points(of: n), start = n - test
+            guard start >= minimumHistory, test >= horizon else {
+                throw DataError(.usage, file: panel.source, "a test part of \(test) points of \(panel.hasIDs ? panel.describe(index) + "'s" : "the") \(n) leaves no forecast of \(horizon) points after \(minimumHistory == 1 ? "at least one point" : "a lookback of \(minimumHistory)")")
+            }
+            trainEnds.append(start)
+            for origin in stride(from: start, through: n - horizon, by: horizon) {
+                requests.append(ForecastRequest(series: index, end: origin))
+            }
+        }
+        _ = try model.checkedSteps(horizon, panel: panel)
+        let origins = HoldoutEvaluation.forecasts(model: model, series: panel.series, requests: requests, season: season)
+        self.init(ids: panel.ids, panel: panel, requests: requests, origins: origins, trainEnds: trainEnds, season: season)
+    }
+
+    /// Groups origins made for `requests` by series and scores each series on MASE scaled by its
+    /// points before `trainEnds`.
+    init(ids: [String], panel: Panel, requests: [ForecastRequest], origins: [HoldoutEvaluation.Origin], trainEnds: [Int], season: Int) {
+        var grouped = [[HoldoutEvaluation.Origin]](repeating: [], count: panel.count)
+        for (request, origin) in zip(requests, origins) { grouped[request.series].append(origin) }
+        let series = panel.series.indices.map { s in
+            HoldoutEvaluation(origins: grouped[s], season: season, training: Array(panel.series[s].target[..<trainEnds[s]]))
+        }
+        self.init(ids: ids, series: series, season: season)
+    }
+
+    /// The number of forecast origins over all series.
+    public var originCount: Int { series.reduce(0) { $0 + $1.origins.count } }
 }

@@ -72,3 +72,27 @@ public struct Accuracy: Equatable, Sendable, Codable {
         }
     }
 }
+
+extension Accuracy {
+    /// The mean of each measure over `accuracies` (the mean over series of a panel, as the M4
+    /// competition averages), leaving out the series where a measure is undefined (NaN: a constant
+    /// training part for MASE, all-zero actuals for MAPE); NaN when it is undefined everywhere.
+    public static func mean(_ accuracies: [Accuracy]) -> Accuracy {
+        func average(_ values: [Double]) -> Double {
+            let defined = values.filter { !$0.isNaN }
+            return defined.isEmpty ? .nan : defined.reduce(0, +) / Double(defined.count)
+        }
+        return Accuracy(mae: average(accuracies.map(\.mae)), rmse: average(accuracies.map(\.rmse)),
+                        mape: average(accuracies.map(\.mape)), smape: average(accuracies.map(\.smape)),
+                        mase: average(accuracies.map(\.mase)))
+    }
+
+    /// An accuracy from its measures.
+    public init(mae: Double, rmse: Double, mape: Double, smape: Double, mase: Double) {
+        self.mae = mae
+        self.rmse = rmse
+        self.mape = mape
+        self.smape = smape
+        self.mase = mase
+    }
+}

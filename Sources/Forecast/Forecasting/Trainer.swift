@@ -57,65 +57,120 @@ public struct TrainingResult {
     public var bestEpoch: Int
     /// Whether the model was refit on training + validation windows for `bestEpoch` epochs.
     public var refitted: Bool
-    /// The split of the series used.
-    public var split: Split
+    /// The split of each series, in the panel's order.
+    public var splits: [Split]
     /// Wall-clock seconds.
     public var seconds: Double
     /// Whether early stopping ended training before the last epoch.
     public var stoppedEarly: Bool
-    /// Things the user should know (constant columns…).
+    /// Whether the training phase ended because it reached `maxSteps` optimiser steps.
+    public var reachedStepLimit: Bool
+    /// Optimiser steps taken in the training phase.
+    public var steps: Int
+    /// Things the user should know (constant columns, short series…).
     public var warnings: [String]
 
+    /// The split of the first (for a table of one series, the only) series.
+    public var split: Split { splits[0] }
     /// The best validation loss, if there was a validation part.
     public var bestValidationLoss: Double? { history.first { $0.epoch == bestEpoch }?.validationLoss }
 }
 
-/// Trains the tutorial's LSTM on a series, on sliding windows, without letting the test part reach
-/// the scaler or the optimiser.
+/// Trains the tutorial's LSTM on one series or many (one global network), on sliding windows,
+/// without letting the test part reach the scaler or the optimiser.
 public enum Trainer {
-    /// Splits the series chronologically, fits the scaler on the training part, trains on shuffled
-    /// batches of normalised training windows with Adam, stops early on the validation loss, and
-    /// (with `refit`) trains a new network from the same seed on training + validation windows for
-    /// the best number of epochs.
-    ///
-    /// - Parameter progress: called after every batch.
-    /// - Throws: ``DataError`` (usage) when the options do not fit the series.
+    /// Trains on one series: ``fit(_:options:progress:)-(Panel,_,_)`` on a panel of one.
     public static func fit(_ series: TimeSeries, options: TrainingOptions,
                            progress: (TrainingProgress) -> Void = { _ in }) throws(DataError) -> TrainingResult {
-        if let problem = options.problems.first { throw DataError(.usage, file: series.source, problem) }
-        if options.strategy == .recursive && !series.featureNames.isEmpty {
-            throw DataError(.usage, file: series.source, "the recursive strategy cannot use features (their future values are unknown); use --strategy direct")
+        try fit(Panel(series), options: options, progress: progress)
+    }
+
+    /// Splits every series chronologically, scales it, trains one network on shuffled batches of
+    /// normalised training windows drawn from all series with Adam, stops early on the validation
+    /// loss, and (with `refit`) trains a new network from the same seed on training + validation
+    /// windows for the best number of epochs.
+    ///
+    /// A table of one series (no id column) is split as ``Split`` says, and scaled by its training
+    /// part's statistics, which the model stores. In a panel each series has its own test part
+    /// (`testSize`) and validation part (`validationSize`, default one horizon) and is scaled by its
+    /// own training part's statistics; a series too short for a full window trains and forecasts
+    /// on windows padded with its first value.
+    ///
+    /// - Parameter progress: called after every batch.
+    /// - Throws: ``DataError`` (usage) when the options do not fit the data.
+    public static func fit(_ panel: Panel, options: TrainingOptions,
+                           progress: (TrainingProgress) -> Void = { _ in }) throws(DataError) -> TrainingResult {
+        if let problem = options.problems.first { throw DataError(.usage, file: panel.source, problem) }
+        if options.strategy == .recursive && !panel.featureNames.isEmpty {
+            throw DataError(.usage, file: panel.source, "the recursive strategy cannot use features (their future values are unknown); use --strategy direct")
         }
         let start = Date()
-        let split = try Split(count: series.count, testSize: options.testSize, validationSize: options.validationSize,
-                              lookback: options.lookback, horizon: options.horizon, file: series.source)
-        let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd)
-        let names = [series.targetName] + series.featureNames
-        let warnings = constant.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
-        let scaled = series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) }
-        let period = options.season ?? series.time?.frequency?.seasonalPeriod ?? 1
-        let normalization = WindowNormalization(method: options.normalization, period: period)
+        let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
-        func windows(_ range: Range<Int>) -> WindowSet {
-            WindowSet(columns: scaled, lookback: options.lookback, horizon: outputs, targetRange: range, normalization: normalization)
+        var warnings: [String] = []
+
+        // Splits and scaling: nothing at or after a series' training end reaches its statistics.
+        var splits: [Split] = [], scaled: [[[Float]]] = [], modelScaler: Scaler
+        if panel.hasIDs {
+            for (index, series) in panel.series.enumerated() {
+                splits.append(try Split(panelSeriesOf: series.count, testSize: options.testSize, validationSize: options.validationSize,
+                                        horizon: options.horizon, file: panel.source, series: panel.describe(index)))
+            }
+            var constantSeries = 0
+            for (series, split) in zip(panel.series, splits) {
+                let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1))
+                if !constant.isEmpty { constantSeries += 1 }
+                scaled.append(series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) })
+            }
+            modelScaler = Scaler(method: options.scaling, center: names.map { _ in 0 }, scale: names.map { _ in 1 })
+            if constantSeries > 0 {
+                warnings.append("\(panel.source): \(constantSeries) series have a column that is constant over their training part; it is shifted but not scaled")
+            }
+            let padded = splits.count { $0.trainEnd < options.lookback + outputs }
+            let untrained = splits.count { $0.trainEnd < outputs + 1 }
+            if padded > 0 {
+                warnings.append("\(panel.source): \(padded) of \(panel.count) series have fewer than lookback \(options.lookback) + \(outputs) training points; their windows are padded with their first value"
+                                + (untrained > 0 ? " (\(untrained) too short to train on at all: they are forecast from a padded window)" : ""))
+            }
+        } else {
+            let series = panel.series[0]
+            let split = try Split(count: series.count, testSize: options.testSize, validationSize: options.validationSize,
+                                  lookback: options.lookback, horizon: options.horizon, file: series.source)
+            splits = [split]
+            let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd)
+            warnings += constant.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
+            scaled = [series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) }]
+            modelScaler = scaler
         }
-        let training = windows(split.training), validation = windows(split.validation)
+
+        let period = options.season ?? panel.time?.frequency?.seasonalPeriod ?? 1
+        let normalization = WindowNormalization(method: options.normalization, period: period)
+        func windows(_ ranges: [Range<Int>]) -> WindowSet {
+            WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,
+                      normalization: normalization, padsShortSeries: panel.hasIDs)
+        }
+        let training = windows(splits.map(\.training)), validation = windows(splits.map(\.validation))
+        guard training.count > 0 else {
+            throw DataError(.usage, file: panel.source, "no series has the \(outputs + 1) training points one window of horizon \(options.horizon) needs after its test and validation parts")
+        }
+        var sampler = SeededGenerator(seed: options.seed &+ 0x7A11D)
+        let validationSample = sample(validation.count, atMost: options.validationWindows, using: &sampler)
         var clock = Clock(start: start)
 
-        var network = makeNetwork(series, options, outputs: outputs)
-        let run = train(network, on: training, validation: validation.count > 0 ? validation : nil, options: options,
-                        phase: .training, epochs: options.epochs, clock: &clock, progress: progress)
+        var network = makeNetwork(inputSize: names.count, options, outputs: outputs)
+        let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
+                        phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         let bestEpoch = run.bestEpoch
         var refitted = false
         if options.refit && validation.count > 0 {
             // A new network from the same seed, on every window before the test part, for as many
             // epochs as validation chose, with the same learning rates.
-            network = makeNetwork(series, options, outputs: outputs)
-            let all = windows(0..<split.validationEnd)
+            network = makeNetwork(inputSize: names.count, options, outputs: outputs)
+            let all = windows(splits.map { 0..<$0.validationEnd })
             var refitOptions = options
             refitOptions.patience = nil
             let averaged = options.weightAveraging > 0 ? max(1, Int(Double(bestEpoch) * options.weightAveraging)) : 0
-            _ = train(network, on: all, validation: nil, options: refitOptions, phase: .refitting, epochs: bestEpoch,
+            _ = train(network, on: all, validation: nil, options: refitOptions, phase: .refitting, epochs: bestEpoch, maxSteps: nil,
                       learningRates: run.history.map(\.learningRate), averageLast: averaged, clock: &clock, progress: progress)
             refitted = true
         } else if let weights = run.bestWeights {
@@ -124,26 +179,42 @@ public enum Trainer {
         network.isTraining = false
 
         let configuration = ModelConfiguration(
-            model: .init(inputSize: series.columns.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
+            model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
                          outputSize: outputs, dropout: options.dropout),
-            lookback: options.lookback, horizon: options.horizon, target: series.targetName, features: series.featureNames,
-            scaling: scaler, windowNormalization: normalization, strategy: options.strategy,
-            frequency: series.time?.frequency,
+            lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
+            scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
+            frequency: panel.time?.frequency,
             training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
                             loss: options.loss.rawValue, optimizer: "adam", seed: options.seed,
-                            testSize: split.test.count, validationSize: split.validation.count, bestEpoch: bestEpoch))
+                            testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
+                            validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
+                            maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
+                            windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
+            panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) })
         let model: ForecastModel
         do {
             model = try ForecastModel(configuration: configuration, network: network)
         } catch {
             preconditionFailure("the trainer built an inconsistent model: \(error)")
         }
-        return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, split: split,
-                              seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly, warnings: warnings)
+        return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
+                              seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
+                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, warnings: warnings)
     }
 
-    private static func makeNetwork(_ series: TimeSeries, _ options: TrainingOptions, outputs: Int) -> LSTMModel {
-        LSTMModel(inputSize: series.columns.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
+    /// `0 ..< count` when it holds at most `limit` indices, else `limit` of them drawn at random, in order.
+    static func sample(_ count: Int, atMost limit: Int, using generator: inout SeededGenerator) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        var indices = Array(0..<count)
+        for i in 0..<limit {
+            let j = i + Int(generator.next() % UInt64(count - i))
+            indices.swapAt(i, j)
+        }
+        return indices[..<limit].sorted()
+    }
+
+    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> LSTMModel {
+        LSTMModel(inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
                   outputSize: outputs, dropout: options.dropout, seed: options.seed)
     }
 
@@ -160,14 +231,17 @@ public enum Trainer {
         var bestEpoch = 0
         var bestWeights: [(name: String, tensor: Tensor)]?
         var stoppedEarly = false
+        var reachedStepLimit = false
+        var steps = 0
     }
 
     /// Up to `epochs` epochs of shuffled batches; with validation, tracks the best epoch and stops
     /// after `patience` epochs without improvement. `learningRates` replays a schedule recorded
     /// earlier. With `averageLast` > 0 the network ends with the mean of its weights after each of
     /// the last `averageLast` epochs (stochastic weight averaging; Izmailov et al., 2018).
-    private static func train(_ network: LSTMModel, on windows: WindowSet, validation: WindowSet?, options: TrainingOptions,
-                              phase: TrainingProgress.Phase, epochs: Int, learningRates: [Float]? = nil, averageLast: Int = 0,
+    private static func train(_ network: LSTMModel, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
+                              options: TrainingOptions, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
+                              learningRates: [Float]? = nil, averageLast: Int = 0,
                               clock: inout Clock, progress: (TrainingProgress) -> Void) -> Run {
         var average: [(name: String, tensor: Tensor)] = [], averaged = 0
         defer {
@@ -177,7 +251,8 @@ public enum Trainer {
         var schedule = BatchSchedule(seed: options.seed &+ 0x5EED)
         var run = Run()
         var bestLoss = Double.infinity, lastImprovement = 0, learningRate = options.learningRate
-        let batchesPerEpoch = (windows.count + options.batchSize - 1) / options.batchSize
+        let perEpoch = min(windows.count, options.windowsPerEpoch)
+        let batchesPerEpoch = (perEpoch + options.batchSize - 1) / options.batchSize
         guard epochs > 0 else { return run }
         for epoch in 1...epochs {
             switch (learningRates, options.learningRateSchedule) {
@@ -193,11 +268,12 @@ public enum Trainer {
             optimizer.learningRate = learningRate
             network.isTraining = true
             var lossSum = 0.0, seen = 0
-            let batches = schedule.epoch(count: windows.count, batchSize: options.batchSize)
+            let batches = schedule.epoch(count: windows.count, batchSize: options.batchSize, limit: options.windowsPerEpoch)
             for (number, indices) in batches.enumerated() {
                 let (input, target, _) = windows.batch(indices)
-                let loss = network.trainStep(input: input, target: target, loss: options.loss, optimizer: optimizer,
+                let loss = network.trainStep(input: Tensor(input), target: Tensor(target), loss: options.loss, optimizer: optimizer,
                                              clipNorm: options.clipNorm)
+                run.steps += 1
                 lossSum += Double(loss) * Double(indices.count)
                 seen += indices.count
                 clock.windows += indices.count
@@ -206,16 +282,16 @@ public enum Trainer {
                     phase: phase, epoch: epoch, epochs: epochs, batch: number + 1, batches: batchesPerEpoch,
                     trainingLoss: lossSum / Double(seen), validationLoss: run.history.last?.validationLoss,
                     windowsPerSecond: clock.rate, elapsed: clock.elapsed,
-                    remaining: Double(windows.count) * (Double(epochs) - done) / max(clock.rate, 1e-9), isEndOfEpoch: false))
+                    remaining: Double(perEpoch) * (Double(epochs) - done) / max(clock.rate, 1e-9), isEndOfEpoch: false))
             }
-            let validationLoss = validation.map { loss(of: network, on: $0, loss: options.loss) }
+            let validationLoss = validation.map { loss(of: network, on: $0.windows, indices: $0.sample, loss: options.loss) }
             run.history.append(EpochRecord(epoch: epoch, trainingLoss: lossSum / Double(max(seen, 1)),
                                            validationLoss: validationLoss, learningRate: learningRate))
             progress(TrainingProgress(
                 phase: phase, epoch: epoch, epochs: epochs, batch: batches.count, batches: batchesPerEpoch,
                 trainingLoss: lossSum / Double(max(seen, 1)), validationLoss: validationLoss,
                 windowsPerSecond: clock.rate, elapsed: clock.elapsed,
-                remaining: Double(windows.count) * Double(epochs - epoch) / max(clock.rate, 1e-9), isEndOfEpoch: true))
+                remaining: Double(perEpoch) * Double(epochs - epoch) / max(clock.rate, 1e-9), isEndOfEpoch: true))
             if epoch > epochs - averageLast {
                 averaged += 1
                 let weights = network.stateDict()
@@ -225,8 +301,10 @@ public enum Trainer {
                     }))
                 }
             }
+            let outOfSteps = maxSteps.map { run.steps >= $0 } ?? false
             guard validationLoss != nil else {
                 run.bestEpoch = epoch
+                if outOfSteps { run.reachedStepLimit = epoch < epochs; break }
                 continue
             }
             // The epoch is chosen on the mean of the last few validation losses: with few validation
@@ -242,6 +320,10 @@ public enum Trainer {
                 run.stoppedEarly = epoch < epochs
                 break
             }
+            if outOfSteps {
+                run.reachedStepLimit = epoch < epochs
+                break
+            }
         }
         return run
     }
@@ -249,17 +331,26 @@ public enum Trainer {
     /// How many epochs' validation losses are averaged to choose the best epoch.
     static let validationSmoothing = 5
 
-    /// The mean loss over every window, in inference mode, batched to bound memory.
-    static func loss(of network: LSTMModel, on windows: WindowSet, loss: Loss) -> Double {
+    /// The mean loss over the windows at `indices` (every window when nil), in inference mode,
+    /// batched to bound memory.
+    static func loss(of network: LSTMModel, on windows: WindowSet, indices: [Int]? = nil, loss: Loss) -> Double {
         let wasTraining = network.isTraining
         network.isTraining = false
         defer { network.isTraining = wasTraining }
+        let chosen = indices ?? Array(0..<windows.count)
         var sum = 0.0
-        for start in stride(from: 0, to: windows.count, by: 256) {
-            let indices = start..<min(start + 256, windows.count)
-            let (input, target, _) = windows.batch(indices)
-            sum += Double(loss.evaluate(prediction: network.forward(input), target: target).value) * Double(indices.count)
+        for start in stride(from: 0, to: chosen.count, by: 256) {
+            let batch = chosen[start..<min(start + 256, chosen.count)]
+            let (input, target, _) = windows.batch(batch)
+            sum += Double(loss.evaluate(prediction: network.forward(Tensor(input)), target: Tensor(target)).value) * Double(batch.count)
         }
-        return sum / Double(windows.count)
+        return sum / Double(chosen.count)
+    }
+}
+
+extension Tensor {
+    /// The tensor of a data-layer array (the same shape and values).
+    public init(_ array: ShapedArray) {
+        self.init(shape: array.shape, scalars: array.scalars)
     }
 }

@@ -26,8 +26,19 @@ public struct TrainingOptions: Sendable {
     public var layers = 2
     /// Dropout between LSTM layers.
     public var dropout: Float = 0
-    /// The maximum number of passes over the training windows.
+    /// The maximum number of epochs: passes over the training windows, or over
+    /// ``windowsPerEpoch`` of them when there are more.
     public var epochs = 300
+    /// The most optimiser steps of the training phase (the refit takes as many epochs as the best
+    /// epoch, so at most as many steps again); nil for no limit. With ``windowsPerEpoch`` it bounds
+    /// the time training takes whatever the size of the data, as NeuralForecast's `max_steps` does.
+    public var maxSteps: Int? = 2000
+    /// The most windows one epoch trains on: data with more windows than this is sampled, each
+    /// epoch taking the next windows of a running random order.
+    public var windowsPerEpoch = 4096
+    /// The most validation windows the loss is computed on after each epoch: more are sampled
+    /// once, with the seed, so the check costs the same every epoch.
+    public var validationWindows = 2048
     /// Windows per optimiser step.
     public var batchSize = 16
     /// Adam's step size.
@@ -79,6 +90,9 @@ public struct TrainingOptions: Sendable {
         if layers <= 0 { problems.append("the number of layers must be at least 1 (got \(layers))") }
         if !(dropout >= 0 && dropout < 1) { problems.append("the dropout must be in [0, 1) (got \(dropout))") }
         if epochs <= 0 { problems.append("the number of epochs must be at least 1 (got \(epochs))") }
+        if let maxSteps, maxSteps <= 0 { problems.append("the maximum number of steps must be at least 1 (got \(maxSteps))") }
+        if windowsPerEpoch <= 0 { problems.append("the windows per epoch must be at least 1 (got \(windowsPerEpoch))") }
+        if validationWindows <= 0 { problems.append("the validation windows must be at least 1 (got \(validationWindows))") }
         if batchSize <= 0 { problems.append("the batch size must be at least 1 (got \(batchSize))") }
         if !(learningRate > 0 && learningRate.isFinite) { problems.append("the learning rate must be positive (got \(learningRate))") }
         if !(weightDecay >= 0) { problems.append("the weight decay must not be negative (got \(weightDecay))") }

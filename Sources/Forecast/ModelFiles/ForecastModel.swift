@@ -126,21 +126,11 @@ public final class ForecastModel {
     /// the data's own units (`horizon` values for a direct model, one for a recursive one).
     ///
     /// - Parameter window: `lookback` rows, oldest first, each holding the target then the
-    ///   features in the order of ``ModelConfiguration/features``, in the data's own units.
+    ///   features in the order of ``ModelConfiguration/features``, in the data's own units. A model
+    ///   of many series scales the window by its own statistics.
     public func predict(window: [[Float]]) -> [Float] {
-        let scaling = configuration.scaling, columns = configuration.model.inputSize
-        precondition(window.count == configuration.lookback && window.allSatisfy { $0.count == columns },
-                     "predict(window:) needs \(configuration.lookback) rows of \(columns) values")
-        let scaledTarget = window.map { ($0[0] - scaling.center[0]) / scaling.scale[0] }
-        let (center, scale) = configuration.windowNormalization.statistics(of: scaledTarget[...])
-        var input: [Float] = []
-        input.reserveCapacity(configuration.lookback * columns)
-        for (t, row) in window.enumerated() {
-            input.append((scaledTarget[t] - center) / scale)
-            for c in 1..<columns { input.append((row[c] - scaling.center[c]) / scaling.scale[c]) }
-        }
-        let output = network.forward(Tensor(shape: [1, configuration.lookback, columns], scalars: input))
-        return output.scalars.map { ($0 * scale + center) * scaling.scale[0] + scaling.center[0] }
+        precondition(window.count == configuration.lookback, "predict(window:) needs \(configuration.lookback) rows")
+        return predict(windows: [window], scalers: [windowScaler(window)])[0]
     }
 
     /// The forecast of `steps` points after a window of raw values, in the data's units: the
@@ -149,16 +139,19 @@ public final class ForecastModel {
     ///
     /// - Precondition: the model has no features when `steps` exceeds its output size.
     public func forecast(window: [[Float]], steps: Int) -> (values: [Float], blocks: Int) {
-        var rows = window, values: [Float] = [], blocks = 0
-        while values.count < steps {
-            let block = predict(window: rows)
-            precondition(rows[0].count == 1 || values.count + block.count >= steps,
-                         "a model with features cannot forecast beyond its output")
-            values += block.prefix(steps - values.count)
-            rows = Array((rows + block.map { [$0] }).suffix(configuration.lookback))
-            blocks += 1
-        }
-        return (values, blocks)
+        precondition(window.count == configuration.lookback, "forecast(window:steps:) needs \(configuration.lookback) rows")
+        let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
+        let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.features,
+                                columns: columns)
+        let (values, blocks) = forecast([series], requests: [ForecastRequest(series: 0, end: window.count)], steps: steps)
+        return (values[0].map(Float.init), blocks)
+    }
+
+    /// The model's scaler, or for a model of many series the window's own statistics.
+    private func windowScaler(_ window: [[Float]]) -> Scaler {
+        guard configuration.scalesPerSeries else { return configuration.scaling }
+        let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
+        return Scaler.fit(configuration.scaling.method, columns: columns, count: window.count).scaler
     }
 }
 

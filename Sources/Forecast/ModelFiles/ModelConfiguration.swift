@@ -6,7 +6,28 @@ import ForecastData
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The version of the model format this configuration writes. Version 1 files (no strategy,
     /// no window normalisation: a direct model on globally scaled values) are read as well.
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
+    /// The version written for a model of one series (no ``panel``): unchanged since version 2,
+    /// so such a model reads with earlier versions of the library too.
+    public static let singleSeriesFormatVersion = 2
+
+    /// How a model trained on many series (a long table with an id column) reads them.
+    public struct PanelSettings: Codable, Equatable, Sendable {
+        /// The id column of the table the model was trained on (what `predict` writes first).
+        public var idColumn: String
+        /// How many series the model was trained on (informational).
+        public var seriesCount: Int
+
+        /// Creates panel settings.
+        public init(idColumn: String, seriesCount: Int) {
+            self.idColumn = idColumn
+            self.seriesCount = seriesCount
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case idColumn = "id_column", seriesCount = "series_count"
+        }
+    }
 
     /// How a model reaches its horizon.
     public enum Strategy: String, Codable, CaseIterable, Sendable {
@@ -66,11 +87,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         public var validationSize: Int?
         /// The epoch whose weights were kept (or the number of epochs of the final refit).
         public var bestEpoch: Int?
+        /// The most optimiser steps of the training phase (nil: no limit).
+        public var maxSteps: Int?
+        /// The most windows an epoch trains on (nil: every window).
+        public var windowsPerEpoch: Int?
 
         /// Creates a description of training settings.
         public init(epochs: Int? = nil, batchSize: Int? = nil, learningRate: Float? = nil, loss: String? = nil,
                     optimizer: String? = nil, seed: UInt64? = nil, testSize: Int? = nil, validationSize: Int? = nil,
-                    bestEpoch: Int? = nil) {
+                    bestEpoch: Int? = nil, maxSteps: Int? = nil, windowsPerEpoch: Int? = nil) {
+            self.maxSteps = maxSteps
+            self.windowsPerEpoch = windowsPerEpoch
             self.testSize = testSize
             self.validationSize = validationSize
             self.bestEpoch = bestEpoch
@@ -86,6 +113,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             case epochs, loss, optimizer, seed
             case batchSize = "batch_size", learningRate = "learning_rate", testSize = "test_size"
             case validationSize = "validation_size", bestEpoch = "best_epoch"
+            case maxSteps = "max_steps", windowsPerEpoch = "windows_per_epoch"
         }
     }
 
@@ -111,12 +139,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var frequency: Frequency?
     /// The training settings, when known.
     public var training: Training?
+    /// For a model of many series: the id column; each series is then scaled by its own
+    /// statistics (``Scaler/Method`` of ``scaling``, fitted on the series' history before the forecast
+    /// origin) before ``scaling``, which is the identity. Nil for a model of one series.
+    public var panel: PanelSettings?
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
-                frequency: Frequency? = nil, training: Training? = nil) {
-        self.formatVersion = Self.currentFormatVersion
+                frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil) {
+        self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
+        self.panel = panel
         self.windowNormalization = windowNormalization
         self.strategy = strategy
         self.model = model
@@ -130,7 +163,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, lookback, horizon, target, features, scaling, frequency, training, strategy
+        case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
     }
 
@@ -147,6 +180,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         strategy = try container.decodeIfPresent(Strategy.self, forKey: .strategy) ?? .direct
         frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
         training = try container.decodeIfPresent(Training.self, forKey: .training)
+        panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -163,7 +197,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encode(strategy, forKey: .strategy)
         try container.encode(frequency, forKey: .frequency)
         try container.encode(training, forKey: .training)
+        try container.encodeIfPresent(panel, forKey: .panel)
     }
+
+    /// Whether each series is scaled by its own statistics (a model of many series).
+    public var scalesPerSeries: Bool { panel != nil }
 
     /// The reasons this configuration cannot describe a usable model, empty when it can.
     public var problems: [String] {

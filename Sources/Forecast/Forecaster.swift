@@ -1,0 +1,113 @@
+import Foundation
+import ForecastData
+
+/// The one entry point for forecasting one series or many: configure, then fit, predict,
+/// evaluate, backtest, save and load, as Darts' and NeuralForecast's forecasters are shaped.
+///
+/// The command line and a server call this; they parse, call and print. A table of one series is
+/// a panel of one and gives exactly the single-series results.
+///
+/// ```swift
+/// let (panel, warnings) = try Forecaster.load(path: "sales.csv", options: SeriesOptions(target: "sales"))
+/// let forecaster = Forecaster(options: Forecaster.defaultOptions(for: panel, horizon: 12))
+/// try forecaster.fit(panel)
+/// let forecasts = try forecaster.predict(panel)          // one forecast per series
+/// try forecaster.save(to: URL(fileURLWithPath: "sales-model"))
+/// ```
+public final class Forecaster {
+    /// How the next ``fit(_:progress:)`` trains.
+    public var options: TrainingOptions
+    /// The trained or loaded model; nil before ``fit(_:progress:)``.
+    public private(set) var model: ForecastModel?
+    /// How the last ``fit(_:progress:)`` went.
+    public private(set) var training: TrainingResult?
+
+    /// A forecaster that will train with `options`.
+    public init(options: TrainingOptions) {
+        self.options = options
+    }
+
+    /// A forecaster around a trained model (its options are the model's window).
+    public init(model: ForecastModel) {
+        self.model = model
+        self.options = TrainingOptions(lookback: model.configuration.lookback, horizon: model.configuration.horizon)
+    }
+
+    /// Loads the model directory at `directory`.
+    ///
+    /// - Throws: ``ModelFileError`` naming the file and what is wrong.
+    public convenience init(contentsOf directory: URL) throws(ModelFileError) {
+        self.init(model: try ForecastModel(contentsOf: directory))
+    }
+
+    // MARK: Data and defaults
+
+    /// Reads a CSV table of one series, or of many in long format (with an id column).
+    public static func load(path: String, options: SeriesOptions) throws(DataError) -> (panel: Panel, warnings: [String]) {
+        try PanelLoader.load(path: path, options: options)
+    }
+
+    /// The seasonal period of `panel`: `season` when given, else the one its frequency implies, else 1.
+    public static func season(of panel: Panel, given season: Int? = nil) -> Int {
+        season ?? panel.time?.frequency?.seasonalPeriod ?? 1
+    }
+
+    /// The default options for `panel`: horizon one season (or `horizon`), lookback three seasons and
+    /// at least two horizons (or `lookback`); a panel's test part is one horizon per series.
+    public static func defaultOptions(for panel: Panel, lookback: Int? = nil, horizon: Int? = nil, season: Int? = nil) -> TrainingOptions {
+        let period = self.season(of: panel, given: season)
+        let horizon = horizon ?? max(period, 1)
+        var options = TrainingOptions(lookback: lookback ?? max(3 * period, 2 * horizon, 12), horizon: horizon)
+        options.season = season
+        if panel.hasIDs { options.testSize = .count(horizon) }
+        return options
+    }
+
+    // MARK: Fit, predict, evaluate, backtest
+
+    /// Trains a model on `panel` with ``options``.
+    ///
+    /// - Throws: ``DataError`` (usage) when the options do not fit the data.
+    @discardableResult
+    public func fit(_ panel: Panel, progress: (TrainingProgress) -> Void = { _ in }) throws(DataError) -> TrainingResult {
+        let result = try Trainer.fit(panel, options: options, progress: progress)
+        model = result.model
+        training = result
+        return result
+    }
+
+    /// Forecasts the `horizon` points (default: the model's) after every series of `panel`, in one
+    /// batched pass through the network.
+    public func predict(_ panel: Panel, horizon: Int? = nil) throws(DataError) -> PanelForecast {
+        try trained().forecast(panel, horizon: horizon)
+    }
+
+    /// Scores the model on the last `testSize` points of every series (default: the test part it
+    /// was trained without), beside the baselines.
+    public func evaluate(_ panel: Panel, testSize: PartSize? = nil, season: Int? = nil) throws(DataError) -> PanelEvaluation {
+        let model = trained()
+        guard let test = testSize ?? model.configuration.training?.testSize.map(PartSize.count), test != .count(0) else {
+            throw DataError(.usage, file: panel.source, "the model has no test part on record; give one with --test-size")
+        }
+        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: Self.season(of: panel, given: season))
+    }
+
+    /// Rolling-origin evaluation with ``options``: K origins of one horizon at the end of every
+    /// series, the model trained on what comes before (again before each origin with `retrain`).
+    public func backtest(_ panel: Panel, origins: Int, season: Int? = nil, retrain: Bool = false,
+                         progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) -> Backtest {
+        try Backtest(panel: panel, options: options, origins: origins, season: season, retrain: retrain, progress: progress)
+    }
+
+    // MARK: Files
+
+    /// Writes the model directory (config.json, model.safetensors), atomically.
+    public func save(to directory: URL) throws(ModelFileError) {
+        try trained().save(to: directory)
+    }
+
+    private func trained() -> ForecastModel {
+        guard let model else { preconditionFailure("fit(_:) or a model comes before using the forecaster") }
+        return model
+    }
+}

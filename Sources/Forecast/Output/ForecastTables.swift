@@ -1,0 +1,95 @@
+import Foundation
+import ForecastData
+
+/// The CSV tables the forecaster's results are written as, by the command line and by a server.
+///
+/// A table of one series keeps its one-series layout (`timestamp,forecast`); a panel's tables are
+/// long tables whose first column is the id column, series in the panel's order.
+public enum ForecastTables {
+    /// The forecast rows: `timestamp,forecast` (or `step,forecast`) for one series; for a panel,
+    /// `<id column>,<time column or step>,forecast`, one row per series and future step.
+    /// Timestamps continue the series' frequency (or the model's, when the series has too few points).
+    public static func forecastCSV(_ forecast: PanelForecast, panel: Panel, model: ForecastModel) -> String {
+        var lines: [String] = []
+        let time = panel.time
+        func timestamps(_ s: Int) -> [Timestamp]? {
+            if let timestamps = forecast.forecasts[s].timestamps { return timestamps }
+            guard var axis = panel.series[s].time, let frequency = model.configuration.frequency else { return nil }
+            axis.frequency = frequency
+            return axis.future(forecast.forecasts[s].values.count)
+        }
+        if panel.hasIDs, let idName = panel.idName {
+            lines.append("\(csvField(idName)),\(csvField(time?.name ?? "step")),forecast")
+            for (s, pointForecast) in forecast.forecasts.enumerated() {
+                let id = csvField(panel.ids[s])
+                if let stamps = timestamps(s), let axis = panel.series[s].time {
+                    for (stamp, value) in zip(stamps, pointForecast.values) { lines.append("\(id),\(axis.text(stamp)),\(formatNumber(value))") }
+                } else {
+                    for (step, value) in pointForecast.values.enumerated() { lines.append("\(id),\(step + 1),\(formatNumber(value))") }
+                }
+            }
+        } else if let stamps = timestamps(0), let axis = panel.series[0].time {
+            lines.append("timestamp,forecast")
+            for (stamp, value) in zip(stamps, forecast.forecasts[0].values) { lines.append("\(axis.text(stamp)),\(formatNumber(value))") }
+        } else {
+            lines.append("step,forecast")
+            for (step, value) in forecast.forecasts[0].values.enumerated() { lines.append("\(step + 1),\(formatNumber(value))") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per forecast point: `[id,]origin,timestamp|step,actual,forecast,<baselines>`.
+    public static func heldOutCSV(_ evaluation: PanelEvaluation, panel: Panel) -> String {
+        let timeHeader = panel.time == nil ? "step" : "timestamp"
+        let idHeader = panel.hasIDs ? [csvField(panel.idName ?? "id")] : []
+        var lines = [(idHeader + ["origin", timeHeader, "actual", "forecast"] + Baseline.allCases.map(\.rawValue)).joined(separator: ",")]
+        for (s, series) in panel.series.enumerated() {
+            let id = panel.hasIDs ? [csvField(panel.ids[s])] : []
+            for origin in evaluation.series[s].origins {
+                let originText = series.time.map { $0.text($0.timestamps[origin.index]) } ?? "\(origin.index + 1)"
+                for h in origin.actual.indices {
+                    let index = origin.index + h
+                    let time = series.time.map { $0.text($0.timestamps[index]) } ?? "\(index + 1)"
+                    lines.append((id + [originText, time, formatNumber(origin.actual[h]), formatNumber(origin.model[h])]
+                                  + Baseline.allCases.map { formatNumber(origin.baselines[$0]![h]) }).joined(separator: ","))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Each series' figures: `<id>,origins,points,` then MAE, RMSE, sMAPE and MASE of the model and
+    /// MASE and sMAPE of each baseline.
+    public static func perSeriesCSV(_ evaluation: PanelEvaluation, idName: String?) -> String {
+        let baselines = Baseline.allCases
+        var header = [csvField(idName ?? "id"), "origins", "points", "model_mae", "model_rmse", "model_smape", "model_mase"]
+        for baseline in baselines { header += ["\(baseline.rawValue)_smape", "\(baseline.rawValue)_mase"] }
+        var lines = [header.joined(separator: ",")]
+        for (id, series) in zip(evaluation.ids, evaluation.series) {
+            let m = series.model
+            var row = [csvField(id), "\(series.origins.count)", "\(series.origins.reduce(0) { $0 + $1.actual.count })",
+                       formatNumber(m.mae), formatNumber(m.rmse), formatNumber(m.smape), formatNumber(m.mase)]
+            for baseline in baselines { row += [formatNumber(series.baselines[baseline]!.smape), formatNumber(series.baselines[baseline]!.mase)] }
+            lines.append(row.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `epoch,training_loss,validation_loss`.
+    public static func historyCSV(_ history: [EpochRecord]) -> String {
+        "epoch,training_loss,validation_loss\n" + history.map {
+            "\($0.epoch),\(formatNumber($0.trainingLoss)),\($0.validationLoss.map(formatNumber) ?? "")\n"
+        }.joined()
+    }
+}
+
+/// A number as CSV and tables show it: the shortest text that reads back as the same Float; empty for NaN.
+public func formatNumber(_ value: Double) -> String {
+    value.isNaN ? "" : "\(Float(value))"
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line end.
+public func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
