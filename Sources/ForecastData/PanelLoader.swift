@@ -382,9 +382,13 @@ private struct SeriesBuilder {
         zip(indices, indices.dropFirst()).allSatisfy { times[$0] < times[$1] }
     }
 
-    /// Whether every step between `timestamps` is a whole number of the table's steps.
+    /// Whether every step between `timestamps` is a whole number of the table's steps, and (with
+    /// three points or more) at least one is a single step: a monthly series in a daily table is
+    /// not a daily series missing most of its days.
     private func fitsSteps(_ timestamps: [Timestamp], _ frequency: Frequency) -> Bool {
-        gapsInferred(timestamps, frequency, monthEnd: false).frequency != nil
+        let inference = gapsInferred(timestamps, frequency, monthEnd: false)
+        guard inference.frequency != nil else { return false }
+        return timestamps.count < 3 || inference.gaps.count < timestamps.count - 1
     }
 
     /// The gaps of `timestamps` counted in the table's steps; an irregular result when a step is

@@ -7,6 +7,11 @@ public struct Scaler: Codable, Equatable, Sendable {
         case standard
         /// center = minimum, scale = maximum − minimum (the training part then spans [0, 1]).
         case minmax
+        /// center = mean, scale = mean |x_t − x_(t−m)| over the part, m the seasonal period (1 when
+        /// the part is not longer than a season): MASE's denominator, so that a squared error in
+        /// scaled units is a squared scaled error, and series whose seasonal changes are small
+        /// weigh as much as the measure gives them.
+        case mase
     }
 
     /// How `center` and `scale` were computed.
@@ -27,7 +32,8 @@ public struct Scaler: Codable, Equatable, Sendable {
     ///
     /// A column that is constant there gets scale 1 (not 0), so scaling never divides by zero;
     /// its name is returned in `constantColumns` so the caller can say so.
-    public static func fit(_ method: Method, columns: [[Double]], count: Int)
+    /// - Parameter season: the seasonal period m of ``Method/mase``.
+    public static func fit(_ method: Method, columns: [[Double]], count: Int, season: Int = 1)
         -> (scaler: Scaler, constantColumns: [Int])
     {
         var center: [Float] = [], scale: [Float] = [], constant: [Int] = []
@@ -43,6 +49,12 @@ public struct Scaler: Codable, Equatable, Sendable {
                 let low = part.min() ?? 0
                 c = low
                 s = (part.max() ?? 0) - low
+            case .mase:
+                c = part.reduce(0, +) / Double(part.count)
+                let m = part.count > season ? max(season, 1) : 1
+                var sum = 0.0
+                for t in (part.startIndex + m)..<max(part.endIndex, part.startIndex + m) { sum += abs(part[t] - part[t - m]) }
+                s = part.count > m ? sum / Double(part.count - m) : 0
             }
             if !(s > 1e-12 * max(1, abs(c))) {
                 s = 1

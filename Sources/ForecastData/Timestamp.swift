@@ -183,15 +183,16 @@ public enum TimeParser {
     }
 
     /// Whether a column of cells (missing ones left out) is integer time steps rather than dates:
-    /// every cell is an integer and not all are four-digit years (which read as years, `1949`).
+    /// at least 90% of the cells are integers (so that a bad cell is reported where it is) and not
+    /// all of those are four-digit years (which read as years, `1949`).
     public static func isStepColumn(_ cells: some Sequence<String>) -> Bool {
-        var any = false, allYears = true
+        var integers = 0, others = 0, allYears = true
         for cell in cells {
-            guard let value = Int64(cell) else { return false }
-            any = true
+            guard let value = Int64(cell) else { others += 1; continue }
+            integers += 1
             if allYears && !(cell.utf8.count == 4 && value >= 1000) { allYears = false }
         }
-        return any && !allYears
+        return integers > 0 && !allYears && Double(integers) >= 0.9 * Double(integers + others)
     }
 
     /// Writes `timestamp` in `format`.

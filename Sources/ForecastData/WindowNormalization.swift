@@ -19,6 +19,10 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
         case last
         /// Shift by the window's mean and divide by its standard deviation (RevIN).
         case revin
+        /// Inputs as ``season``; each target step shifted by the seasonal naive forecast (the
+        /// window's value one season earlier), so the network learns what seasonal naive misses and
+        /// outputs 0 to repeat the last season (as ES-RNN learns on top of a seasonal profile).
+        case seasonalNaive = "seasonal_naive"
     }
 
     /// The statistics used.
@@ -44,7 +48,7 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
         switch method {
         case .global:
             return (0, 1)
-        case .season:
+        case .season, .seasonalNaive:
             let recent = window.suffix(min(period, window.count))
             return (recent.reduce(0, +) / Float(recent.count), 1)
         case .last:
@@ -54,5 +58,15 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
             let variance = window.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(window.count)
             return (mean, max(variance.squareRoot(), Self.minimumScale))
         }
+    }
+}
+
+extension WindowNormalization {
+    /// What target step `step` (0-based) of a window is measured from, in the window's units: its
+    /// `center` for every method but ``Method/seasonalNaive``, which uses the value one season
+    /// before the step (the center when the window is shorter than a season).
+    public func anchor(of window: ArraySlice<Float>, step: Int, center: Float) -> Float {
+        guard method == .seasonalNaive, window.count >= period else { return center }
+        return window[window.endIndex - period + step % period]
     }
 }

@@ -88,7 +88,10 @@ public struct WindowSet: Sendable {
             let statistic = Self.appendInput(of: series, before: origin, lookback: lookback, normalization: normalization, to: &input)
             statistics.append(statistic)
             let (center, scale) = statistic
-            for t in origin..<(origin + horizon) { target.append((series[0][t] - center) / scale) }
+            let history = series[0][max(origin - lookback, 0)..<origin]
+            for (step, t) in (origin..<(origin + horizon)).enumerated() {
+                target.append((series[0][t] - normalization.anchor(of: history, step: step, center: center)) / scale)
+            }
         }
         return (ShapedArray(shape: [indices.count, lookback, columnCount], scalars: input),
                 ShapedArray(shape: [indices.count, horizon], scalars: target), statistics)

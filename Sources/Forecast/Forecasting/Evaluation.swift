@@ -12,6 +12,14 @@ public struct HoldoutEvaluation: Sendable {
         public var model: [Double]
         /// Each baseline's forecast.
         public var baselines: [Baseline: [Double]]
+
+        /// Creates an origin from forecasts made elsewhere.
+        public init(index: Int, actual: [Double], model: [Double], baselines: [Baseline: [Double]]) {
+            self.index = index
+            self.actual = actual
+            self.model = model
+            self.baselines = baselines
+        }
     }
 
     /// The origins, in time order; together their forecasts cover the test part in blocks of the horizon.

@@ -94,7 +94,8 @@ extension ForecastModel {
     /// series, the statistics of the series' own history before `end`.
     func scaler(for series: TimeSeries, end: Int) -> Scaler {
         guard configuration.scalesPerSeries else { return configuration.scaling }
-        return Scaler.fit(configuration.scaling.method, columns: series.columns, count: max(end, 1)).scaler
+        return Scaler.fit(configuration.scaling.method, columns: series.columns, count: max(end, 1),
+                          season: configuration.windowNormalization.period).scaler
     }
 
     /// The `steps` points after each request's history, in the data's units, with the number of
@@ -144,7 +145,7 @@ extension ForecastModel {
         guard !windows.isEmpty else { return [] }
         var input: [Float] = []
         input.reserveCapacity(windows.count * lookback * columns)
-        var statistics: [(center: Float, scale: Float)] = []
+        var statistics: [(center: Float, scale: Float)] = [], histories: [ArraySlice<Float>] = []
         statistics.reserveCapacity(windows.count)
         for (window, scaling) in zip(windows, scalers) {
             precondition(!window.isEmpty && window.count <= lookback && window.allSatisfy { $0.count == columns },
@@ -153,6 +154,7 @@ extension ForecastModel {
             let scaledTarget = rows.map { ($0[0] - scaling.center[0]) / scaling.scale[0] }
             let (center, scale) = configuration.windowNormalization.statistics(of: scaledTarget[...])
             statistics.append((center, scale))
+            histories.append(scaledTarget.suffix(window.count))
             for (t, row) in rows.enumerated() {
                 input.append((scaledTarget[t] - center) / scale)
                 for c in 1..<columns { input.append((row[c] - scaling.center[c]) / scaling.scale[c]) }
@@ -162,7 +164,10 @@ extension ForecastModel {
         let width = configuration.model.outputSize
         return windows.indices.map { w in
             let (center, scale) = statistics[w], scaling = scalers[w]
-            return output.scalars[(w * width)..<((w + 1) * width)].map { ($0 * scale + center) * scaling.scale[0] + scaling.center[0] }
+            let normalization = configuration.windowNormalization
+            return output.scalars[(w * width)..<((w + 1) * width)].enumerated().map { step, value in
+                (value * scale + normalization.anchor(of: histories[w], step: step, center: center)) * scaling.scale[0] + scaling.center[0]
+            }
         }
     }
 }

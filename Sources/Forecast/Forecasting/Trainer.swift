@@ -108,6 +108,7 @@ public enum Trainer {
         let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
         var warnings: [String] = []
+        let period = options.season ?? panel.time?.frequency?.seasonalPeriod ?? 1
 
         // Splits and scaling: nothing at or after a series' training end reaches its statistics.
         var splits: [Split] = [], scaled: [[[Float]]] = [], modelScaler: Scaler
@@ -118,7 +119,7 @@ public enum Trainer {
             }
             var constantSeries = 0
             for (series, split) in zip(panel.series, splits) {
-                let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1))
+                let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1), season: period)
                 if !constant.isEmpty { constantSeries += 1 }
                 scaled.append(series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) })
             }
@@ -137,13 +138,12 @@ public enum Trainer {
             let split = try Split(count: series.count, testSize: options.testSize, validationSize: options.validationSize,
                                   lookback: options.lookback, horizon: options.horizon, file: series.source)
             splits = [split]
-            let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd)
+            let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd, season: period)
             warnings += constant.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
             scaled = [series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) }]
             modelScaler = scaler
         }
 
-        let period = options.season ?? panel.time?.frequency?.seasonalPeriod ?? 1
         let normalization = WindowNormalization(method: options.normalization, period: period)
         func windows(_ ranges: [Range<Int>]) -> WindowSet {
             WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,

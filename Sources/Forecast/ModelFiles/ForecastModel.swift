@@ -151,7 +151,8 @@ public final class ForecastModel {
     private func windowScaler(_ window: [[Float]]) -> Scaler {
         guard configuration.scalesPerSeries else { return configuration.scaling }
         let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
-        return Scaler.fit(configuration.scaling.method, columns: columns, count: window.count).scaler
+        return Scaler.fit(configuration.scaling.method, columns: columns, count: window.count,
+                          season: configuration.windowNormalization.period).scaler
     }
 }
 

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Forecast
+import Foundation
+
+extension Scaler.Method: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
+
+/// The many-series protocol of ../shared/bench/PANEL.md: one model trained on every series of an
+/// M4 set's train file with the default options (only the horizon and the season given), the
+/// horizon after each series forecast, each series scored on its own against the test file, the
+/// means over series beside the baselines and the peers' figures.
+struct PanelAccuracyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "panel-accuracy",
+        abstract: "Mean MASE and sMAPE over the series of M4 panels (PANEL.md's protocol), beside the baselines and peers.",
+        discussion: """
+        Reads <set>_train.csv and <set>_test.csv (unique_id,ds,y) from --data-directory, trains one \
+        model on the train file with the defaults of `forecast train`, forecasts the h steps after \
+        each series and scores them: MASE scaled by mean |y_t − y_(t−m)| of the series' train part \
+        (m 24 hourly, 1 weekly), sMAPE 0–200; means over series.
+
+        Examples:
+          swift run -c release forecast-bench panel-accuracy --data-directory ../shared/data/m4
+          swift run -c release forecast-bench panel-accuracy --sets m4_weekly --seeds 1,2,3
+        """
+    )
+
+    /// A set of the protocol and what peers reached on it (PANEL.md).
+    struct PanelSet {
+        var name: String, horizon: Int, maseSeason: Int, modelSeason: Int
+        var peers: [(name: String, mase: Double, smape: Double)]
+    }
+
+    static let sets = [
+        PanelSet(name: "m4_hourly", horizon: 48, maseSeason: 24, modelSeason: 24, peers: [
+            ("statsforecast AutoETS", 1.606, 17.192), ("statsforecast AutoTheta", 2.456, 18.156),
+            ("NeuralForecast LSTM", 1.528, 14.270),
+        ]),
+        PanelSet(name: "m4_weekly", horizon: 13, maseSeason: 1, modelSeason: 52, peers: [
+            ("statsforecast AutoETS", 2.548, 8.706), ("statsforecast AutoTheta", 2.604, 9.199),
+            ("NeuralForecast LSTM", 3.607, 11.988),
+        ]),
+    ]
+
+    @Option(help: "The folder holding <set>_train.csv and <set>_test.csv.")
+    var dataDirectory = "../shared/data/m4"
+
+    @Option(help: "The sets to run, comma-separated (default: m4_hourly,m4_weekly).")
+    var sets: String?
+
+    @Option(help: "The seeds, comma-separated; the model's figures are their mean.")
+    var seeds = "1"
+
+    @Option(help: "Override the lookback (default: the defaults' three seasons and two horizons).")
+    var lookback: Int?
+
+    @Option(help: "Override the most optimiser steps.")
+    var maxSteps: Int?
+
+    @Option(help: "Override the batch size.")
+    var batchSize: Int?
+
+    @Option(help: "Override the normalisation (to compare the choices).")
+    var normalization: WindowNormalization.Method?
+
+    @Option(help: "Override the scaling: standard, minmax or mase.")
+    var scaling: Scaler.Method?
+
+    @Option(help: "Override the loss: mse, mae or huber.")
+    var loss: Loss?
+
+    @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
+    var perSeries: String?
+
+    func run() throws {
+        let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
+        let chosen = sets.map { Set($0.split(separator: ",").map(String.init)) }
+        var rows = [["set", "forecaster", "MASE", "sMAPE", "per seed (MASE)", "seconds"]]
+        for set in Self.sets where chosen?.contains(set.name) ?? true {
+            let directory = URL(fileURLWithPath: dataDirectory)
+            let (train, test): (Panel, Panel)
+            let loadStart = monotonicSeconds()
+            do {
+                train = try PanelLoader.load(path: directory.appendingPathComponent("\(set.name)_train.csv").path, options: SeriesOptions()).panel
+                test = try PanelLoader.load(path: directory.appendingPathComponent("\(set.name)_test.csv").path, options: SeriesOptions()).panel
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(66)
+            }
+            let loadSeconds = monotonicSeconds() - loadStart
+            var options = Forecaster.defaultOptions(for: train, lookback: lookback, horizon: set.horizon, season: set.modelSeason)
+            options.testSize = .count(0)
+            if let maxSteps { options.maxSteps = maxSteps }
+            if let batchSize { options.batchSize = batchSize }
+            if let normalization { options.normalization = normalization }
+            if let scaling { options.scaling = scaling }
+            if let loss { options.loss = loss }
+            var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = []
+            var baselines: [(String, Accuracy)] = []
+            for seed in seedList {
+                options.seed = seed
+                let forecaster = Forecaster(options: options)
+                let start = monotonicSeconds()
+                let result = try forecaster.fit(train)
+                let forecast = try forecaster.predict(train)
+                seconds.append(monotonicSeconds() - start)
+                let scored = try score(forecast: forecast, train: train, test: test, set: set)
+                mase.append(scored.model.mase)
+                smape.append(scored.model.smape)
+                baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
+                FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
+                if let perSeries {
+                    try ForecastTables.perSeriesCSV(scored.evaluation, idName: "unique_id")
+                        .write(toFile: perSeries, atomically: true, encoding: .utf8)
+                }
+            }
+            let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+            rows.append([set.name, "LSTM (this project)", format(mean(mase)), format(mean(smape)), mase.map(format).joined(separator: ", "),
+                         String(format: "%.0f", mean(seconds))])
+            for (name, accuracy) in baselines { rows.append(["", name, format(accuracy.mase), format(accuracy.smape), "", ""]) }
+            for peer in set.peers { rows.append(["", "\(peer.name) (PANEL.md)", format(peer.mase), format(peer.smape), "", ""]) }
+        }
+        print(table(rows))
+    }
+
+    /// Each series' forecast scored against its test points, MASE scaled on its train part with
+    /// the protocol's m; the baselines forecast from the train part alike.
+    private func score(forecast: PanelForecast, train: Panel, test: Panel, set: PanelSet) throws
+        -> (model: Accuracy, baselines: [Baseline: Accuracy], seasonal: Accuracy, evaluation: PanelEvaluation)
+    {
+        var evaluations: [HoldoutEvaluation] = [], seasonal: [Accuracy] = []
+        for (s, id) in train.ids.enumerated() {
+            guard let t = test.index(of: id) else { throw ValidationError("series \(id) has no test points") }
+            let actual = Array(test.series[t].target.prefix(set.horizon))
+            guard actual.count == set.horizon else { throw ValidationError("series \(id) has \(actual.count) test points, not \(set.horizon)") }
+            let history = train.series[s].target
+            var origin = HoldoutEvaluation.Origin(index: history.count, actual: actual, model: forecast.forecasts[s].values, baselines: [:])
+            for baseline in Baseline.allCases {
+                origin.baselines[baseline] = baseline.forecast(history: history, horizon: set.horizon, season: set.maseSeason)
+            }
+            evaluations.append(HoldoutEvaluation(origins: [origin], season: set.maseSeason, training: history))
+            let seasonalForecast = Baseline.seasonalNaive.forecast(history: history, horizon: set.horizon, season: set.modelSeason)
+            seasonal.append(Accuracy(actual: actual, forecast: seasonalForecast, training: history, season: set.maseSeason))
+        }
+        let evaluation = PanelEvaluation(ids: train.ids, series: evaluations, season: set.maseSeason)
+        return (evaluation.model, evaluation.baselines, Accuracy.mean(seasonal), evaluation)
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    private func table(_ rows: [[String]]) -> String {
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+        }.joined(separator: "\n")
+    }
+}
