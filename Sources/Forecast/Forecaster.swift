@@ -53,13 +53,22 @@ public final class Forecaster {
     }
 
     /// The default options for `panel`: horizon one season (or `horizon`), lookback three seasons and
-    /// at least two horizons (or `lookback`); a panel's test part is one horizon per series.
+    /// at least two horizons (or `lookback`). A panel's test part is one horizon per series, its
+    /// series are scaled by their seasonal differences (``Scaler/Method/mase``) and its window
+    /// normalisation is chosen on the training windows (``TrainingOptions/choosesNormalization``).
     public static func defaultOptions(for panel: Panel, lookback: Int? = nil, horizon: Int? = nil, season: Int? = nil) -> TrainingOptions {
         let period = self.season(of: panel, given: season)
         let horizon = horizon ?? max(period, 1)
         var options = TrainingOptions(lookback: lookback ?? max(3 * period, 2 * horizon, 12), horizon: horizon)
         options.season = season
-        if panel.hasIDs { options.testSize = .count(horizon) }
+        if panel.hasIDs {
+            // Many series: each holds out one horizon; each is scaled by its own seasonal
+            // differences, so a squared error weighs as MASE weighs it; the anchor is chosen on the
+            // training windows (docs/accuracy.md, "Many series").
+            options.testSize = .count(horizon)
+            options.scaling = .mase
+            options.choosesNormalization = true
+        }
         return options
     }
 
@@ -83,13 +92,16 @@ public final class Forecaster {
     }
 
     /// Scores the model on the last `testSize` points of every series (default: the test part it
-    /// was trained without), beside the baselines.
+    /// was trained without), beside the baselines, with seasonal period `season` (default: the
+    /// frequency's, else the one the model was trained with).
     public func evaluate(_ panel: Panel, testSize: PartSize? = nil, season: Int? = nil) throws(DataError) -> PanelEvaluation {
         let model = trained()
         guard let test = testSize ?? model.configuration.training?.testSize.map(PartSize.count), test != .count(0) else {
             throw DataError(.usage, file: panel.source, "the model has no test part on record; give one with --test-size")
         }
-        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: Self.season(of: panel, given: season))
+        let implied = Self.season(of: panel, given: season)
+        let period = season == nil && implied == 1 ? model.configuration.windowNormalization.period : implied
+        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: period)
     }
 
     /// Rolling-origin evaluation with ``options``: K origins of one horizon at the end of every

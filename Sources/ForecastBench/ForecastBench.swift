@@ -16,8 +16,9 @@ struct ForecastBench: ParsableCommand {
           swift run -c release forecast-bench inference --hidden 64 --layers 2 --lookback 48 --threads 2
           swift run -c release forecast-bench accuracy
           swift run -c release forecast-bench panel-accuracy --data-directory ../shared/data/m4
+          swift run -c release forecast-bench panel --series 100000 --length 120
         """,
         subcommands: [SpeedCommand.self, KernelsCommand.self, WindowCommand.self, InferenceCommand.self, AccuracyCommand.self,
-                      PanelAccuracyCommand.self]
+                      PanelAccuracyCommand.self, PanelCommand.self]
     )
 }

@@ -93,7 +93,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             options.testSize = .count(0)
             if let maxSteps { options.maxSteps = maxSteps }
             if let batchSize { options.batchSize = batchSize }
-            if let normalization { options.normalization = normalization }
+            if let normalization { options.normalization = normalization; options.choosesNormalization = false }
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = []
@@ -109,7 +109,7 @@ struct PanelAccuracyCommand: ParsableCommand {
                 mase.append(scored.model.mase)
                 smape.append(scored.model.smape)
                 baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
-                FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
+                FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(result.model.configuration.windowNormalization.method.rawValue) (\(result.anchorErrors.map { "\($0.method.rawValue) \(format($0.error))" }.joined(separator: ", "))), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
                 if let perSeries {
                     try ForecastTables.perSeriesCSV(scored.evaluation, idName: "unique_id")
                         .write(toFile: perSeries, atomically: true, encoding: .utf8)

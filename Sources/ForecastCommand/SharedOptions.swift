@@ -92,8 +92,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The loss: mse, mae or huber.")
     var loss: Loss = .mse
 
-    @Option(help: "Scaling fitted on the training part: standard or minmax.")
-    var scaling: Scaler.Method = .standard
+    @Option(help: "Scaling fitted on the training part: standard, minmax or mase (default: standard for one series, mase for a panel).")
+    var scaling: Scaler.Method?
 
     @Option(help: "Clip the global gradient norm to this value.")
     var clipNorm: Float?
@@ -110,8 +110,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "direct (all horizon steps at once) or recursive (a one-step model fed its own forecasts).")
     var strategy: ModelConfiguration.Strategy = .direct
 
-    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, revin or global (none).")
-    var normalization: WindowNormalization.Method = .season
+    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, seasonal_naive (targets from the value one season back), revin or global (none). Default: season for one series; for a panel, chosen on the training windows among season, last and seasonal_naive.")
+    var normalization: WindowNormalization.Method?
 
     @Option(help: "The seasonal period (default: from the frequency: 12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, else 1).")
     var season: Int?
@@ -147,13 +147,16 @@ struct TrainingArguments: ParsableArguments {
         options.learningRate = learningRate
         options.weightDecay = weightDecay
         options.loss = loss
-        options.scaling = scaling
+        if let scaling { options.scaling = scaling }
         options.clipNorm = clipNorm
         options.patience = patience > 0 ? patience : nil
         options.refit = refit
         options.learningRateSchedule = lrSchedule
         options.strategy = strategy
-        options.normalization = normalization
+        if let normalization {
+            options.normalization = normalization
+            options.choosesNormalization = false
+        }
         options.seed = seed
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize

@@ -67,6 +67,9 @@ public struct TrainingResult {
     public var reachedStepLimit: Bool
     /// Optimiser steps taken in the training phase.
     public var steps: Int
+    /// When the normalisation was chosen: each candidate's mean absolute normalised target on the
+    /// training windows (the lowest was chosen); empty otherwise.
+    public var anchorErrors: [(method: WindowNormalization.Method, error: Double)]
     /// Things the user should know (constant columns, short series…).
     public var warnings: [String]
 
@@ -144,7 +147,19 @@ public enum Trainer {
             modelScaler = scaler
         }
 
-        let normalization = WindowNormalization(method: options.normalization, period: period)
+        var normalization = WindowNormalization(method: options.normalization, period: period)
+        var anchorErrors: [(method: WindowNormalization.Method, error: Double)] = []
+        if options.choosesNormalization {
+            let generator = SeededGenerator(seed: options.seed &+ 0xA4C408)
+            anchorErrors = TrainingOptions.normalizationCandidates.map { method in
+                let candidate = WindowSet(series: scaled, lookback: options.lookback, horizon: options.horizon,
+                                          targetRanges: splits.map(\.training), normalization: WindowNormalization(method: method, period: period),
+                                          padsShortSeries: panel.hasIDs)
+                var sampler = generator
+                return (method, meanAbsoluteTarget(of: candidate, sample: sample(candidate.count, atMost: 8192, using: &sampler)))
+            }
+            if let best = anchorErrors.min(by: { $0.error < $1.error }) { normalization = WindowNormalization(method: best.method, period: period) }
+        }
         func windows(_ ranges: [Range<Int>]) -> WindowSet {
             WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,
                       normalization: normalization, padsShortSeries: panel.hasIDs)
@@ -199,7 +214,20 @@ public enum Trainer {
         }
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
-                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, warnings: warnings)
+                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings)
+    }
+
+    /// The mean absolute normalised target of the windows at `sample`: how far each window's
+    /// anchor is from what follows it, in the window's scaled units.
+    static func meanAbsoluteTarget(of windows: WindowSet, sample: [Int]) -> Double {
+        guard !sample.isEmpty else { return .infinity }
+        var sum = 0.0, count = 0
+        for start in stride(from: 0, to: sample.count, by: 512) {
+            let (_, target, _) = windows.batch(sample[start..<min(start + 512, sample.count)])
+            for value in target.scalars { sum += Double(abs(value)) }
+            count += target.scalars.count
+        }
+        return sum / Double(count)
     }
 
     /// `0 ..< count` when it holds at most `limit` indices, else `limit` of them drawn at random, in order.

@@ -63,6 +63,13 @@ public struct TrainingOptions: Sendable {
     public var strategy: ModelConfiguration.Strategy = .direct
     /// How each window is normalised after the global scaling.
     public var normalization: WindowNormalization.Method = .season
+    /// Whether ``normalization`` is chosen on the training windows instead (the default for a
+    /// panel, see ``Forecaster/defaultOptions(for:lookback:horizon:season:)``): of ``normalizationCandidates``,
+    /// the one whose anchor (the level of the last season, the last value, or the value one season
+    /// back) is nearest the windows' targets, in mean absolute error of scaled units.
+    public var choosesNormalization = false
+    /// The normalisations ``choosesNormalization`` chooses among.
+    public static let normalizationCandidates: [WindowNormalization.Method] = [.season, .last, .seasonalNaive]
     /// The seasonal period (window normalisation by season); nil for the one the frequency implies.
     public var season: Int?
     /// How the columns are scaled.
