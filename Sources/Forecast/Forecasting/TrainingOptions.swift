@@ -65,11 +65,12 @@ public struct TrainingOptions: Sendable {
     public var normalization: WindowNormalization.Method = .season
     /// Whether ``normalization`` is chosen on the training windows instead (the default for a
     /// panel, see ``Forecaster/defaultOptions(for:lookback:horizon:season:)``): of ``normalizationCandidates``,
-    /// the one whose anchor (the level of the last season, the last value, or the value one season
-    /// back) is nearest the windows' targets, in mean absolute error of scaled units.
+    /// the one whose anchor (the level of the last season, or the value one season back) is nearest
+    /// the windows' targets, in mean absolute error of scaled units: the network then learns on top
+    /// of the seasonal pattern only where repeating it beats repeating the level.
     public var choosesNormalization = false
     /// The normalisations ``choosesNormalization`` chooses among.
-    public static let normalizationCandidates: [WindowNormalization.Method] = [.season, .last, .seasonalNaive]
+    public static let normalizationCandidates: [WindowNormalization.Method] = [.season, .seasonalNaive]
     /// The seasonal period (window normalisation by season); nil for the one the frequency implies.
     public var season: Int?
     /// How the columns are scaled.
