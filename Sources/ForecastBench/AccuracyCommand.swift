@@ -101,16 +101,8 @@ struct AccuracyCommand: ParsableCommand {
             rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", ""])
             rows.append(["", "AutoETS (reference)", format(task.autoETS), "", ""])
         }
-        if !json { print(table(rows)) }
+        if !json { print(textTable(rows)) }
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
-
-    private func table(_ rows: [[String]]) -> String {
-        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
-        }.joined(separator: "\n")
-    }
 }

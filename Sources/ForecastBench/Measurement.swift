@@ -41,3 +41,12 @@ func rounded(_ value: Double, _ places: Int) -> Double {
     let scale = pow(10, Double(places))
     return (value * scale).rounded() / scale
 }
+
+/// Rows as columns padded to a common width (left-aligned), trailing spaces trimmed.
+func textTable(_ rows: [[String]]) -> String {
+    let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
+    return rows.map { row in
+        row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+    }.joined(separator: "\n")
+}

@@ -121,7 +121,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             for (name, accuracy) in baselines { rows.append(["", name, format(accuracy.mase), format(accuracy.smape), "", ""]) }
             for peer in set.peers { rows.append(["", "\(peer.name) (PANEL.md)", format(peer.mase), format(peer.smape), "", ""]) }
         }
-        print(table(rows))
+        print(textTable(rows))
     }
 
     /// Each series' forecast scored against its test points, MASE scaled on its train part with
@@ -148,12 +148,4 @@ struct PanelAccuracyCommand: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
-
-    private func table(_ rows: [[String]]) -> String {
-        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
-        }.joined(separator: "\n")
-    }
 }
