@@ -130,9 +130,8 @@ struct PanelAccuracyCommand: ParsableCommand {
         -> (model: Accuracy, baselines: [Baseline: Accuracy], seasonal: Accuracy, evaluation: PanelEvaluation)
     {
         var evaluations: [HoldoutEvaluation] = [], seasonal: [Accuracy] = []
-        let testIndex = Dictionary(test.ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         for (s, id) in train.ids.enumerated() {
-            guard let t = testIndex[id] else { throw ValidationError("series \(id) has no test points") }
+            guard let t = test.index(of: id) else { throw ValidationError("series \(id) has no test points") }
             let actual = Array(test.series[t].target.prefix(set.horizon))
             guard actual.count == set.horizon else { throw ValidationError("series \(id) has \(actual.count) test points, not \(set.horizon)") }
             let history = train.series[s].target

@@ -143,7 +143,6 @@ import Forecast
         #expect(result.steps == 12)
         #expect(result.history.count == 3)
         #expect(result.reachedStepLimit)
-        #expect(!result.refitted)  // the budget, not validation, ended training: no second run
         #expect(result.model.configuration.training?.maxSteps == 10)
         #expect(result.model.configuration.training?.windowsPerEpoch == 64)
     }

@@ -177,10 +177,9 @@ public enum Trainer {
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         let bestEpoch = run.bestEpoch
         var refitted = false
-        if options.refit && validation.count > 0 && !run.reachedStepLimit {
+        if options.refit && validation.count > 0 {
             // A new network from the same seed, on every window before the test part, for as many
-            // epochs as validation chose, with the same learning rates. (Not after the step limit:
-            // there the budget, not validation, ended training, and a second run would double it.)
+            // epochs as validation chose, with the same learning rates.
             network = makeNetwork(inputSize: names.count, options, outputs: outputs)
             let all = windows(splits.map { 0..<$0.validationEnd })
             var refitOptions = options

@@ -29,8 +29,8 @@ public struct TrainingOptions: Sendable {
     /// The maximum number of epochs: passes over the training windows, or over
     /// ``windowsPerEpoch`` of them when there are more.
     public var epochs = 300
-    /// The most optimiser steps of training; nil for no limit (a run that reaches it keeps its best
-    /// epoch's weights without a refit). With ``windowsPerEpoch`` it bounds
+    /// The most optimiser steps of the training phase (the refit takes as many epochs as the best
+    /// epoch, so at most as many steps again); nil for no limit. With ``windowsPerEpoch`` it bounds
     /// the time training takes whatever the size of the data, as NeuralForecast's `max_steps` does.
     public var maxSteps: Int? = 2000
     /// The most windows one epoch trains on: data with more windows than this is sampled, each
@@ -52,9 +52,7 @@ public struct TrainingOptions: Sendable {
     /// Stop when the validation loss has not improved for this many epochs (needs a validation part).
     public var patience: Int? = 30
     /// After early stopping, train a new network from the same seed on training + validation
-    /// windows for the best number of epochs, so that the most recent data is learnt too. Skipped
-    /// when ``maxSteps`` ended the training phase (the best epoch's weights are kept), so that the
-    /// budget bounds the whole of training.
+    /// windows for the best number of epochs, so that the most recent data is learnt too.
     public var refit = true
     /// The fraction of the refit's last epochs whose weights are averaged into the final model
     /// (stochastic weight averaging; 0 for none).
