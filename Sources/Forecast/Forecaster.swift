@@ -53,7 +53,8 @@ public final class Forecaster {
     }
 
     /// The default options for `panel`: horizon one season (or `horizon`), lookback three seasons and
-    /// at least two horizons (or `lookback`). A panel's test part is one horizon per series, its
+    /// at least two horizons (or `lookback`), at most ``TrainingOptions/defaultMaxSteps(lookback:)``
+    /// optimiser steps (so that training time is bounded whatever the data's size). A panel's test part is one horizon per series, its
     /// series are scaled by their seasonal differences (``Scaler/Method/mase``) and its window
     /// normalisation is chosen on the training windows (``TrainingOptions/choosesNormalization``).
     public static func defaultOptions(for panel: Panel, lookback: Int? = nil, horizon: Int? = nil, season: Int? = nil) -> TrainingOptions {
@@ -61,6 +62,7 @@ public final class Forecaster {
         let horizon = horizon ?? max(period, 1)
         var options = TrainingOptions(lookback: lookback ?? max(3 * period, 2 * horizon, 12), horizon: horizon)
         options.season = season
+        options.maxSteps = TrainingOptions.defaultMaxSteps(lookback: options.lookback)
         if panel.hasIDs {
             // Many series: each holds out one horizon; each is scaled by its own seasonal
             // differences, so a squared error weighs as MASE weighs it; the anchor is chosen on the

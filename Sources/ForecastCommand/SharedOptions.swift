@@ -74,8 +74,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The maximum number of epochs (passes over the training windows, or over --windows-per-epoch of them).")
     var epochs: Int = 300
 
-    @Option(help: "The most optimiser steps of the training phase (0: no limit); it bounds training time on large data.")
-    var maxSteps: Int = 2000
+    @Option(help: "The most optimiser steps of the training phase (0: no limit; default: 2000, fewer for a lookback over 168), so that training time is bounded on large data.")
+    var maxSteps: Int?
 
     @Option(help: "The most windows an epoch trains on; data with more is sampled, epoch after epoch.")
     var windowsPerEpoch: Int = 4096
@@ -130,7 +130,7 @@ struct TrainingArguments: ParsableArguments {
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
-        if maxSteps < 0 { throw ValidationError("--max-steps must be 0 or more (got \(maxSteps))") }
+        if let maxSteps, maxSteps < 0 { throw ValidationError("--max-steps must be 0 or more (got \(maxSteps))") }
         if windowsPerEpoch <= 0 { throw ValidationError("--windows-per-epoch must be at least 1 (got \(windowsPerEpoch))") }
     }
 
@@ -141,7 +141,7 @@ struct TrainingArguments: ParsableArguments {
         options.layers = layers
         options.dropout = dropout
         options.epochs = epochs
-        options.maxSteps = maxSteps > 0 ? maxSteps : nil
+        if let maxSteps { options.maxSteps = maxSteps > 0 ? maxSteps : nil }
         options.windowsPerEpoch = windowsPerEpoch
         options.batchSize = batchSize
         options.learningRate = learningRate

@@ -147,6 +147,14 @@ import Forecast
         #expect(result.model.configuration.training?.windowsPerEpoch == 64)
     }
 
+    @Test func theDefaultStepLimitShrinksWithALongLookbackSoTheWorkIsBounded() {
+        #expect(TrainingOptions.defaultMaxSteps(lookback: 36) == 2000)
+        #expect(TrainingOptions.defaultMaxSteps(lookback: 168) == 2000)
+        #expect(TrainingOptions.defaultMaxSteps(lookback: 336) == 1000)
+        #expect(TrainingOptions.defaultMaxSteps(lookback: 100_000) == 250)
+        #expect(Forecaster.defaultOptions(for: Self.panel(), lookback: 336, horizon: 48).maxSteps == 1000)
+    }
+
     @Test func oneSeriesThroughTheForecasterGivesTheSingleSeriesResults() throws {
         let series = ForecastingStrategyTests.monthly()
         let options = ForecastingStrategyTests.options()

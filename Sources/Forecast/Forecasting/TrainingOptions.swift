@@ -33,6 +33,13 @@ public struct TrainingOptions: Sendable {
     /// epoch, so at most as many steps again); nil for no limit. With ``windowsPerEpoch`` it bounds
     /// the time training takes whatever the size of the data, as NeuralForecast's `max_steps` does.
     public var maxSteps: Int? = 2000
+
+    /// The step limit the defaults give a lookback: 2,000 steps up to a lookback of 168, fewer
+    /// beyond, so that the work (steps × lookback) stays within 2,000 × 168 window time steps, and
+    /// never fewer than 250. A half-hourly series read a week at a time (lookback 336) gets 1,000.
+    public static func defaultMaxSteps(lookback: Int) -> Int {
+        min(2000, max(250, 2000 * 168 / max(lookback, 1)))
+    }
     /// The most windows one epoch trains on: data with more windows than this is sampled, each
     /// epoch taking the next windows of a running random order.
     public var windowsPerEpoch = 4096
