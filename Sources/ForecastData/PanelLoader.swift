@@ -300,14 +300,14 @@ private struct SeriesBuilder {
             var lines = indices.map { rows.lines[$0] }
 
             if var current = axis, let table = frequency?.frequency {
-                let own = SeriesLoader.inferFrequency(current.timestamps, format: current.format)
-                if current.timestamps.count > 1 && own.frequency != table && !fitsSteps(current.timestamps, table) {
+                // Counted in the table's steps (cheap); the series' own frequency only for the message.
+                let inference = gapsInferred(current.timestamps, table, monthEnd: frequency!.monthEnd)
+                if current.timestamps.count > 1 && !fits(inference, count: current.timestamps.count) {
+                    let own = SeriesLoader.inferFrequency(current.timestamps, format: current.format)
                     let name = own.frequency?.name ?? "irregular"
                     throw DataError(.badData, file: source, line: lines[0],
                                     "series '\(rows.ids[s])' is \(name), but the table is \(table.name) (as its longest series '\(rows.ids[longestIndex(starts)])')")
                 }
-                var inference = own
-                if own.frequency != table { inference = gapsInferred(current.timestamps, table, monthEnd: frequency!.monthEnd) }
                 if let inserted = SeriesLoader.insertGaps(axis: &current, columns: &columns, rowLines: &lines, policy: policy,
                                                           inference: inference) {
                     gapPoints += inserted.points
@@ -385,10 +385,9 @@ private struct SeriesBuilder {
     /// Whether every step between `timestamps` is a whole number of the table's steps, and (with
     /// three points or more) at least one is a single step: a monthly series in a daily table is
     /// not a daily series missing most of its days.
-    private func fitsSteps(_ timestamps: [Timestamp], _ frequency: Frequency) -> Bool {
-        let inference = gapsInferred(timestamps, frequency, monthEnd: false)
+    private func fits(_ inference: FrequencyInference, count: Int) -> Bool {
         guard inference.frequency != nil else { return false }
-        return timestamps.count < 3 || inference.gaps.count < timestamps.count - 1
+        return count < 3 || inference.gaps.count < count - 1
     }
 
     /// The gaps of `timestamps` counted in the table's steps; an irregular result when a step is

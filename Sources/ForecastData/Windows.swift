@@ -28,10 +28,12 @@ public struct WindowSet: Sendable {
     public let horizon: Int
     /// The number of columns per time step.
     public let columnCount: Int
-    /// The series of each window.
-    public let seriesIndices: [Int32]
-    /// The origin of each window within its series.
-    public let origins: [Int]
+    /// For each run of windows (one per series that has any), its series, its first origin and
+    /// the index of its first window: windows are counted, not listed, so a panel of millions of
+    /// windows costs three numbers per series.
+    private let runSeries: [Int32], runFirstOrigin: [Int], runStart: [Int]
+    /// The number of windows.
+    public let count: Int
     /// `columns[s][c][t]`: series s, column c (0 the target), point t.
     private let columns: [[[Float]]]
 
@@ -59,21 +61,39 @@ public struct WindowSet: Sendable {
         self.horizon = horizon
         self.columnCount = series[0].count
         self.normalization = normalization
-        var seriesIndices: [Int32] = [], origins: [Int] = []
+        var runSeries: [Int32] = [], runFirstOrigin: [Int] = [], runStart: [Int] = [], count = 0
         for (s, range) in targetRanges.enumerated() {
             let last = range.upperBound - horizon
             var first = max(range.lowerBound, lookback)
             if padsShortSeries && first > last { first = max(range.lowerBound, 1) }
             guard first <= last else { continue }
-            origins.append(contentsOf: first...last)
-            seriesIndices.append(contentsOf: repeatElement(Int32(s), count: last - first + 1))
+            runSeries.append(Int32(s))
+            runFirstOrigin.append(first)
+            runStart.append(count)
+            count += last - first + 1
         }
-        self.origins = origins
-        self.seriesIndices = seriesIndices
+        self.runSeries = runSeries
+        self.runFirstOrigin = runFirstOrigin
+        self.runStart = runStart
+        self.count = count
     }
 
-    /// The number of windows.
-    public var count: Int { origins.count }
+    /// The series and origin of window `index`.
+    public func window(_ index: Int) -> (series: Int, origin: Int) {
+        precondition(index >= 0 && index < count, "window \(index) of \(count)")
+        // The last run starting at or before `index`.
+        var low = 0, high = runStart.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if runStart[middle] <= index { low = middle } else { high = middle - 1 }
+        }
+        return (Int(runSeries[low]), runFirstOrigin[low] + index - runStart[low])
+    }
+
+    /// The origin of each window, in order.
+    public var origins: [Int] { (0..<count).map { window($0).origin } }
+    /// The series of each window, in order.
+    public var seriesIndices: [Int] { (0..<count).map { window($0).series } }
 
     /// The inputs `[B, lookback, columns]` and targets `[B, horizon]` of the windows at `indices`,
     /// the target column normalised per window; `statistics` holds each window's (center, scale).
@@ -83,8 +103,8 @@ public struct WindowSet: Sendable {
         target.reserveCapacity(indices.count * horizon)
         statistics.reserveCapacity(indices.count)
         for index in indices {
-            let origin = origins[index]
-            let series = columns[Int(seriesIndices[index])]
+            let (seriesIndex, origin) = window(index)
+            let series = columns[seriesIndex]
             let statistic = Self.appendInput(of: series, before: origin, lookback: lookback, normalization: normalization, to: &input)
             statistics.append(statistic)
             let (center, scale) = statistic
