@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Forecast", targets: ["Forecast"]),
         .executable(name: "forecast", targets: ["ForecastCommand"]),
         .executable(name: "forecast-bench", targets: ["ForecastBench"]),
+        .executable(name: "forecast-fuzz", targets: ["ForecastFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +43,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `forecast-fuzz`: libFuzzer targets for every parser input can reach (scripts/fuzz.sh); built
+        // normally it replays files through a target. Nothing depends on it.
+        .executableTarget(name: "ForecastFuzz", dependencies: ["Forecast"]),
         .testTarget(name: "ForecastKernelsTests", dependencies: ["ForecastKernels"]),
         .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData"]),

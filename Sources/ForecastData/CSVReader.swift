@@ -168,6 +168,7 @@ struct CSVParser {
     private var scanIndex = 0
     private var scanInQuotes = false
     private var scanLineHasContent = false
+    private var checkedByteOrderMark = false
     private var candidateCounts = (comma: 0, semicolon: 0, tab: 0)
 
     // Stage two: parsing.
@@ -181,6 +182,8 @@ struct CSVParser {
     private var fieldStartLine = 1
     /// Fields beyond the header's count seen in the current record (reported at its end).
     private var extraFields = 0
+    /// Bytes fed so far, against ``InputLimits/csvBytes``.
+    private var bytesRead = 0
 
     private var header: [String]?
     private var headerFields: [String] = []
@@ -194,12 +197,21 @@ struct CSVParser {
 
     /// Parses the next chunk of the input.
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) throws(DataError) {
+        bytesRead += chunk.count
+        if bytesRead > InputLimits.csvBytes {
+            throw DataError(.badData, file: source, line: line, "is larger than \(InputLimits.csvBytes >> 30) GiB, the most a CSV may hold")
+        }
         if delimiter != nil {
             try parse(chunk)
             return
         }
         pending.append(contentsOf: chunk)
-        guard scanForHeaderEnd(atEndOfInput: false) else { return }
+        guard scanForHeaderEnd(atEndOfInput: false) else {
+            if pending.count > InputLimits.csvHeaderBytes {
+                throw DataError(.badData, file: source, line: 1, "the header line is longer than \(InputLimits.csvHeaderBytes >> 20) MiB (is this a CSV file?)")
+            }
+            return
+        }
         try parsePending()
     }
 
@@ -240,10 +252,12 @@ struct CSVParser {
     /// Scans `pending` for the end of the first non-blank line outside quotes, counting candidate
     /// delimiters on it; on finding it (or at the end of input) sets `delimiter` and returns true.
     private mutating func scanForHeaderEnd(atEndOfInput: Bool) -> Bool {
-        if scanIndex == 0 {
-            // The byte-order mark must be whole before it can be recognised (and must not count as content).
+        if !checkedByteOrderMark {
+            // The byte-order mark must be whole before it can be recognised (and must not count as
+            // content); only one is skipped, however the input is split into chunks.
             if pending.count < byteOrderMark.count && !atEndOfInput { return false }
             if pending.starts(with: byteOrderMark) { pending.removeFirst(byteOrderMark.count) }
+            checkedByteOrderMark = true
         }
         var found = false
         while scanIndex < pending.count {
@@ -321,9 +335,14 @@ struct CSVParser {
                 }
                 if i == count {
                     fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    try checkFieldLength()
                     break
                 }
                 let value: String
+                if fieldBytes.count + (i - start) > InputLimits.csvFieldBytes {
+                    fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    try checkFieldLength()
+                }
                 if fieldBytes.isEmpty {
                     var end = i
                     while end > start && (chunk[end - 1] == space || chunk[end - 1] == tab) { end -= 1 }
@@ -345,6 +364,7 @@ struct CSVParser {
                     i += 1
                 }
                 fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                try checkFieldLength()
                 if i == count { break }
                 let byte = chunk[i]
                 i += 1
@@ -390,6 +410,14 @@ struct CSVParser {
         }
     }
 
+    /// Refuses a field longer than ``InputLimits/csvFieldBytes``.
+    private func checkFieldLength() throws(DataError) {
+        if fieldBytes.count > InputLimits.csvFieldBytes {
+            throw DataError(.badData, file: source, line: state == .unquoted ? line : fieldStartLine, column: fieldIndex + 1,
+                            "a field longer than \(InputLimits.csvFieldBytes >> 20) MiB (an unclosed quote, or not a CSV file?)")
+        }
+    }
+
     /// The gathered bytes of an unquoted field, trailing spaces and tabs removed.
     private func trimmedFieldBytes() -> String {
         var end = fieldBytes.count
@@ -423,6 +451,9 @@ struct CSVParser {
         }
 
         if fieldIndex < header.count {
+            if fieldIndex == 0 && (rowLines.count + 1) * header.count > InputLimits.csvCells {
+                throw DataError(.badData, file: source, line: recordLine, "has more than \(InputLimits.csvCells / 1_000_000) million cells, the most a CSV may hold")
+            }
             columns[fieldIndex].append(value)
             if fieldIndex == 0 { rowLines.append(recordLine) }
         } else {

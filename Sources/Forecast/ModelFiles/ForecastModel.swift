@@ -51,6 +51,9 @@ public final class ForecastModel {
             throw ModelFileError(file: configurationURL.path, problem: problem)
         }
         let tensors = try SafeTensors(contentsOf: weightsURL)
+        if let problem = configuration.allocationProblem(fileWeights: tensors.tensors.reduce(0) { $0 + $1.tensor.count }) {
+            throw ModelFileError(file: weightsURL.path, problem: problem)
+        }
         let architecture = configuration.model
         let network = LSTMModel(inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
                                 numLayers: architecture.numLayers, outputSize: architecture.outputSize,
