@@ -42,7 +42,11 @@ struct TrainCommand: ParsableCommand {
             let result = try Trainer.fit(series, options: options) { printer.report($0) }
             printer.finish()
             if !quiet { for warning in result.warnings { printError("warning: \(warning)") } }
-            try result.model.save(to: URL(fileURLWithPath: output))
+            do {
+                try result.model.save(to: URL(fileURLWithPath: output))
+            } catch let error as ModelFileError {
+                throw OutputError(file: error.file, problem: error.problem)  // exit 73: the output, not the input
+            }
             if let plot { try writePlot(trainingChart(result: result, series: series), to: plot) }
             printError(trainingSummary(result, series: series, season: training.season))
             printError("model written to \(output)")
