@@ -178,7 +178,7 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
+    public var description: String { printableLine("\(file): \(problem)") }
 }
 
 /// A safetensors file that cannot be read.
