@@ -24,6 +24,7 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = temporaryName(beside: url)
+        removeStaleTemporaries(beside: url)
         do {
             try writeAndSync(data, to: temporary)
             try check(rename(temporary, path), "cannot be put in place")
@@ -48,6 +49,7 @@ public enum AtomicFile {
             throw FileError(file: path, problem: "exists and is not a directory; not replaced")
         }
         let temporary = temporaryName(beside: directory)
+        removeStaleTemporaries(beside: directory)
         do {
             // Missing folders above the directory are created, as `mkdir -p` would.
             try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -86,6 +88,18 @@ public enum AtomicFile {
     private static func temporaryName(beside url: URL) -> String {
         let folder = url.deletingLastPathComponent().path
         return folder + "/." + url.lastPathComponent + ".partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+    }
+
+    /// Removes what a killed writer left beside `url`: temporaries whose process no longer runs.
+    private static func removeStaleTemporaries(beside url: URL) {
+        let folder = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".partial-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }) else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: folder + "/" + name)
+            }
+        }
     }
 
     /// Creates `path` (which must not exist), writes all of `data`, fsyncs and closes it.
