@@ -40,6 +40,7 @@ model huge-header; printf '\xff\xff\xff\xff\xff\x00\x00\x00{}' > huge-header/mod
 header='{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}'
 model overflow-shape; { printf "\\x$(printf %02x ${#header})\\x00\\x00\\x00\\x00\\x00\\x00\\x00"; printf '%s' "$header"; } > overflow-shape/model.safetensors
 model no-weights; rm no-weights/model.safetensors
+model big-file; truncate -s 5G big-file/model.safetensors   # sparse: no disk used
 
 cases=(
     "missing file|train --data nowhere.csv --output m"
@@ -68,6 +69,7 @@ cases=(
     "safetensors header length 1 TB|predict --model huge-header --data $data"
     "safetensors shape of 2^62 floats|predict --model overflow-shape --data $data"
     "model.safetensors missing|predict --model no-weights --data $data"
+    "model.safetensors of 5 GB|predict --model big-file --data $data"
     "output in a missing folder|predict --model good --data $data --output no/such/folder.csv"
     "output is a directory|predict --model good --data $data --output a-directory.csv"
     "horizon 0|predict --model good --data $data --horizon 0"

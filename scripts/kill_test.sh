@@ -32,7 +32,7 @@ duration=$(( $(now_ms) - start ))
 old=$(digest "$work/old"); new=$(digest "$work/new")
 [[ "$old" != "$new" ]] || fail "the two reference models are identical"
 
-kept_old=0; got_new=0
+kept_old=0; got_new=0; mid_write=0
 for ((i = 1; i <= rounds; i++)); do
     rm -rf "$work/m"; cp -r "$work/old" "$work/m"
     if (( i % 2 )); then delay=$(( RANDOM * duration * 12 / 10 / 32767 )); else delay=$(( duration * 7 / 10 + RANDOM * duration / 32767 )); fi
@@ -42,14 +42,17 @@ for ((i = 1; i <= rounds; i++)); do
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     [[ -d "$work/m" ]] || fail "round $i (kill after ${delay} ms): no model directory at all"
+    # A temporary left behind means the kill came while the model was being written.
+    if [[ -n "$(find "$work" -maxdepth 1 -name '.m.partial-*')" ]]; then
+        mid_write=$((mid_write + 1)); find "$work" -maxdepth 1 -name '.m.partial-*' -exec rm -rf {} +
+    fi
     now=$(digest "$work/m")
     if [[ "$now" == "$old" ]]; then kept_old=$((kept_old + 1))
     elif [[ "$now" == "$new" ]]; then got_new=$((got_new + 1))
     else fail "round $i (kill after ${delay} ms): the model is neither the old nor the new one: $now"; fi
     "$forecast" predict --model "$work/m" --data "$data" --quiet >/dev/null 2>&1 || fail "round $i: the model does not load"
 done
-litter=$(find "$work" -maxdepth 1 -name '.m.partial-*' | wc -l)  # a later save removes what dead writers left
-echo "train --output: $rounds kills over 0-$((duration * 12 / 10)) ms (half of them in $((duration * 7 / 10))-$((duration * 17 / 10)) ms) (a full run takes $duration ms): old model kept $kept_old, new model complete $got_new, mixed or unloadable 0; $litter hidden .partial folders left by the killed runs (removed by the next save)"
+echo "train --output: $rounds kills over 0-$((duration * 12 / 10)) ms (half of them in $((duration * 7 / 10))-$((duration * 17 / 10)) ms) (a full run takes $duration ms): old model kept $kept_old, new model complete $got_new, mixed or unloadable 0; killed while writing the model (a temporary left behind) $mid_write"
 
 predict_args=(predict --model "$work/old" --data "$data" --quiet)
 "$forecast" "${predict_args[@]}" --horizon 12 --output "$work/old.csv"
@@ -57,7 +60,7 @@ start=$(now_ms)
 "$forecast" "${predict_args[@]}" --horizon 36 --output "$work/new.csv"
 duration=$(( $(now_ms) - start ))
 old=$(sha1sum < "$work/old.csv"); new=$(sha1sum < "$work/new.csv")
-kept_old=0; got_new=0
+kept_old=0; got_new=0; mid_write=0
 for ((i = 1; i <= rounds; i++)); do
     cp "$work/old.csv" "$work/f.csv"
     delay=$(( RANDOM * duration * 12 / 10 / 32767 ))
@@ -67,11 +70,14 @@ for ((i = 1; i <= rounds; i++)); do
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     now=$(sha1sum < "$work/f.csv" 2>/dev/null || echo missing)
+    if [[ -n "$(find "$work" -maxdepth 1 -name '.f.csv.partial-*')" ]]; then
+        mid_write=$((mid_write + 1)); find "$work" -maxdepth 1 -name '.f.csv.partial-*' -delete
+    fi
     if [[ "$now" == "$old" ]]; then kept_old=$((kept_old + 1))
     elif [[ "$now" == "$new" ]]; then got_new=$((got_new + 1))
     else fail "round $i (kill after ${delay} ms): the forecast file is neither the old nor the new one"; fi
 done
-echo "predict --output: $rounds kills over 0-$((duration * 12 / 10)) ms (a full run takes $duration ms): old file kept $kept_old, new file complete $got_new, mixed or partial 0"
+echo "predict --output: $rounds kills over 0-$((duration * 12 / 10)) ms (a full run takes $duration ms): old file kept $kept_old, new file complete $got_new, mixed or partial 0; killed while writing the file $mid_write"
 
 mkdir -p "$work/small"
 if mount -t tmpfs -o size=150k tmpfs "$work/small" 2>/dev/null; then
