@@ -8,6 +8,9 @@
 #    usual run time (around the end, where the files are written; runs vary with the load).
 #    Afterwards M must be exactly the old model or exactly the new one (both are byte-for-byte known: the same seed gives the same files),
 #    never a mix, and must load (`forecast predict --model M`).
+#    Every write pauses 100 ms after each of its steps (FORECAST_KILL_TEST_PAUSE_MS, read by AtomicFile
+#    for this test only), so that many kills land inside the write; each round says whether it did (a
+#    temporary was left behind).
 # 2. `forecast predict --output F` replacing an existing F, likewise: F is the old or the new CSV, whole.
 # 3. Disk full (a 150 KB tmpfs, when this user may mount one): train fails with one line, exit 73, and the
 #    old model is unchanged.
@@ -19,6 +22,7 @@ forecast="$(realpath "${2:-.build/debug/forecast}")"
 data="$(realpath data/airpassengers.csv)"
 work="$(mktemp -d)"
 trap 'umount "$work/small" 2>/dev/null || true; rm -rf "$work"' EXIT
+export FORECAST_KILL_TEST_PAUSE_MS="${FORECAST_KILL_TEST_PAUSE_MS:-100}"
 
 fail() { echo "kill_test: FAILED: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }

@@ -27,6 +27,7 @@ public enum AtomicFile {
         removeStaleTemporaries(beside: url)
         do {
             try writeAndSync(data, to: temporary)
+            pauseForKillTest()
             try check(rename(temporary, path), "cannot be put in place")
             try syncFolder(folder)
         } catch {
@@ -56,12 +57,14 @@ public enum AtomicFile {
             try check(mkdir(temporary, 0o755), "cannot create a folder beside it")
             for (name, contents) in files {
                 try writeAndSync(contents, to: temporary + "/" + name)
+                pauseForKillTest()
             }
             try syncFolder(temporary)
             if exists {
                 // Swap: `path` now holds the new files, `temporary` the old ones, which are then removed.
                 try check(exchange(temporary, path), "cannot be swapped with the earlier model")
                 try syncFolder(parent)
+                pauseForKillTest()
                 try? FileManager.default.removeItem(atPath: temporary)
             } else {
                 try check(rename(temporary, path), "cannot be put in place")
@@ -71,6 +74,14 @@ public enum AtomicFile {
             try? FileManager.default.removeItem(atPath: temporary)
             throw FileError(file: path, problem: "cannot be written (\(error.message)); nothing was changed")
         }
+    }
+
+    /// For scripts/kill_test.sh only: `FORECAST_KILL_TEST_PAUSE_MS` makes each step of a write pause
+    /// that long, so that a kill at a random moment often lands inside the write. Unset, nothing pauses.
+    private static let killTestPause = ProcessInfo.processInfo.environment["FORECAST_KILL_TEST_PAUSE_MS"].flatMap(UInt32.init) ?? 0
+
+    private static func pauseForKillTest() {
+        if killTestPause > 0 { usleep(killTestPause * 1000) }
     }
 
     // MARK: - System calls, each failure an errno message

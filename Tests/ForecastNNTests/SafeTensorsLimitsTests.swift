@@ -6,12 +6,9 @@ import ForecastNN
 /// A safetensors header may claim anything: sizes that overflow, or a header of gigabytes. Each is
 /// refused with a message before anything that size is allocated.
 @Suite struct SafeTensorsLimitsTests {
-    func file(header: String, dataBytes: Int = 0, declaredLength: UInt64? = nil) -> Data {
-        var data = Data()
-        withUnsafeBytes(of: (declaredLength ?? UInt64(header.utf8.count)).littleEndian) { data.append(contentsOf: $0) }
-        data.append(contentsOf: Array(header.utf8))
-        data.append(contentsOf: [UInt8](repeating: 0, count: dataBytes))
-        return data
+    /// A header and data assembled by hand, as the codec's own tests build them.
+    func file(header: String, declaredLength: UInt64? = nil) -> Data {
+        SafeTensorsTests().file(header: header, dataBytes: 0, declaredLength: declaredLength)
     }
 
     func problem(_ data: Data) -> String? {
