@@ -28,7 +28,7 @@ fail() { echo "kill_test: FAILED: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 digest() { (cd "$1" && ls -A | tr '\n' ' ' && cat config.json model.safetensors 2>/dev/null | sha1sum | cut -c1-40); }
 
-train_args=(train --data "$data" --lookback 24 --horizon 12 --epochs 20 --hidden-size 16 --quiet)
+train_args=(train --data "$data" --lookback 24 --horizon 12 --epochs 2 --hidden-size 16 --quiet)
 "$forecast" "${train_args[@]}" --seed 1 --output "$work/old" >/dev/null 2>&1
 start=$(now_ms)
 "$forecast" "${train_args[@]}" --seed 2 --output "$work/new" >/dev/null 2>&1
