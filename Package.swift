@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Forecast", targets: ["Forecast"]),
         .executable(name: "forecast", targets: ["ForecastCommand"]),
         .executable(name: "forecast-bench", targets: ["ForecastBench"]),
+        .executable(name: "forecast-fuzz", targets: ["ForecastFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,9 +20,11 @@ let package = Package(
         // Dense Float32 storage and the hot loops: matrix products, activations, reductions.
         .target(name: "ForecastKernels", dependencies: ["CForecastKernels"]),
         // Layers with PyTorch semantics (LSTM, Linear, dropout), losses, optimisers, the seeded generator.
-        .target(name: "ForecastNN", dependencies: ["ForecastKernels"]),
+        .target(name: "ForecastNN", dependencies: ["ForecastKernels", "ForecastText"]),
         // CSV reading, the panel of many series, time columns and frequencies, missing values, scalers, windows, splits (no network code).
-        .target(name: "ForecastData"),
+        // One line of printable text from anything a user or a file can put in a message.
+        .target(name: "ForecastText"),
+        .target(name: "ForecastData", dependencies: ["ForecastText"]),
         // SVG charts (forecast, training, backtest) and the HTML report, drawn from plain arrays and dates.
         .target(name: "ForecastPlot", dependencies: ["ForecastData"]),
         // What applications import: the forecaster, metrics, baselines, model files, and (re-exported) the parts beneath.
@@ -42,9 +45,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `forecast-fuzz`: libFuzzer targets for every parser input can reach (scripts/fuzz.sh); built
+        // normally it replays files through a target. Nothing depends on it.
+        .executableTarget(name: "ForecastFuzz", dependencies: ["Forecast"]),
         .testTarget(name: "ForecastKernelsTests", dependencies: ["ForecastKernels"]),
         .testTarget(name: "ForecastNNTests", dependencies: ["ForecastNN"], exclude: ["Fixtures"]),
-        .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData"]),
+        .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "ForecastText"]),
         .testTarget(name: "ForecastPlotTests", dependencies: ["ForecastPlot"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast"], exclude: ["Fixtures"]),
         // Runs the built `forecast` executable end to end.

@@ -41,8 +41,8 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "\(file): \(problem)" }
 }
 
-/// Writes `text` to `path` atomically (a temporary file beside it, then a rename), or to standard
-/// output when `path` is `-`. A failure leaves no partial file.
+/// Writes `text` to `path` atomically (a temporary file beside it, fsync, a rename, fsync of the
+/// folder: ``AtomicFile``), or to standard output when `path` is `-`. A failure leaves no partial file.
 func writeOutput(_ text: String, to path: String) throws(OutputError) {
     if path == "-" {
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -58,8 +58,8 @@ func writeOutput(_ text: String, to path: String) throws(OutputError) {
         throw OutputError(file: path, problem: "cannot be written: the folder \(parent.path) does not exist")
     }
     do {
-        try Data(text.utf8).write(to: url, options: .atomic)
+        try AtomicFile.write(Data(text.utf8), to: path)
     } catch {
-        throw OutputError(file: path, problem: "cannot be written (\(error.localizedDescription))")
+        throw OutputError(file: path, problem: error.problem)
     }
 }

@@ -48,7 +48,11 @@ struct TrainCommand: ParsableCommand {
             let result = try forecaster.fit(panel) { printer.report($0) }
             printer.finish()
             if !quiet { for warning in result.warnings { printError("warning: \(warning)") } }
-            try forecaster.save(to: URL(fileURLWithPath: output))
+            do {
+                try forecaster.save(to: URL(fileURLWithPath: output))
+            } catch let error as ModelFileError {
+                throw OutputError(file: error.file, problem: error.problem)  // exit 73: the output, not the input
+            }
             if let plot { try writePlot(trainingChart(result: result, panel: panel), to: plot) }
             printError(try trainingSummary(result, panel: panel, options: forecaster.options))
             printError("model written to \(output)")

@@ -231,6 +231,7 @@ struct CSVParser<Sink: CSVRecordSink> {
     private var scanIndex = 0
     private var scanInQuotes = false
     private var scanLineHasContent = false
+    private var checkedByteOrderMark = false
     private var candidateCounts = (comma: 0, semicolon: 0, tab: 0)
 
     // Stage two: parsing.
@@ -244,6 +245,10 @@ struct CSVParser<Sink: CSVRecordSink> {
     private var fieldStartLine = 1
     /// Fields beyond the header's count seen in the current record (reported at its end).
     private var extraFields = 0
+    /// Bytes fed so far, against ``InputLimits/csvBytes``.
+    private var bytesRead = 0
+    /// Records completed so far, against ``InputLimits/csvCells``.
+    private var records = 0
 
     private var header: [String]?
     private var headerFields: [String] = []
@@ -258,12 +263,21 @@ struct CSVParser<Sink: CSVRecordSink> {
 
     /// Parses the next chunk of the input.
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) throws(DataError) {
+        bytesRead += chunk.count
+        if bytesRead > InputLimits.csvBytes {
+            throw DataError(.badData, file: source, line: line, "is larger than \(InputLimits.csvBytes >> 30) GiB, the most a CSV may hold")
+        }
         if delimiter != nil {
             try parse(chunk)
             return
         }
         pending.append(contentsOf: chunk)
-        guard scanForHeaderEnd(atEndOfInput: false) else { return }
+        guard scanForHeaderEnd(atEndOfInput: false) else {
+            if pending.count > InputLimits.csvHeaderBytes {
+                throw DataError(.badData, file: source, line: 1, "the header line is longer than \(InputLimits.csvHeaderBytes >> 20) MiB (is this a CSV file?)")
+            }
+            return
+        }
         try parsePending()
     }
 
@@ -306,10 +320,12 @@ struct CSVParser<Sink: CSVRecordSink> {
     /// Scans `pending` for the end of the first non-blank line outside quotes, counting candidate
     /// delimiters on it; on finding it (or at the end of input) sets `delimiter` and returns true.
     private mutating func scanForHeaderEnd(atEndOfInput: Bool) -> Bool {
-        if scanIndex == 0 {
-            // The byte-order mark must be whole before it can be recognised (and must not count as content).
+        if !checkedByteOrderMark {
+            // The byte-order mark must be whole before it can be recognised (and must not count as
+            // content); only one is skipped, however the input is split into chunks.
             if pending.count < byteOrderMark.count && !atEndOfInput { return false }
             if pending.starts(with: byteOrderMark) { pending.removeFirst(byteOrderMark.count) }
+            checkedByteOrderMark = true
         }
         var found = false
         while scanIndex < pending.count {
@@ -387,9 +403,14 @@ struct CSVParser<Sink: CSVRecordSink> {
                 }
                 if i == count {
                     fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    try checkFieldLength()
                     break
                 }
                 let value: String
+                if fieldBytes.count + (i - start) > InputLimits.csvFieldBytes {
+                    fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                    try checkFieldLength()
+                }
                 if fieldBytes.isEmpty {
                     var end = i
                     while end > start && (chunk[end - 1] == space || chunk[end - 1] == tab) { end -= 1 }
@@ -411,6 +432,7 @@ struct CSVParser<Sink: CSVRecordSink> {
                     i += 1
                 }
                 fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
+                try checkFieldLength()
                 if i == count { break }
                 let byte = chunk[i]
                 i += 1
@@ -456,6 +478,14 @@ struct CSVParser<Sink: CSVRecordSink> {
         }
     }
 
+    /// Refuses a field longer than ``InputLimits/csvFieldBytes``.
+    private func checkFieldLength() throws(DataError) {
+        if fieldBytes.count > InputLimits.csvFieldBytes {
+            throw DataError(.badData, file: source, line: state == .unquoted ? line : fieldStartLine, column: fieldIndex + 1,
+                            "a field longer than \(InputLimits.csvFieldBytes >> 20) MiB (an unclosed quote, or not a CSV file?)")
+        }
+    }
+
     /// The gathered bytes of an unquoted field, trailing spaces and tabs removed.
     private func trimmedFieldBytes() -> String {
         var end = fieldBytes.count
@@ -489,6 +519,9 @@ struct CSVParser<Sink: CSVRecordSink> {
         }
 
         if fieldIndex < header.count {
+            if fieldIndex == 0 && (records + 1) * header.count > InputLimits.csvCells {
+                throw DataError(.badData, file: source, line: recordLine, "has more than \(InputLimits.csvCells / 1_000_000) million cells, the most a CSV may hold")
+            }
             try sink.cell(value, column: fieldIndex, line: recordLine)
         } else {
             extraFields += 1
@@ -502,6 +535,7 @@ struct CSVParser<Sink: CSVRecordSink> {
                             "\(fields) field\(fields == 1 ? "" : "s"), but the header has \(header.count)")
         }
         fieldIndex = 0
+        records += 1
         try sink.endRecord(line: recordLine)
     }
 

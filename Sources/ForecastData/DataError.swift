@@ -1,3 +1,5 @@
+import ForecastText
+
 /// Input data that cannot be used, with where the problem is and what it is.
 ///
 /// The description is one line a user can act on: the file, the line and column where known,
@@ -37,6 +39,6 @@ public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
         var place = file
         if let line { place += ", line \(line)" }
         if let column { place += ", column \(column)" }
-        return "\(place): \(message)"
+        return printableLine("\(place): \(message)")
     }
 }

@@ -308,8 +308,8 @@ private struct SeriesBuilder {
                     throw DataError(.badData, file: source, line: lines[0],
                                     "series '\(rows.ids[s])' is \(name), but the table is \(table.name) (as its longest series '\(rows.ids[longestIndex(starts)])')")
                 }
-                if let inserted = SeriesLoader.insertGaps(axis: &current, columns: &columns, rowLines: &lines, policy: policy,
-                                                          inference: inference) {
+                if let inserted = try SeriesLoader.insertGaps(axis: &current, columns: &columns, rowLines: &lines, policy: policy,
+                                                              file: source, inference: inference) {
                     gapPoints += inserted.points
                     seriesWithGaps += 1
                 }

@@ -118,7 +118,7 @@ public enum SeriesLoader {
         var axis: TimeAxis?
         if let timeIndex {
             axis = try timeAxis(table, column: timeIndex)
-            if let inserted = insertGaps(axis: &axis!, columns: &columns, rowLines: &rowLines, policy: options.missing) {
+            if let inserted = try insertGaps(axis: &axis!, columns: &columns, rowLines: &rowLines, policy: options.missing, file: file) {
                 warnings.append("\(file): the \(axis!.frequency!.name) series lacks \(inserted.points) point\(inserted.points == 1 ? "" : "s") in \(inserted.gaps) gap\(inserted.gaps == 1 ? "" : "s") (the first after line \(inserted.firstLine)); "
                                 + (options.missing == .drop ? "left out" : "filled by \(describe(options.missing))"))
             }
@@ -278,11 +278,17 @@ public enum SeriesLoader {
     }
 
     /// Inserts NaN points where a regular series lacks them (their line is stored as −(line before)).
-    static func insertGaps(axis: inout TimeAxis, columns: inout [[Double]], rowLines: inout [Int],
-                           policy: MissingValuePolicy, inference known: FrequencyInference? = nil) -> (gaps: Int, points: Int, firstLine: Int)? {
+    static func insertGaps(axis: inout TimeAxis, columns: inout [[Double]], rowLines: inout [Int], policy: MissingValuePolicy,
+                           file: String, inference known: FrequencyInference? = nil) throws(DataError) -> (gaps: Int, points: Int, firstLine: Int)? {
         let inference = known ?? inferFrequency(axis.timestamps, format: axis.format)
         guard let frequency = inference.frequency, !inference.gaps.isEmpty else { return nil }
-        let points = inference.gaps.reduce(0) { $0 + $1.missing }
+        let points = inference.gaps.reduce(0) { $0 &+ $1.missing }
+        let limit = InputLimits.filledPoints(rows: axis.timestamps.count)
+        if policy != .drop, let widest = inference.gaps.max(by: { $0.missing < $1.missing }),
+           points < 0 || axis.timestamps.count + points > limit {
+            throw DataError(.badData, file: file, line: rowLines[widest.after + 1],
+                            "the \(frequency.name) series would need \(points < 0 ? "billions of" : String(points)) missing points filled (\(widest.missing) after line \(rowLines[widest.after])), more than the limit of \(limit); check the time column")
+        }
         let firstLine = rowLines[inference.gaps[0].after]
         if policy == .drop { return (inference.gaps.count, points, firstLine) }
         var newTimestamps: [Timestamp] = [], newColumns = columns.map { _ in [Double]() }, newLines: [Int] = []

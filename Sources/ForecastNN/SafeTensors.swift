@@ -1,4 +1,5 @@
 import ForecastKernels
+import ForecastText
 import Foundation
 
 /// A named collection of tensors in the safetensors format, the format of `model.safetensors`.
@@ -63,11 +64,19 @@ public struct SafeTensors: Equatable, Sendable {
 
     // MARK: Reading
 
+    /// The longest JSON header read, as in the reference implementation: 100 MB.
+    public static let maximumHeaderBytes = 100_000_000
+    /// The largest file read (it is read whole): 4 GiB, a billion Float32 weights.
+    public static let maximumFileBytes = 1 << 32
+
     /// Reads the file at `url`.
     ///
     /// - Throws: ``SafeTensorsError`` naming the file and what is wrong with it.
     public init(contentsOf url: URL) throws(SafeTensorsError) {
         let data: Data
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > Self.maximumFileBytes {
+            throw SafeTensorsError(file: url.path, problem: "is \(size) bytes, more than the \(Self.maximumFileBytes >> 30) GiB a model file may have")
+        }
         do {
             data = try Data(contentsOf: url)
         } catch {
@@ -85,6 +94,9 @@ public struct SafeTensors: Equatable, Sendable {
             throw fail("is truncated: \(bytes.count) bytes, fewer than the 8-byte header length")
         }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
+            throw fail("header length \(headerLength) is more than the \(Self.maximumHeaderBytes) bytes a header may have")
+        }
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw fail("header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
         }
@@ -120,9 +132,12 @@ public struct SafeTensors: Equatable, Sendable {
             guard begin >= 0, begin <= end, end <= bytes.count - dataStart else {
                 throw fail("tensor '\(name)' has data_offsets [\(begin), \(end)] outside the \(bytes.count - dataStart) data bytes (truncated?)")
             }
-            let expected = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue } * 4
-            guard end - begin == expected else {
-                throw fail("tensor '\(name)' of shape \(shape) needs \(expected) bytes but data_offsets give \(end - begin)")
+            // The shape's byte count, refused if it overflows: a header may claim any shape.
+            let expected = shape.reduce(Optional(4)) { product, dimension in
+                product.flatMap { let (value, overflow) = $0.multipliedReportingOverflow(by: dimension); return overflow ? nil : value }
+            }
+            guard let expected, end - begin == expected else {
+                throw fail("tensor '\(name)' of shape \(shape) needs \(expected.map(String.init) ?? "more than \(Int.max)") bytes but data_offsets give \(end - begin)")
             }
             entries.append((name, shape, begin, end))
         }
@@ -164,7 +179,7 @@ public struct FileError: Error, Equatable, CustomStringConvertible {
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
+    public var description: String { printableLine("\(file): \(problem)") }
 }
 
 /// A safetensors file that cannot be read.

@@ -175,6 +175,7 @@ public enum Trainer {
         var network = makeNetwork(inputSize: names.count, options, outputs: outputs)
         let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
+        if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         let bestEpoch = run.bestEpoch
         var refitted = false
         if options.refit && validation.count > 0 {
@@ -185,13 +186,17 @@ public enum Trainer {
             var refitOptions = options
             refitOptions.patience = nil
             let averaged = options.weightAveraging > 0 ? max(1, Int(Double(bestEpoch) * options.weightAveraging)) : 0
-            _ = train(network, on: all, validation: nil, options: refitOptions, phase: .refitting, epochs: bestEpoch, maxSteps: nil,
-                      learningRates: run.history.map(\.learningRate), averageLast: averaged, clock: &clock, progress: progress)
+            let refit = train(network, on: all, validation: nil, options: refitOptions, phase: .refitting, epochs: bestEpoch, maxSteps: nil,
+                              learningRates: run.history.map(\.learningRate), averageLast: averaged, clock: &clock, progress: progress)
+            if let divergence = refit.divergence { throw divergence.error(file: panel.source, options: options) }
             refitted = true
         } else if let weights = run.bestWeights {
             try! network.loadStateDict(weights)  // the same network's own tensors: cannot mismatch
         }
         network.isTraining = false
+        if !Divergence.isFinite(network) {
+            throw Divergence(phase: refitted ? .refitting : .training).error(file: panel.source, options: options)
+        }
 
         let configuration = ModelConfiguration(
             model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
@@ -261,6 +266,8 @@ public enum Trainer {
         var stoppedEarly = false
         var reachedStepLimit = false
         var steps = 0
+        /// Set when a batch's loss was NaN or infinite; training stopped there.
+        var divergence: Divergence?
     }
 
     /// Up to `epochs` epochs of shuffled batches; with validation, tracks the best epoch and stops
@@ -301,6 +308,10 @@ public enum Trainer {
                 let (input, target, _) = windows.batch(indices)
                 let loss = network.trainStep(input: Tensor(input), target: Tensor(target), loss: options.loss, optimizer: optimizer,
                                              clipNorm: options.clipNorm)
+                guard loss.isFinite else {
+                    run.divergence = Divergence(phase: phase, epoch: epoch, batch: number + 1)
+                    return run
+                }
                 run.steps += 1
                 lossSum += Double(loss) * Double(indices.count)
                 seen += indices.count

@@ -51,6 +51,9 @@ public final class ForecastModel {
             throw ModelFileError(file: configurationURL.path, problem: problem)
         }
         let tensors = try SafeTensors(contentsOf: weightsURL)
+        if let problem = configuration.allocationProblem(fileWeights: tensors.tensors.reduce(0) { $0 + $1.tensor.count }) {
+            throw ModelFileError(file: weightsURL.path, problem: problem)
+        }
         let architecture = configuration.model
         let network = LSTMModel(inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
                                 numLayers: architecture.numLayers, outputSize: architecture.outputSize,
@@ -83,43 +86,23 @@ public final class ForecastModel {
         }
     }
 
-    /// Writes the model directory at `directory`, atomically: both files are written into a
-    /// temporary directory beside it, which is then renamed into place (replacing an earlier model
-    /// there), so that a crash never leaves a half-written model.
+    /// Writes the model directory at `directory`, atomically: both files are written and flushed to
+    /// disk in a temporary directory beside it, which then replaces an earlier model there in one
+    /// step (``AtomicFile/writeDirectory(_:to:)``), so that a crash, a kill or a full disk leaves the
+    /// old model or the new one, complete.
     public func save(to directory: URL) throws(ModelFileError) {
-        let fileManager = FileManager.default
-        let parent = directory.deletingLastPathComponent()
-        let name = directory.lastPathComponent
-        let temporary = parent.appendingPathComponent(".\(name).partial-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json: Data
         do {
-            try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
-            let json = try encoder.encode(configuration)
-            try (json + Data("\n".utf8)).write(to: temporary.appendingPathComponent(Self.configurationFileName))
-            let weights = SafeTensors(tensors: network.stateDict(),
-                                      metadata: ["format": "pt", "producer": "swift-forecast \(forecastVersion)"])
-            try weights.encoded().write(to: temporary.appendingPathComponent(Self.weightsFileName))
-            var isDirectory: ObjCBool = false
-            if fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else {
-                    try? fileManager.removeItem(at: temporary)
-                    throw ModelFileError(file: directory.path, problem: "exists and is not a directory; not replaced")
-                }
-                let replaced = parent.appendingPathComponent(".\(name).replaced-\(ProcessInfo.processInfo.processIdentifier)")
-                try? fileManager.removeItem(at: replaced)
-                try fileManager.moveItem(at: directory, to: replaced)
-                try fileManager.moveItem(at: temporary, to: directory)
-                try? fileManager.removeItem(at: replaced)
-            } else {
-                try fileManager.moveItem(at: temporary, to: directory)
-            }
-        } catch let error as ModelFileError {
-            throw error
+            json = try encoder.encode(configuration)
         } catch {
-            try? fileManager.removeItem(at: temporary)
             throw ModelFileError(file: directory.path, problem: "cannot be written (\(error.localizedDescription))")
         }
+        let weights = SafeTensors(tensors: network.stateDict(),
+                                  metadata: ["format": "pt", "producer": "swift-forecast \(forecastVersion)"])
+        try AtomicFile.writeDirectory([(Self.configurationFileName, json + Data("\n".utf8)),
+                                       (Self.weightsFileName, weights.encoded())], to: directory)
     }
 
     /// The network's output for one window of raw values: `outputSize` values of the target, in

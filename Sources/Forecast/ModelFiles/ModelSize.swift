@@ -1,0 +1,44 @@
+import ForecastData
+
+extension ModelConfiguration {
+    /// The number of weights the described network has, as PyTorch counts `LSTMModel`'s parameters;
+    /// nil when the sizes are so large that the count overflows.
+    ///
+    /// Per LSTM layer l: `weight_ih_l{l}` (4H, I_l), `weight_hh_l{l}` (4H, H) and two biases (4H), with
+    /// I_0 = input_size and I_l = H above; then the head `fc.weight` (O, H) and `fc.bias` (O).
+    public var parameterCount: Int? {
+        let (h, o) = (model.hiddenSize, model.outputSize)
+        func product(_ factors: Int...) -> Int? {
+            factors.reduce(Optional(1)) { total, factor in
+                total.flatMap { let (value, overflow) = $0.multipliedReportingOverflow(by: factor); return overflow ? nil : value }
+            }
+        }
+        func sum(_ terms: Int?...) -> Int? {
+            terms.reduce(Optional(0)) { total, term in
+                guard let total, let term else { return nil }
+                let (value, overflow) = total.addingReportingOverflow(term)
+                return overflow ? nil : value
+            }
+        }
+        guard model.numLayers > 0, h > 0, o > 0, model.inputSize > 0 else { return nil }
+        let firstLayer = sum(product(4, h, model.inputSize), product(4, h, h), product(8, h))
+        let otherLayer = sum(product(4, h, h), product(4, h, h), product(8, h))
+        return sum(firstLayer, otherLayer.flatMap { product($0, model.numLayers - 1) }, product(o, h), o)
+    }
+
+    /// Why the network this configuration describes must not be allocated for a weights file of
+    /// `fileWeights` values, or nil when it may: a header claiming huge sizes is refused here, before
+    /// the allocation. Networks up to 16 M weights are always allocated, so that loading them names
+    /// the exact tensor that differs.
+    func allocationProblem(fileWeights: Int) -> String? {
+        guard let count = parameterCount else {
+            return "the sizes in \(ForecastModel.configurationFileName) describe a network too large to count"
+        }
+        guard count <= max(fileWeights, 1 << 24) else {
+            return "the architecture in \(ForecastModel.configurationFileName) (input_size \(model.inputSize), "
+                + "hidden_size \(model.hiddenSize), num_layers \(model.numLayers), output_size \(model.outputSize)) "
+                + "needs \(count) weights, but the file holds \(fileWeights); not loaded"
+        }
+        return nil
+    }
+}
