@@ -43,8 +43,8 @@ enum FuzzTargets {
         }
     }
 
-    /// The whole loader: CSV → columns, numbers, time axis, frequency, gaps, missing values, under
-    /// the policy chosen by the first byte.
+    /// The whole loader, of one series and of a long table of many: CSV → columns, numbers, time
+    /// axis, frequency, gaps, missing values, under the policy chosen by the first byte.
     static func series(_ input: [UInt8]) {
         guard let first = input.first else { return }
         let policies: [MissingValuePolicy] = [.interpolate, .ffill, .drop, .error]
@@ -54,6 +54,17 @@ enum FuzzTargets {
         if let (series, _) = try? SeriesLoader.load(table, options: options) {
             check(series.columns.allSatisfy { $0.count == series.count }, "ragged series columns")
             check(series.columns.allSatisfy { $0.allSatisfy(\.isFinite) }, "a non-finite value survived loading")
+        }
+        // The same bytes as a long table of many series (an id column is detected by its name).
+        if let (panel, _) = try? PanelLoader.load(bytes: Array(input.dropFirst()), source: "fuzz.csv", options: options) {
+            check(panel.ids.count == panel.series.count && Set(panel.ids).count == panel.ids.count, "series ids repeat")
+            for series in panel.series {
+                check(series.columns.allSatisfy { $0.count == series.count }, "ragged panel series columns")
+                check(series.columns.allSatisfy { $0.allSatisfy(\.isFinite) }, "a non-finite value survived panel loading")
+                if let time = series.time {
+                    check(zip(time.timestamps, time.timestamps.dropFirst()).allSatisfy { $0 < $1 }, "panel series out of time order")
+                }
+            }
         }
     }
 
