@@ -33,6 +33,10 @@ head -c 4096 "$forecast" > binary.csv   # the first 4 KB of an executable
 { printf 'a,b\n1,'; head -c 1073741824 /dev/zero | tr '\0' '7'; printf '\n'; } > one-gigabyte-line.csv
 head -c 2097152 /dev/zero | tr '\0' 'h' > two-megabyte-header.csv
 mkdir a-directory.csv
+printf 'unique_id,ds,y\nA,1,1\nB,1,2\nA,1,3\n' > panel-duplicate.csv
+printf 'unique_id,ds,y\nA,1,1\n,2,2\n' > panel-empty-id.csv
+printf 'unique_id,ds,y\nA,1,1\nA,2,2\nB,1,\nB,2,NA\n' > panel-empty-series.csv
+printf 'id,date,y\nA,2024-01-01,1\nA,2024-01-02,2\nA,2024-01-03,3\nB,2024-01-01,1\nB,2024-02-01,2\nB,2024-03-01,3\n' > panel-frequency.csv
 model bad-json; printf '{"format_version": 2, "model": ' > bad-json/config.json
 model huge-config; sed -i 's/"hidden_size" : 8/"hidden_size" : 1000000000/' huge-config/config.json
 model truncated; head -c 100 good/model.safetensors > truncated/model.safetensors
@@ -59,6 +63,11 @@ cases=(
     "a binary file (4 KB of an executable)|train --data binary.csv --output m"
     "one line of 1 GiB|train --data one-gigabyte-line.csv --output m"
     "a 2 MiB header line, no newline|train --data two-megabyte-header.csv --output m"
+    "many series: a (series, time) twice|train --data panel-duplicate.csv --output m"
+    "many series: an empty id|train --data panel-empty-id.csv --output m"
+    "many series: a series without target values|train --data panel-empty-series.csv --output m"
+    "many series: a series of another frequency|train --data panel-frequency.csv --output m"
+    "many series: --id names no column|train --data panel-duplicate.csv --id store --output m"
     "an unknown target column|train --data $data --target sales --output m"
     "lookback longer than the series|train --data $data --lookback 500 --output m"
     "learning rate 1e30 (NaN in training)|train --data $data --learning-rate 1e30 --epochs 3 --quiet --output m"
