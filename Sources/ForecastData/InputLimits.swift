@@ -15,9 +15,9 @@ public enum InputLimits {
     public static let csvHeaderBytes = 1 << 20
     /// Cells of one table (rows × columns): 100 million, about 1.6 GB of cell storage.
     public static let csvCells = 100_000_000
-    /// Points a regular series may have once its gaps are filled: 100 000, or 10 × the rows read when
-    /// that is more (a series more than 90% missing is not worth filling). A time column jumping
+    /// Points a regular series may have once its gaps are filled: 10 × the rows read (a series more
+    /// than 90% missing is not worth filling), and at least 1,000 so that a short series may have gaps. A time column jumping
     /// centuries ahead would otherwise ask for millions or billions of missing points: a typo such as
     /// `1012` for `2012` does, in an hourly series 8.9 million, in a daily one 369 000.
-    public static func filledPoints(rows: Int) -> Int { max(100_000, 10 * rows) }
+    public static func filledPoints(rows: Int) -> Int { max(1_000, 10 * rows) }
 }
