@@ -96,6 +96,8 @@ struct PanelSink: CSVRecordSink {
         var lines: [Int] = []
         var ids: [String] = []
         var seriesOfID: [String: Int32] = [:]
+        var lastID = ""
+        var lastSeries: Int32 = 0
         var format: TimeFormat?
     }
 
@@ -201,13 +203,17 @@ struct PanelSink: CSVRecordSink {
             throw DataError(.badData, file: source, line: line, column: idIndex + 1, "the series id in column '\(header[idIndex])' is empty")
         }
         let series: Int32
-        if let known = rows.seriesOfID[id] {
+        if id == rows.lastID {
+            series = rows.lastSeries   // a long table usually runs series by series: no hashing
+        } else if let known = rows.seriesOfID[id] {
             series = known
         } else {
             series = Int32(rows.ids.count)
             rows.seriesOfID[id] = series
             rows.ids.append(id)
         }
+        rows.lastID = id
+        rows.lastSeries = series
         if let time = roles.time {
             let cell = cells[time]
             guard let (timestamp, format) = SeriesLoader.parseTime(cell, steps: roles.steps) else {
