@@ -624,20 +624,95 @@ FK_INLINE int fk_all_zero(const float *x, ptrdiff_t count) {
     return 1;
 }
 
+#if FK_STREAM_PACKED_WEIGHTS
+// The first `columns` (a multiple of NR) columns of W [K × ·], rows `ldw` apart, as panels of one tile
+// width: panel q holds W[0 ..< K, q·NR ..< q·NR + NR] at packed[q · K · NR], rows NR apart.
+static void FK_NAME(pack_weight_panels)(const float *w, ptrdiff_t k, ptrdiff_t ldw, ptrdiff_t columns, float *packed) {
+    for (ptrdiff_t j0 = 0; j0 < columns; j0 += FK_TILE_COLUMNS) {
+        FK_NAME(pack_panel)(w, ldw, 1, 0, k, j0, FK_TILE_COLUMNS, packed + j0 * k);
+    }
+}
+
+// This thread's buffer for packed weights, grown to `floats` when smaller (NULL if that failed).
+static pthread_key_t FK_NAME(stream_key);
+static pthread_once_t FK_NAME(stream_key_once) = PTHREAD_ONCE_INIT;
+static void FK_NAME(free_stream_buffer)(void *buffer) { free(buffer); }
+static void FK_NAME(make_stream_key)(void) { pthread_key_create(&FK_NAME(stream_key), FK_NAME(free_stream_buffer)); }
+
+static float *FK_NAME(stream_buffer)(size_t floats) {
+    pthread_once(&FK_NAME(stream_key_once), FK_NAME(make_stream_key));
+    float *buffer = pthread_getspecific(FK_NAME(stream_key));
+    // The capacity is kept in the buffer's first 16 floats (one cache line), before the weights.
+    if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
+    free(buffer);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
+    if (memory) *(size_t *)memory = floats;
+    if (pthread_setspecific(FK_NAME(stream_key), memory) != 0) { free(memory); memory = NULL; }
+    return memory ? (float *)memory + 16 : NULL;
+}
+#endif
+
 // A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
+// With FK_STREAM_PACKED_WEIGHTS, the gates' whole column blocks read each layer's W_ihᵀ and W_hhᵀ
+// from panels copied once per block (a panel of one tile width is contiguous, so it stays in L1 for
+// every tile of rows; in place its rows, 4H floats apart, fall into a few sets of L1 and come from
+// L2 for each tile). Same chain per element either way.
 void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
                                 ptrdiff_t hidden_size, const float *input, const float *const *input_weights,
                                 const float *const *hidden_weights, const float *const *biases,
                                 float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs) {
-    const ptrdiff_t h = hidden_size, state = batch * h;
+    const ptrdiff_t h = hidden_size, state = batch * h, n = 4 * h;
+#if FK_STREAM_PACKED_WEIGHTS
+    // Layer k's panels: W_ihᵀ then W_hhᵀ, each whole panel (k rows × NR) in turn.
+    const ptrdiff_t whole = n / FK_TILE_COLUMNS * FK_TILE_COLUMNS;
+    size_t floats = 0;
+    for (ptrdiff_t k = 0; k < layers; k++) floats += (size_t)(((k == 0 ? input_size : h) + h) * whole);
+    float *packed = batch > FK_TILE_ROWS && whole > 0 ? FK_NAME(stream_buffer)(floats) : NULL;
+    if (packed) {
+        float *next = packed;
+        for (ptrdiff_t k = 0; k < layers; k++) {
+            const ptrdiff_t x_size = k == 0 ? input_size : h;
+            FK_NAME(pack_weight_panels)(input_weights[k], x_size, n, whole, next);
+            next += x_size * whole;
+            FK_NAME(pack_weight_panels)(hidden_weights[k], h, n, whole, next);
+            next += h * whole;
+        }
+    }
+#endif
     for (ptrdiff_t t = 0; t < time; t++) {
+#if FK_STREAM_PACKED_WEIGHTS
+        const float *layer_panels = packed;
+#endif
         for (ptrdiff_t k = 0; k < layers; k++) {
             // x_t: the input's step t, or the layer below's h_t, just computed.
             const float *x = k == 0 ? input + t * batch * input_size : hidden + (k - 1) * state;
             const ptrdiff_t x_size = k == 0 ? input_size : h;
             // A zero initial state adds nothing to the first step's gates: skip its product then.
             const ptrdiff_t depth = t == 0 && fk_all_zero(hidden + k * state, state) ? 0 : h;
-            FK_NAME(lstm_gates)(batch, 4 * h, x_size, x, x_size, input_weights[k], depth, hidden + k * state, h,
+#if FK_STREAM_PACKED_WEIGHTS
+            if (layer_panels) {
+                const float *input_panels = layer_panels, *hidden_panels = layer_panels + x_size * whole;
+                layer_panels = hidden_panels + h * whole;
+                for (ptrdiff_t j0 = 0; j0 < whole; j0 += FK_TILE_COLUMNS) {
+                    for (ptrdiff_t i0 = 0, rows; i0 < batch; i0 += rows) {
+                        rows = FK_NAME(tile_height)(batch - i0, 1);
+                        FK_NAME(gate_tile_rows)((int)rows, x_size, x + i0 * x_size, x_size, input_panels + j0 * x_size,
+                                                FK_TILE_COLUMNS, depth, hidden + k * state + i0 * h, h,
+                                                hidden_panels + j0 * h, FK_TILE_COLUMNS, biases[k] + j0,
+                                                gates + i0 * n + j0, n);
+                    }
+                }
+                if (whole < n) {
+                    // The narrow last block of columns from the weights in place, as lstm_gates does it.
+                    FK_NAME(product)(batch, n - whole, x_size, x, x_size, 1, input_weights[k] + whole, n, 1,
+                                     gates + whole, n, 1, 0, biases[k] + whole);
+                    FK_NAME(product)(batch, n - whole, depth, hidden + k * state, h, 1, hidden_weights[k] + whole, n, 1,
+                                     gates + whole, n, 1, 1, NULL);
+                }
+            } else
+#endif
+            FK_NAME(lstm_gates)(batch, n, x_size, x, x_size, input_weights[k], depth, hidden + k * state, h,
                                 hidden_weights[k], biases[k], gates);
             FK_NAME(lstm_cell_forward)(batch, h, gates, cells + k * state, cells + k * state, tanh_cells, hidden + k * state);
         }
