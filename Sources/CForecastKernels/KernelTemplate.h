@@ -363,7 +363,14 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
     float *b_block = pack_b && buffer ? buffer + FK_PACKED_A_FLOATS : NULL;
     // A stack panel of B holds at most FK_PANEL_DEPTH rows (and FK_PACKED_DEPTH is smaller).
     const int needs_b_panel = b_cs != 1 || n % FK_TILE_COLUMNS != 0 || b_block;
-    const ptrdiff_t depth_block = a_panels ? FK_PACKED_DEPTH : needs_b_panel ? FK_PANEL_DEPTH : k;
+#ifdef FK_DEPTH_BLOCK_B_ROWS_APART
+    // B in place with rows this far apart: a tile's column block, one line per row, fits the sets of L2
+    // its page offsets allow only FK_PANEL_DEPTH rows deep; deeper, it would come from L3 for every tile.
+    const int block_depth = b_cs == 1 && b_rs >= FK_DEPTH_BLOCK_B_ROWS_APART && m > FK_TILE_ROWS;
+#else
+    const int block_depth = 0;
+#endif
+    const ptrdiff_t depth_block = a_panels ? FK_PACKED_DEPTH : needs_b_panel || block_depth ? FK_PANEL_DEPTH : k;
     const ptrdiff_t row_block = a_panels || b_block ? FK_PACKED_ROWS : m;
     // Columns taken per pass over the rows: a packed block of B, or all of them.
     const ptrdiff_t column_block = b_block ? FK_PACKED_COLUMNS : n;

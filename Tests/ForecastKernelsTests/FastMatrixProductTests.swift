@@ -41,11 +41,13 @@ import ForecastKernels
     func productWithDistantRowsOfBIsPackedAndStillRight(set: InstructionSet) {
         // A·B with B's rows 520 and 513 floats apart (≥ 512: AVX2 copies B in blocks of 128 columns
         // into panels and takes A in blocks of 252 rows): 259 rows (a partial last block of rows and
-        // of a tile), a depth of 300 (two depth blocks), narrow last blocks of columns.
+        // of a tile), a depth of 300 (two depth blocks), narrow last blocks of columns; and B's rows 300
+        // apart (≥ 256: read in place, 256 rows deep at a time, on AVX2).
         var random = TestRandom(seed: 0xFA4B)
         for mode in [ProductMode.overwrite, .accumulate] {
             check(set, .plain, mode, m: 259, n: 520, k: 40, random: &random)
             check(set, .plain, mode, m: 20, n: 513, k: 300, random: &random)
+            check(set, .plain, mode, m: 13, n: 300, k: 270, random: &random)
         }
     }
 
