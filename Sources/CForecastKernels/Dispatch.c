@@ -18,6 +18,10 @@ int fk_is_supported(fk_instruction_set set) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
 #endif
+#if defined(__aarch64__)
+    case FK_NEON:
+        return 1;  // Advanced SIMD with FMA is part of the arm64 architecture
+#endif
     default:
         return 0;
     }
@@ -27,18 +31,25 @@ fk_instruction_set fk_best_supported(void) {
     static _Atomic int best = -1;
     int found = best;
     if (found < 0) {
-        found = fk_is_supported(FK_AVX512) ? FK_AVX512 : fk_is_supported(FK_AVX2) ? FK_AVX2 : FK_BASELINE;
+        found = fk_is_supported(FK_AVX512) ? FK_AVX512 : fk_is_supported(FK_AVX2) ? FK_AVX2
+              : fk_is_supported(FK_NEON) ? FK_NEON : FK_BASELINE;
         best = found;
     }
     return (fk_instruction_set)found;
 }
 
-// Calls the kernel `name` of the instruction set `set` (the baseline on CPUs other than x86-64).
+// Calls the kernel `name` of the instruction set `set` (the baseline for a set this CPU's build lacks).
 #if defined(__x86_64__)
 #define FK_DISPATCH(set, name, ...)                                          \
     switch (set) {                                                           \
     case FK_AVX512: fk_avx512_##name(__VA_ARGS__); break;                    \
     case FK_AVX2: fk_avx2_##name(__VA_ARGS__); break;                        \
+    default: fk_baseline_##name(__VA_ARGS__); break;                         \
+    }
+#elif defined(__aarch64__)
+#define FK_DISPATCH(set, name, ...)                                          \
+    switch (set) {                                                           \
+    case FK_NEON: fk_neon_##name(__VA_ARGS__); break;                        \
     default: fk_baseline_##name(__VA_ARGS__); break;                         \
     }
 #else

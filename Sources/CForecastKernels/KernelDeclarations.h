@@ -1,5 +1,5 @@
-// The kernels of each instruction set, defined by KernelTemplate.h in KernelsAVX512.c, KernelsAVX2.c
-// and KernelsBaseline.c. Private to this target: Swift reaches them through Dispatch.c.
+// The kernels of each instruction set, defined by KernelTemplate.h in KernelsAVX512.c, KernelsAVX2.c,
+// KernelsNEON.c and KernelsBaseline.c. Private to this target: Swift reaches them through Dispatch.c.
 #ifndef FK_KERNEL_DECLARATIONS_H
 #define FK_KERNEL_DECLARATIONS_H
 
@@ -33,6 +33,7 @@
 
 FK_DECLARE_KERNELS(avx512)
 FK_DECLARE_KERNELS(avx2)
+FK_DECLARE_KERNELS(neon)
 FK_DECLARE_KERNELS(baseline)
 
 #endif

@@ -1,5 +1,5 @@
 // The fast kernels, written once with Clang's vector extensions and compiled once per instruction
-// set: KernelsAVX512.c, KernelsAVX2.c and KernelsBaseline.c each define the vector width and the
+// set: KernelsAVX512.c, KernelsAVX2.c, KernelsNEON.c and KernelsBaseline.c each define the vector width and the
 // tile shape, mark every function with their `target` attribute, and include this file.
 //
 // Before including, define:
@@ -10,7 +10,7 @@
 //   FK_NAME(name)       the name with the instruction set's suffix
 //
 // Multiply-adds are written `acc += a * b`; C's FP_CONTRACT makes them fused where the target has
-// FMA (AVX2, AVX-512) and leaves a rounded multiply and add elsewhere. Either way every path of one
+// FMA (AVX2, AVX-512, every arm64 CPU) and leaves a rounded multiply and add elsewhere. Either way every path of one
 // build computes an element with the same sequence of operations, so results are repeatable.
 #pragma STDC FP_CONTRACT ON
 
@@ -242,18 +242,26 @@ static void FK_NAME(pack_column_major_a)(const float *a, ptrdiff_t lda, ptrdiff_
 #define FK_PACKED_ROWS (256 / FK_TILE_ROWS * FK_TILE_ROWS)
 #define FK_PACKED_DEPTH 256
 
-// This thread's buffer for packed panels of A (FK_PACKED_ROWS rows, FK_PACKED_DEPTH deep), allocated on
-// first use, kept, and freed when the thread ends (threads of a pool come and go); NULL if that failed.
+/// Columns of B packed at a time when its rows are far apart (FK_PACK_B_ROWS_APART): a whole number of
+/// tile widths, so that each row of B is read as several consecutive cache lines of one page.
+#define FK_PACKED_COLUMNS (128 / FK_TILE_COLUMNS * FK_TILE_COLUMNS)
+/// Floats of the thread's packing buffer: panels of A (FK_PACKED_ROWS rows, FK_PACKED_DEPTH deep),
+/// then a block of B (FK_PANEL_DEPTH deep, FK_PACKED_COLUMNS wide, as panels of one tile width).
+#define FK_PACKED_A_FLOATS (FK_PACKED_ROWS / FK_TILE_ROWS * FK_PANEL_STRIDE(FK_PACKED_DEPTH))
+#define FK_PACKED_B_FLOATS (FK_PANEL_DEPTH * FK_PACKED_COLUMNS)
+
+// This thread's packing buffer (FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS), allocated on first use,
+// kept, and freed when the thread ends (threads of a pool come and go); NULL if that failed.
 static pthread_key_t FK_NAME(panels_key);
 static pthread_once_t FK_NAME(panels_key_once) = PTHREAD_ONCE_INIT;
 static void FK_NAME(make_panels_key)(void) { pthread_key_create(&FK_NAME(panels_key), free); }
 
-static float *FK_NAME(panels_of_a)(void) {
+static float *FK_NAME(packing_buffer)(void) {
     pthread_once(&FK_NAME(panels_key_once), FK_NAME(make_panels_key));
     float *panels = pthread_getspecific(FK_NAME(panels_key));
     if (panels == NULL) {
         void *memory = NULL;
-        const size_t count = FK_PACKED_ROWS / FK_TILE_ROWS * FK_PANEL_STRIDE(FK_PACKED_DEPTH);
+        const size_t count = FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS;
         if (posix_memalign(&memory, 64, count * sizeof(float)) == 0) {
             panels = memory;
             if (pthread_setspecific(FK_NAME(panels_key), panels) != 0) {
@@ -265,16 +273,31 @@ static float *FK_NAME(panels_of_a)(void) {
     return panels;
 }
 
+// The rows of the next tile when `remaining` rows are left: MR, except where the last tile would
+// have too few rows to keep the multiply-add units busy (two rows of the AVX2 tile hold 4
+// accumulators, half of what the latency of its FMA needs): then the last MR + r rows are split
+// into two tiles of nearly equal height. Each row's chain is the same whatever tile computes it.
+FK_INLINE int FK_NAME(tile_height)(ptrdiff_t remaining, int balance) {
+#if FK_BALANCED_TAIL
+    if (balance && remaining > FK_TILE_ROWS && remaining < FK_TILE_ROWS + FK_TILE_ROWS / 2) return (int)((remaining + 1) / 2);
+#else
+    (void)balance;
+#endif
+    return (int)fk_min(FK_TILE_ROWS, remaining);
+}
+
 // The tiles of C[i0 ..< i0+rows_total, j0 ..< j0+cols] for one depth block: C (+)= A·panel, where A is
-// read as column-major or row-major with `lda` and the panel holds `kc` rows of B `ldb` apart.
+// read as column-major or row-major with `lda` and the panel holds `kc` rows of B `ldb` apart. A's
+// row i starts at a + i * a_row_step, or (a_row_step 0: packed panels of MR rows) in panel i / MR.
 static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column_major, const float *a, ptrdiff_t lda,
-                                ptrdiff_t a_panel_stride, const float *panel_rows, ptrdiff_t ldb, ptrdiff_t nr,
-                                float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int from_zero, const float *start_row) {
+                                ptrdiff_t a_panel_stride, ptrdiff_t a_row_step, const float *panel_rows, ptrdiff_t ldb,
+                                ptrdiff_t nr, float *c, ptrdiff_t c_rs, ptrdiff_t c_cs, int from_zero,
+                                const float *start_row) {
     float local[FK_TILE_ROWS * FK_TILE_COLUMNS] __attribute__((aligned(64)));
     const int c_direct = c_cs == 1 && nr == FK_TILE_COLUMNS;
-    for (ptrdiff_t i0 = 0; i0 < rows_total; i0 += FK_TILE_ROWS) {
-        const int rows = (int)fk_min(FK_TILE_ROWS, rows_total - i0);
-        const float *a_block = a + (i0 / FK_TILE_ROWS) * a_panel_stride;
+    for (ptrdiff_t i0 = 0, rows; i0 < rows_total; i0 += rows) {
+        rows = FK_NAME(tile_height)(rows_total - i0, a_row_step != 0);
+        const float *a_block = a_row_step ? a + i0 * a_row_step : a + (i0 / FK_TILE_ROWS) * a_panel_stride;
         float *c_block = c + i0 * c_rs;
         if (c_direct) {
             if (!from_zero && i0 + FK_TILE_ROWS < rows_total) {
@@ -284,7 +307,7 @@ static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column
                     for (int v = 0; v < FK_TILE_COLUMNS; v += 16) __builtin_prefetch(c_block + (FK_TILE_ROWS + i) * c_rs + v, 0, 3);
                 }
             }
-            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero, start_row);
+            FK_NAME(tile_rows)((int)rows, a_column_major, kc, a_block, lda, panel_rows, ldb, c_block, c_rs, from_zero, start_row);
         } else {
             for (int i = 0; i < rows; i++) {
                 for (ptrdiff_t j = 0; j < FK_TILE_COLUMNS; j++) {
@@ -292,7 +315,7 @@ static void FK_NAME(tile_block)(ptrdiff_t rows_total, ptrdiff_t kc, int a_column
                                                    : start_row ? start_row[j] : 0;
                 }
             }
-            FK_NAME(tile_rows)(rows, a_column_major, kc, a_block, lda, panel_rows, ldb, local, FK_TILE_COLUMNS, 0, NULL);
+            FK_NAME(tile_rows)((int)rows, a_column_major, kc, a_block, lda, panel_rows, ldb, local, FK_TILE_COLUMNS, 0, NULL);
             for (int i = 0; i < rows; i++) {
                 for (ptrdiff_t j = 0; j < nr; j++) c_block[i * c_rs + j * c_cs] = local[i * FK_TILE_COLUMNS + j];
             }
@@ -317,40 +340,80 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
     }
     const int a_column_major = a_cs != 1;
     const ptrdiff_t lda = a_column_major ? a_cs : a_rs;
-    // Pack a column-major A when its rows are 2 KiB or more apart: then each step of p would touch a
-    // new page and the same few cache sets. (Closer rows are read well enough in place, and packing
-    // costs more than it saves when C has few columns.)
-    float *a_panels = a_column_major && m > FK_TILE_ROWS && lda >= 512 ? FK_NAME(panels_of_a)() : NULL;
+    // Pack a column-major A when its rows are FK_PACK_A_ROWS_APART floats or more apart (2 KiB unless
+    // the instruction set's file says otherwise): then each step of p would touch a new page and the
+    // same few cache sets. (Closer rows are read well enough in place, and packing costs more than it
+    // saves when C has few columns.)
+#ifndef FK_PACK_A_ROWS_APART
+#define FK_PACK_A_ROWS_APART 512
+#endif
+    const int pack_a = a_column_major && m > FK_TILE_ROWS && lda >= FK_PACK_A_ROWS_APART;
+#ifdef FK_PACK_B_ROWS_APART
+    // B's rows far apart (FK_PACK_B_ROWS_APART floats or more): a tile reads a column block of B one
+    // cache line per row, each on a page of its own, and these lines share the few sets of L1 and L2
+    // that their offset in the page allows: a block deeper than those sets hold comes from L3 again
+    // for every tile. When several tiles use it, copy B in blocks of FK_PACKED_COLUMNS columns (each
+    // row read as consecutive lines of one page) into panels that stay in cache.
+    const int pack_b = b_cs == 1 && b_rs >= FK_PACK_B_ROWS_APART && m > FK_TILE_ROWS;
+#else
+    const int pack_b = 0;
+#endif
+    float *buffer = pack_a || pack_b ? FK_NAME(packing_buffer)() : NULL;
+    float *a_panels = pack_a ? buffer : NULL;
+    float *b_block = pack_b && buffer ? buffer + FK_PACKED_A_FLOATS : NULL;
     // A stack panel of B holds at most FK_PANEL_DEPTH rows (and FK_PACKED_DEPTH is smaller).
-    const int needs_b_panel = b_cs != 1 || n % FK_TILE_COLUMNS != 0;
-    const ptrdiff_t depth_block = a_panels ? FK_PACKED_DEPTH : needs_b_panel ? FK_PANEL_DEPTH : k;
-    const ptrdiff_t row_block = a_panels ? FK_PACKED_ROWS : m;
+    const int needs_b_panel = b_cs != 1 || n % FK_TILE_COLUMNS != 0 || b_block;
+#ifdef FK_DEPTH_BLOCK_B_ROWS_APART
+    // B in place with rows this far apart: a tile's column block, one line per row, fits the sets of L2
+    // its page offsets allow only FK_PANEL_DEPTH rows deep; deeper, it would come from L3 for every tile.
+    const int block_depth = b_cs == 1 && b_rs >= FK_DEPTH_BLOCK_B_ROWS_APART && m > FK_TILE_ROWS;
+#else
+    const int block_depth = 0;
+#endif
+    const ptrdiff_t depth_block = a_panels ? FK_PACKED_DEPTH : needs_b_panel || block_depth ? FK_PANEL_DEPTH : k;
+    const ptrdiff_t row_block = a_panels || b_block ? FK_PACKED_ROWS : m;
+    // Columns taken per pass over the rows: a packed block of B, or all of them.
+    const ptrdiff_t column_block = b_block ? FK_PACKED_COLUMNS : n;
     float panel[FK_PANEL_DEPTH * FK_TILE_COLUMNS] __attribute__((aligned(64)));
     for (ptrdiff_t p0 = 0; p0 < k; p0 += depth_block) {
         const ptrdiff_t kc = fk_min(depth_block, k - p0);
         const int from_zero = !accumulate && p0 == 0;
-        for (ptrdiff_t i0 = 0; i0 < m; i0 += row_block) {
-            const ptrdiff_t mc = fk_min(row_block, m - i0);
-            // A's rows for this block: packed panels (MR rows, kc deep) or A in place.
-            const float *a_rows = a + i0 * a_rs + p0 * a_cs;
-            ptrdiff_t a_lda = lda, a_panel_stride = FK_TILE_ROWS * a_rs;
-            if (a_panels) {
-                FK_NAME(pack_column_major_a)(a_rows, lda, mc, kc, a_panels);
-                a_rows = a_panels;
-                a_lda = FK_TILE_ROWS;
-                a_panel_stride = FK_PANEL_STRIDE(kc);
-            }
-            for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
-                const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
-                const float *panel_rows = b + p0 * b_rs + j0;
-                ptrdiff_t ldb = b_rs;
-                if (!(b_cs == 1 && nr == FK_TILE_COLUMNS)) {
-                    FK_NAME(pack_panel)(b, b_rs, b_cs, p0, kc, j0, nr, panel);
-                    panel_rows = panel;
-                    ldb = FK_TILE_COLUMNS;
+        for (ptrdiff_t jc = 0; jc < n; jc += column_block) {
+            const ptrdiff_t nc = fk_min(column_block, n - jc);
+            if (b_block) {
+                for (ptrdiff_t j0 = jc; j0 < jc + nc; j0 += FK_TILE_COLUMNS) {
+                    FK_NAME(pack_panel)(b, b_rs, b_cs, p0, kc, j0, fk_min(FK_TILE_COLUMNS, n - j0),
+                                        b_block + (j0 - jc) * kc);
                 }
-                FK_NAME(tile_block)(mc, kc, a_column_major, a_rows, a_lda, a_panel_stride, panel_rows, ldb, nr,
-                                    c + i0 * c_rs + j0 * c_cs, c_rs, c_cs, from_zero, start_row ? start_row + j0 : NULL);
+            }
+            for (ptrdiff_t i0 = 0; i0 < m; i0 += row_block) {
+                const ptrdiff_t mc = fk_min(row_block, m - i0);
+                // A's rows for this block: packed panels (MR rows, kc deep) or A in place.
+                const float *a_rows = a + i0 * a_rs + p0 * a_cs;
+                ptrdiff_t a_lda = lda, a_panel_stride = FK_TILE_ROWS * a_rs, a_row_step = a_rs;
+                if (a_panels) {
+                    FK_NAME(pack_column_major_a)(a_rows, lda, mc, kc, a_panels);
+                    a_rows = a_panels;
+                    a_lda = FK_TILE_ROWS;
+                    a_panel_stride = FK_PANEL_STRIDE(kc);
+                    a_row_step = 0;
+                }
+                for (ptrdiff_t j0 = jc; j0 < jc + nc; j0 += FK_TILE_COLUMNS) {
+                    const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
+                    const float *panel_rows = b + p0 * b_rs + j0;
+                    ptrdiff_t ldb = b_rs;
+                    if (b_block) {
+                        panel_rows = b_block + (j0 - jc) * kc;
+                        ldb = FK_TILE_COLUMNS;
+                    } else if (!(b_cs == 1 && nr == FK_TILE_COLUMNS)) {
+                        FK_NAME(pack_panel)(b, b_rs, b_cs, p0, kc, j0, nr, panel);
+                        panel_rows = panel;
+                        ldb = FK_TILE_COLUMNS;
+                    }
+                    FK_NAME(tile_block)(mc, kc, a_column_major, a_rows, a_lda, a_panel_stride, a_row_step, panel_rows,
+                                        ldb, nr, c + i0 * c_rs + j0 * c_cs, c_rs, c_cs, from_zero,
+                                        start_row ? start_row + j0 : NULL);
+                }
             }
         }
     }
@@ -390,8 +453,9 @@ void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1
     for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
         const ptrdiff_t nr = fk_min(FK_TILE_COLUMNS, n - j0);
         if (nr == FK_TILE_COLUMNS) {
-            for (ptrdiff_t i0 = 0; i0 < m; i0 += FK_TILE_ROWS) {
-                FK_NAME(gate_tile_rows)((int)fk_min(FK_TILE_ROWS, m - i0), k1, a1 + i0 * lda1, lda1, b1 + j0, n,
+            for (ptrdiff_t i0 = 0, rows; i0 < m; i0 += rows) {
+                rows = FK_NAME(tile_height)(m - i0, 1);
+                FK_NAME(gate_tile_rows)((int)rows, k1, a1 + i0 * lda1, lda1, b1 + j0, n,
                                         k2, a2 + i0 * lda2, lda2, b2 + j0, n, bias + j0, c + i0 * n + j0, n);
             }
         } else {
@@ -567,20 +631,95 @@ FK_INLINE int fk_all_zero(const float *x, ptrdiff_t count) {
     return 1;
 }
 
+#if FK_STREAM_PACKED_WEIGHTS
+// The first `columns` (a multiple of NR) columns of W [K × ·], rows `ldw` apart, as panels of one tile
+// width: panel q holds W[0 ..< K, q·NR ..< q·NR + NR] at packed[q · K · NR], rows NR apart.
+static void FK_NAME(pack_weight_panels)(const float *w, ptrdiff_t k, ptrdiff_t ldw, ptrdiff_t columns, float *packed) {
+    for (ptrdiff_t j0 = 0; j0 < columns; j0 += FK_TILE_COLUMNS) {
+        FK_NAME(pack_panel)(w, ldw, 1, 0, k, j0, FK_TILE_COLUMNS, packed + j0 * k);
+    }
+}
+
+// This thread's buffer for packed weights, grown to `floats` when smaller (NULL if that failed).
+static pthread_key_t FK_NAME(stream_key);
+static pthread_once_t FK_NAME(stream_key_once) = PTHREAD_ONCE_INIT;
+static void FK_NAME(free_stream_buffer)(void *buffer) { free(buffer); }
+static void FK_NAME(make_stream_key)(void) { pthread_key_create(&FK_NAME(stream_key), FK_NAME(free_stream_buffer)); }
+
+static float *FK_NAME(stream_buffer)(size_t floats) {
+    pthread_once(&FK_NAME(stream_key_once), FK_NAME(make_stream_key));
+    float *buffer = pthread_getspecific(FK_NAME(stream_key));
+    // The capacity is kept in the buffer's first 16 floats (one cache line), before the weights.
+    if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
+    free(buffer);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
+    if (memory) *(size_t *)memory = floats;
+    if (pthread_setspecific(FK_NAME(stream_key), memory) != 0) { free(memory); memory = NULL; }
+    return memory ? (float *)memory + 16 : NULL;
+}
+#endif
+
 // A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
+// With FK_STREAM_PACKED_WEIGHTS, the gates' whole column blocks read each layer's W_ihᵀ and W_hhᵀ
+// from panels copied once per block (a panel of one tile width is contiguous, so it stays in L1 for
+// every tile of rows; in place its rows, 4H floats apart, fall into a few sets of L1 and come from
+// L2 for each tile). Same chain per element either way.
 void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size,
                                 ptrdiff_t hidden_size, const float *input, const float *const *input_weights,
                                 const float *const *hidden_weights, const float *const *biases,
                                 float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs) {
-    const ptrdiff_t h = hidden_size, state = batch * h;
+    const ptrdiff_t h = hidden_size, state = batch * h, n = 4 * h;
+#if FK_STREAM_PACKED_WEIGHTS
+    // Layer k's panels: W_ihᵀ then W_hhᵀ, each whole panel (k rows × NR) in turn.
+    const ptrdiff_t whole = n / FK_TILE_COLUMNS * FK_TILE_COLUMNS;
+    size_t floats = 0;
+    for (ptrdiff_t k = 0; k < layers; k++) floats += (size_t)(((k == 0 ? input_size : h) + h) * whole);
+    float *packed = batch > FK_TILE_ROWS && whole > 0 ? FK_NAME(stream_buffer)(floats) : NULL;
+    if (packed) {
+        float *next = packed;
+        for (ptrdiff_t k = 0; k < layers; k++) {
+            const ptrdiff_t x_size = k == 0 ? input_size : h;
+            FK_NAME(pack_weight_panels)(input_weights[k], x_size, n, whole, next);
+            next += x_size * whole;
+            FK_NAME(pack_weight_panels)(hidden_weights[k], h, n, whole, next);
+            next += h * whole;
+        }
+    }
+#endif
     for (ptrdiff_t t = 0; t < time; t++) {
+#if FK_STREAM_PACKED_WEIGHTS
+        const float *layer_panels = packed;
+#endif
         for (ptrdiff_t k = 0; k < layers; k++) {
             // x_t: the input's step t, or the layer below's h_t, just computed.
             const float *x = k == 0 ? input + t * batch * input_size : hidden + (k - 1) * state;
             const ptrdiff_t x_size = k == 0 ? input_size : h;
             // A zero initial state adds nothing to the first step's gates: skip its product then.
             const ptrdiff_t depth = t == 0 && fk_all_zero(hidden + k * state, state) ? 0 : h;
-            FK_NAME(lstm_gates)(batch, 4 * h, x_size, x, x_size, input_weights[k], depth, hidden + k * state, h,
+#if FK_STREAM_PACKED_WEIGHTS
+            if (layer_panels) {
+                const float *input_panels = layer_panels, *hidden_panels = layer_panels + x_size * whole;
+                layer_panels = hidden_panels + h * whole;
+                for (ptrdiff_t j0 = 0; j0 < whole; j0 += FK_TILE_COLUMNS) {
+                    for (ptrdiff_t i0 = 0, rows; i0 < batch; i0 += rows) {
+                        rows = FK_NAME(tile_height)(batch - i0, 1);
+                        FK_NAME(gate_tile_rows)((int)rows, x_size, x + i0 * x_size, x_size, input_panels + j0 * x_size,
+                                                FK_TILE_COLUMNS, depth, hidden + k * state + i0 * h, h,
+                                                hidden_panels + j0 * h, FK_TILE_COLUMNS, biases[k] + j0,
+                                                gates + i0 * n + j0, n);
+                    }
+                }
+                if (whole < n) {
+                    // The narrow last block of columns from the weights in place, as lstm_gates does it.
+                    FK_NAME(product)(batch, n - whole, x_size, x, x_size, 1, input_weights[k] + whole, n, 1,
+                                     gates + whole, n, 1, 0, biases[k] + whole);
+                    FK_NAME(product)(batch, n - whole, depth, hidden + k * state, h, 1, hidden_weights[k] + whole, n, 1,
+                                     gates + whole, n, 1, 1, NULL);
+                }
+            } else
+#endif
+            FK_NAME(lstm_gates)(batch, n, x_size, x, x_size, input_weights[k], depth, hidden + k * state, h,
                                 hidden_weights[k], biases[k], gates);
             FK_NAME(lstm_cell_forward)(batch, h, gates, cells + k * state, cells + k * state, tanh_cells, hidden + k * state);
         }

@@ -7,6 +7,14 @@ func monotonicSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
+/// CPU time this thread has run, in seconds: unlike the wall clock, it does not count the time the
+/// thread waited for a core that other programs held (on a shared machine, most of the difference).
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
 /// The peak resident set size of this process so far, in MiB (as Python's `resource.getrusage`).
 func peakResidentMegabytes() -> Double {
     var usage = rusage()

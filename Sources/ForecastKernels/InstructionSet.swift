@@ -8,18 +8,22 @@ import Foundation
 /// dependency; ``automatic`` picks the widest set the CPU supports when the program starts. A binary
 /// built on an AVX-512 machine therefore still runs on any x86-64 CPU, through ``baseline``.
 ///
-/// Results are repeatable bit for bit with one set. Between sets they differ in the last bits: AVX2
-/// and AVX-512 fuse each multiply-add into one rounding, the baseline rounds twice.
+/// Results are repeatable bit for bit with one set. Between sets they differ in the last bits: AVX2,
+/// AVX-512 and NEON fuse each multiply-add into one rounding, the baseline rounds twice on x86-64 (on
+/// arm64 it fuses too, and gives the same bits as NEON).
 public enum InstructionSet: String, CaseIterable, Sendable, CustomStringConvertible {
-    /// 4-wide vectors without fused multiply-add: SSE2 on any x86-64 CPU, NEON on arm64.
+    /// 4-wide vectors and a small register tile: SSE2 without fused multiply-add on any x86-64 CPU,
+    /// NEON with it on arm64.
     case baseline
     /// 8-wide vectors with fused multiply-add: x86-64 with AVX2 and FMA (Haswell, Zen and later).
     case avx2
     /// 16-wide vectors with fused multiply-add: x86-64 with AVX-512 F and VL.
     case avx512
+    /// 4-wide vectors with fused multiply-add and a register tile for 32 registers: every arm64 CPU.
+    case neon
 
     /// The widest set this CPU supports, chosen once; the environment variable
-    /// `FORECAST_INSTRUCTION_SET` (`baseline`, `avx2`, `avx512`) can name a narrower supported one.
+    /// `FORECAST_INSTRUCTION_SET` (`baseline`, `avx2`, `avx512`, `neon`) can name a narrower supported one.
     public static let automatic: InstructionSet = {
         if let name = ProcessInfo.processInfo.environment["FORECAST_INSTRUCTION_SET"],
            let chosen = InstructionSet(rawValue: name.lowercased()), chosen.isSupported {
@@ -40,6 +44,7 @@ public enum InstructionSet: String, CaseIterable, Sendable, CustomStringConverti
         switch value {
         case FK_AVX512: self = .avx512
         case FK_AVX2: self = .avx2
+        case FK_NEON: self = .neon
         default: self = .baseline
         }
     }
@@ -50,6 +55,7 @@ public enum InstructionSet: String, CaseIterable, Sendable, CustomStringConverti
         case .baseline: FK_BASELINE
         case .avx2: FK_AVX2
         case .avx512: FK_AVX512
+        case .neon: FK_NEON
         }
     }
 }

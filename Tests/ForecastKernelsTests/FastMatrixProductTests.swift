@@ -37,6 +37,27 @@ import ForecastKernels
         }
     }
 
+    @Test(arguments: InstructionSet.supported)
+    func productWithDistantRowsOfBIsPackedAndStillRight(set: InstructionSet) {
+        // A·B with B's rows 520 and 513 floats apart (≥ 512: AVX2 copies B in blocks of 128 columns
+        // into panels and takes A in blocks of 252 rows): 259 rows (a partial last block of rows and
+        // of a tile), a depth of 300 (two depth blocks), narrow last blocks of columns; and B's rows 300
+        // apart (≥ 256: read in place, 256 rows deep at a time, on AVX2).
+        var random = TestRandom(seed: 0xFA4B)
+        for mode in [ProductMode.overwrite, .accumulate] {
+            check(set, .plain, mode, m: 259, n: 520, k: 40, random: &random)
+            check(set, .plain, mode, m: 20, n: 513, k: 300, random: &random)
+            check(set, .plain, mode, m: 13, n: 300, k: 270, random: &random)
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported)
+    func transposedAWithRowsAKibibyteApartIsRight(set: InstructionSet) {
+        // Aᵀ·B with A's rows 300 floats apart (AVX2 packs Aᵀ from 256 on, the others from 512).
+        var random = TestRandom(seed: 0xA256)
+        check(set, .transposedA, .accumulate, m: 300, n: 37, k: 270, random: &random)
+    }
+
     @Test(arguments: InstructionSet.supported, MatrixProductTests.Form.allCases)
     func aRowOfTheProductDoesNotDependOnTheOtherRows(set: InstructionSet, form: MatrixProductTests.Form) {
         // What lets a batch be split across threads, and one window be predicted alone, without changing

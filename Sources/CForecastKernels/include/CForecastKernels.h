@@ -14,12 +14,14 @@
 
 /// An instruction set the kernels are compiled for.
 typedef enum {
-    /// Plain C with 4-wide vectors: SSE2 on x86-64 (any x86-64 CPU), NEON on arm64. No FMA on x86-64.
+    /// Plain C with 4-wide vectors and a small tile: SSE2 on x86-64 (any x86-64 CPU, no FMA), NEON with FMA on arm64.
     FK_BASELINE = 0,
     /// 8-wide vectors with fused multiply-add (x86-64 with AVX2 and FMA: Haswell, Zen and later).
     FK_AVX2 = 1,
     /// 16-wide vectors with fused multiply-add (x86-64 with AVX-512F and VL).
     FK_AVX512 = 2,
+    /// 4-wide Advanced SIMD vectors with fused multiply-add and a tile for 32 registers (every arm64 CPU).
+    FK_NEON = 3,
 } fk_instruction_set;
 
 /// Whether this CPU (and operating system) can run kernels compiled for `set`.

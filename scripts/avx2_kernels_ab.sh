@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Compares the AVX2 matrix-product kernel of this work tree with that of commit BASE, on the shapes of
+# `forecast-bench kernels`, in one program (scripts/avx2_kernels_ab.c), alternated shape by shape,
+# timed by the thread's CPU time (so that other programs holding the core count less), and checks
+# that both give the same bits. Needs clang (the Swift toolchain's) and binutils' objcopy.
+# Usage: scripts/avx2_kernels_ab.sh BASE [ROUNDS] [SECONDS]   e.g. scripts/avx2_kernels_ab.sh 4df6c83 9 0.08
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=$1; rounds=${2:-9}; seconds=${3:-0.08}
+clang=${CLANG:-clang}
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+mkdir -p "$build/base/include"
+for file in KernelTemplate.h KernelDeclarations.h KernelsAVX2.c include/CForecastKernels.h; do
+  git show "$base:Sources/CForecastKernels/$file" > "$build/base/$file"
+done
+"$clang" -O2 -I "$build/base/include" -I "$build/base" -c "$build/base/KernelsAVX2.c" -o "$build/base.o"
+nm "$build/base.o" | awk '$2 == "T" && $3 ~ /^fk_avx2_/ { s = $3; sub("fk_avx2_", "orig_avx2_", s); print $3, s }' > "$build/rename"
+objcopy --redefine-syms="$build/rename" "$build/base.o"
+src=Sources/CForecastKernels
+"$clang" -O2 -I "$src/include" -I "$src" scripts/avx2_kernels_ab.c "$build/base.o" "$src"/*.c -o "$build/ab" -lpthread
+echo "# AVX2 kernels: $base (orig) against this tree (new), thread CPU time, $rounds rounds of ${seconds}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$build/ab" "$rounds" "$seconds"
