@@ -44,7 +44,7 @@ public struct ForecastRequest: Sendable, Equatable {
 
 extension ForecastModel {
     /// How many windows go through the network at once when forecasting many.
-    public static let forecastBatchSize = 1024
+    public static let forecastBatchSize = 4096
 
     /// Forecasts the `horizon` points after the end of `series` from its last `lookback` points.
     ///
