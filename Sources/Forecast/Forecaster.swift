@@ -52,6 +52,13 @@ public final class Forecaster {
         season ?? panel.time?.frequency?.seasonalPeriod ?? 1
     }
 
+    /// The seasonal period to score `model` on `panel` with: `season` when given, else the one the
+    /// data's frequency implies, else the one the model was trained with.
+    public static func season(of panel: Panel, model: ForecastModel, given season: Int? = nil) -> Int {
+        let implied = self.season(of: panel, given: season)
+        return season == nil && implied == 1 ? model.configuration.windowNormalization.period : implied
+    }
+
     /// The default options for `panel`: horizon one season (or `horizon`), lookback three seasons and
     /// at least two horizons (or `lookback`), at most ``TrainingOptions/defaultMaxSteps(lookback:)``
     /// optimiser steps (so that training time is bounded whatever the data's size). A panel's test part is one horizon per series, its
@@ -101,9 +108,7 @@ public final class Forecaster {
         guard let test = testSize ?? model.configuration.training?.testSize.map(PartSize.count), test != .count(0) else {
             throw DataError(.usage, file: panel.source, "the model has no test part on record; give one with --test-size")
         }
-        let implied = Self.season(of: panel, given: season)
-        let period = season == nil && implied == 1 ? model.configuration.windowNormalization.period : implied
-        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: period)
+        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: Self.season(of: panel, model: model, given: season))
     }
 
     /// Rolling-origin evaluation with ``options``: K origins of one horizon at the end of every

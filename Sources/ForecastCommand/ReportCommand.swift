@@ -88,7 +88,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
     var plots: [(caption: String, svg: String)] = []
     let metricNames = [Metric.mae, .rmse, .smape, .mase]
     var metrics = HTMLReport.MetricTable(header: ["forecaster"] + metricNames.map(\.name), rows: [])
-    let season = Forecaster.season(of: panel)
+    let season = Forecaster.season(of: panel, model: model)
     let evaluable = testSize != .count(0) && panel.series.allSatisfy { series in
         let test = testSize.points(of: series.count)
         return test >= configuration.horizon && series.count - test >= (configuration.scalesPerSeries ? 1 : configuration.lookback)
