@@ -17,8 +17,9 @@ struct ForecastBench: ParsableCommand {
           swift run -c release forecast-bench accuracy
           swift run -c release forecast-bench panel-accuracy --data-directory ../shared/data/m4
           swift run -c release forecast-bench panel --series 100000 --length 120
+          swift run -c release forecast-bench load --file data/m4_hourly_20.csv
         """,
         subcommands: [SpeedCommand.self, KernelsCommand.self, WindowCommand.self, InferenceCommand.self, AccuracyCommand.self,
-                      PanelAccuracyCommand.self, PanelCommand.self]
+                      PanelAccuracyCommand.self, PanelCommand.self, LoadCommand.self]
     )
 }

@@ -58,3 +58,6 @@ func textTable(_ rows: [[String]]) -> String {
             .joined(separator: "  ").replacingOccurrences(of: " +$", with: "", options: .regularExpression)
     }.joined(separator: "\n")
 }
+
+/// The middle of `values` (the upper one of the two middles for an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -68,7 +68,6 @@ struct WindowCommand: ParsableCommand {
                 roundTrips.append(Double(roundTrip.components.attoseconds) * 1e-9)
             }
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         for (index, plan) in plans.enumerated() {
             printJSONLine(["hidden": hidden, "layers": layers, "lookback": lookback, "plan": plan.description,
                            "latency_us": rounded(median(latencies[index]) * 1e6, 1),

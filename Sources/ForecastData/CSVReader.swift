@@ -1,4 +1,5 @@
-// Streaming CSV reading: bytes in chunks → a header and one array of raw cell text per column.
+// Streaming CSV reading: bytes in chunks → a header and the bytes of each cell, handed to a sink
+// (the table of every cell's text, or a loader that keeps only numbers).
 //
 // One incremental byte parser (`CSVParser`) serves files, standard input and in-memory bytes. It is fed
 // chunk by chunk; a record, a field, a quoted newline or a CRLF may straddle any chunk boundary.
@@ -160,8 +161,10 @@ protocol CSVRecordSink {
     static var placeholder: Self { get }
     /// The column names (trimmed, empty ones named `column N`, no duplicates), before any cell.
     mutating func header(_ names: [String], source: String) throws(DataError)
-    /// The text of field `column` of the record that starts on `line`.
-    mutating func cell(_ text: String, column: Int, line: Int) throws(DataError)
+    /// The UTF-8 bytes of field `column` of the record that starts on `line`: quotes removed and
+    /// `""` unescaped, an unquoted field trimmed of spaces and tabs. The bytes are valid only
+    /// during the call (they usually point into the chunk being parsed).
+    mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError)
     /// The record that starts on `line` is complete, with one cell for every column.
     mutating func endRecord(line: Int) throws(DataError)
 }
@@ -179,8 +182,8 @@ struct TableSink: CSVRecordSink {
         columns = Array(repeating: [], count: names.count)
     }
 
-    mutating func cell(_ text: String, column: Int, line: Int) throws(DataError) {
-        columns[column].append(text)
+    mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError) {
+        columns[column].append(String(decoding: bytes, as: UTF8.self))
     }
 
     mutating func endRecord(line: Int) throws(DataError) {
@@ -198,13 +201,15 @@ private let quote: UInt8 = 0x22
 private let comma: UInt8 = 0x2C
 private let semicolon: UInt8 = 0x3B
 private let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+/// The bytes of an empty field.
+private var emptyField: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: nil, count: 0) }
 
 /// A CSV state machine fed one chunk of bytes at a time, then `finish()`ed.
 ///
 /// Two stages. Until the header line is complete, bytes are only buffered and scanned (quote-aware)
 /// to find where the header ends, so the delimiter can be chosen from it; the buffer is then parsed
 /// like any other chunk and dropped. From then on each chunk is parsed directly: unquoted fields are
-/// scanned in place and become a `String` straight from the chunk unless they straddle its end.
+/// scanned in place and handed to the sink as bytes of the chunk unless they straddle its end.
 struct CSVParser<Sink: CSVRecordSink> {
     enum State {
         /// Before the first byte of a field (leading spaces and tabs are skipped here).
@@ -292,12 +297,12 @@ struct CSVParser<Sink: CSVRecordSink> {
             throw DataError(.badData, file: source, line: fieldStartLine, column: fieldIndex + 1,
                             "the quoted field starting here is never closed (a \" is missing)")
         case .unquoted:
-            try endField(trimmedFieldBytes(), quoted: false, endsRecord: true)
+            try endGatheredField(quoted: false, endsRecord: true)
         case .afterQuote, .afterQuotedField:
-            try endField(String(decoding: fieldBytes, as: UTF8.self), quoted: true, endsRecord: true)
+            try endGatheredField(quoted: true, endsRecord: true)
         case .fieldStart:
             // After a delimiter, the record's last field is empty; at the start of a line, nothing is pending.
-            if fieldIndex > 0 { try endField("", quoted: false, endsRecord: true) }
+            if fieldIndex > 0 { try endField(emptyField, quoted: false, endsRecord: true) }
         case .afterCarriageReturn:
             break
         }
@@ -384,10 +389,10 @@ struct CSVParser<Sink: CSVRecordSink> {
                     fieldStartLine = line
                     i += 1
                 } else if byte == delimiter {
-                    try endField("", quoted: false, endsRecord: false)
+                    try endField(emptyField, quoted: false, endsRecord: false)
                     i += 1
                 } else if byte == lineFeed || byte == carriageReturn {
-                    try endField("", quoted: false, endsRecord: true)
+                    try endField(emptyField, quoted: false, endsRecord: true)
                     endLine(with: byte)
                     i += 1
                 } else {
@@ -406,22 +411,21 @@ struct CSVParser<Sink: CSVRecordSink> {
                     try checkFieldLength()
                     break
                 }
-                let value: String
                 if fieldBytes.count + (i - start) > InputLimits.csvFieldBytes {
                     fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
                     try checkFieldLength()
                 }
+                let terminator = chunk[i]
                 if fieldBytes.isEmpty {
+                    // The common case: the whole field lies in this chunk and goes to the sink in place.
                     var end = i
                     while end > start && (chunk[end - 1] == space || chunk[end - 1] == tab) { end -= 1 }
-                    value = String(decoding: UnsafeBufferPointer(rebasing: chunk[start..<end]), as: UTF8.self)
+                    try endField(UnsafeBufferPointer(rebasing: chunk[start..<end]), quoted: false, endsRecord: terminator != delimiter)
                 } else {
                     fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<i]))
-                    value = trimmedFieldBytes()
+                    try endGatheredField(quoted: false, endsRecord: terminator != delimiter)
                 }
-                let terminator = chunk[i]
                 i += 1
-                try endField(value, quoted: false, endsRecord: terminator != delimiter)
                 if terminator != delimiter { endLine(with: terminator) }
 
             case .quoted:
@@ -462,9 +466,8 @@ struct CSVParser<Sink: CSVRecordSink> {
                     state = .afterQuotedField
                     i += 1
                 } else if byte == delimiter || byte == lineFeed || byte == carriageReturn {
-                    let value = String(decoding: fieldBytes, as: UTF8.self)
                     i += 1
-                    try endField(value, quoted: true, endsRecord: byte != delimiter)
+                    try endGatheredField(quoted: true, endsRecord: byte != delimiter)
                     if byte != delimiter { endLine(with: byte) }
                 } else {
                     throw DataError(.badData, file: source, line: line, column: fieldIndex + 1,
@@ -486,11 +489,22 @@ struct CSVParser<Sink: CSVRecordSink> {
         }
     }
 
-    /// The gathered bytes of an unquoted field, trailing spaces and tabs removed.
-    private func trimmedFieldBytes() -> String {
-        var end = fieldBytes.count
-        while end > 0 && (fieldBytes[end - 1] == space || fieldBytes[end - 1] == tab) { end -= 1 }
-        return String(decoding: fieldBytes[..<end], as: UTF8.self)
+    /// Ends the field whose bytes were gathered in `fieldBytes` (quoted, or straddling chunks); an
+    /// unquoted one loses its trailing spaces and tabs.
+    private mutating func endGatheredField(quoted: Bool, endsRecord: Bool) throws(DataError) {
+        // Moved out of `self` for the call, so the sink can be handed a pointer into it; moved back
+        // afterwards to keep its capacity.
+        var gathered: [UInt8] = []
+        swap(&gathered, &fieldBytes)
+        try gathered.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(DataError) in
+            var end = bytes.count
+            if !quoted {
+                while end > 0 && (bytes[end - 1] == space || bytes[end - 1] == tab) { end -= 1 }
+            }
+            try endField(UnsafeBufferPointer(rebasing: bytes[..<end]), quoted: quoted, endsRecord: endsRecord)
+        }
+        gathered.removeAll(keepingCapacity: true)
+        swap(&gathered, &fieldBytes)
     }
 
     /// Counts the line end `byte` (a CR may be followed by an LF that belongs to it).
@@ -500,15 +514,15 @@ struct CSVParser<Sink: CSVRecordSink> {
         state = byte == carriageReturn ? .afterCarriageReturn : .fieldStart
     }
 
-    /// Stores a finished field, and checks the record when it is the last one.
-    private mutating func endField(_ value: String, quoted: Bool, endsRecord: Bool) throws(DataError) {
-        fieldBytes.removeAll(keepingCapacity: true)
+    /// Hands a finished field to the sink (or the header), and checks the record when it is the last one.
+    private mutating func endField(_ value: UnsafeBufferPointer<UInt8>, quoted: Bool, endsRecord: Bool) throws(DataError) {
+        if !fieldBytes.isEmpty { fieldBytes.removeAll(keepingCapacity: true) }
         state = .fieldStart
         // A record of one empty, unquoted field is a blank line: skipped, whatever the header.
         if fieldIndex == 0 && endsRecord && !quoted && value.isEmpty { return }
 
         guard let header else {
-            headerFields.append(value)
+            headerFields.append(String(decoding: value, as: UTF8.self))
             if endsRecord {
                 try takeHeader()
                 fieldIndex = 0

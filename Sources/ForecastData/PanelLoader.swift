@@ -2,8 +2,9 @@
 //
 // The file is streamed record by record (CSVRecordSink): each row keeps its series number, its
 // timestamp, its numbers and its line, never its text, so a table of millions of rows is held once,
-// as numbers. The roles of the columns are decided from the header and, where they must be
-// detected, from the first rows. Then the rows are grouped by series, sorted by time, checked for
+// as numbers (about 24 bytes a row with one value column). Cells are read from the parser's bytes
+// in place; only a new id becomes a `String`. The roles of the columns are decided from the header
+// and, where they must be detected, from the first rows. Then the rows are grouped by series, sorted by time, checked for
 // duplicates and for the table's frequency, and each series' gaps and missing values are handled.
 
 /// Turns a CSV file into a ``Panel``: one series per id, or the whole table as one series when it
@@ -53,8 +54,9 @@ public enum PanelLoader {
     }
 }
 
-/// Receives a long table's cells: before the id column is known, or for a table without one, it
-/// keeps the text of every cell (a ``CSVTable``); with an id column, it keeps numbers.
+/// Receives a long table's cells: for a table without an id column it keeps the text of every cell
+/// (a ``CSVTable``); with one, the text of the first rows until the columns' roles are decided,
+/// then numbers.
 struct PanelSink: CSVRecordSink {
     private(set) var options: SeriesOptions
     private var source = ""
@@ -69,6 +71,8 @@ struct PanelSink: CSVRecordSink {
     private var sampleLines: [Int] = []
     private var row: [String] = []
     private var roles: Roles?
+    /// What each column of the table holds, once the roles are decided.
+    private var columnRoles: [ColumnRole] = []
     private var rows = Rows()
 
     static var placeholder: PanelSink { PanelSink(options: SeriesOptions()) }
@@ -88,17 +92,51 @@ struct PanelSink: CSVRecordSink {
         var values: [Int] { [target] + features }
     }
 
+    /// What one column of a long table holds.
+    enum ColumnRole {
+        case ignored
+        case id
+        case time
+        /// The `position`th of ``Roles/values``.
+        case value(position: Int)
+    }
+
     /// Every row of a long table as numbers, in file order.
     struct Rows {
         var series: [Int32] = []
-        var times: [Timestamp] = []
+        /// Each row's time as whole seconds (or the step); the rest of the timestamp in `fractions`.
+        var seconds: [Int64] = []
+        /// Each row's nanoseconds and UTC offset, kept only once a row has either (most tables have
+        /// neither, and save 8 bytes a row).
+        var fractions: [(nanoseconds: Int32, utcOffsetSeconds: Int32)] = []
         var values: [[Double]] = []
-        var lines: [Int] = []
+        /// The line each row starts on (saturating at `UInt32.max`: a table holds at most
+        /// ``InputLimits/csvCells`` cells).
+        var lines: [UInt32] = []
         var ids: [String] = []
         var seriesOfID: [String: Int32] = [:]
-        var lastID = ""
+        /// The bytes of the last row's id: a long table usually runs series by series, and a row with
+        /// the same id as the one before needs neither a `String` nor a hash.
+        var lastID: [UInt8] = []
         var lastSeries: Int32 = 0
         var format: TimeFormat?
+
+        mutating func appendTime(_ timestamp: Timestamp) {
+            seconds.append(timestamp.seconds)
+            if timestamp.nanoseconds != 0 || timestamp.utcOffsetSeconds != 0 || !fractions.isEmpty {
+                if fractions.isEmpty {
+                    fractions = Array(repeating: (0, 0), count: seconds.count - 1)
+                }
+                fractions.append((Int32(timestamp.nanoseconds), Int32(timestamp.utcOffsetSeconds)))
+            }
+        }
+
+        /// The time of row `row`.
+        func time(_ row: Int) -> Timestamp {
+            guard !fractions.isEmpty else { return Timestamp(seconds: seconds[row]) }
+            let fraction = fractions[row]
+            return Timestamp(seconds: seconds[row], nanoseconds: Int(fraction.nanoseconds), utcOffsetSeconds: Int(fraction.utcOffsetSeconds))
+        }
     }
 
     mutating func header(_ names: [String], source: String) throws(DataError) {
@@ -112,11 +150,13 @@ struct PanelSink: CSVRecordSink {
         row.reserveCapacity(names.count)
     }
 
-    mutating func cell(_ text: String, column: Int, line: Int) throws(DataError) {
+    mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError) {
         if idIndex == nil {
-            try table.cell(text, column: column, line: line)
+            try table.cell(bytes, column: column, line: line)
+        } else if roles != nil {
+            try take(bytes, column: column, line: line)
         } else {
-            row.append(text)
+            row.append(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -125,13 +165,13 @@ struct PanelSink: CSVRecordSink {
             try table.endRecord(line: line)
             return
         }
-        defer { row.removeAll(keepingCapacity: true) }
-        if let roles {
-            try take(row, line: line, roles: roles)
+        if roles != nil {
+            rows.lines.append(UInt32(clamping: line))
             return
         }
         sample.append(row)
         sampleLines.append(line)
+        row.removeAll(keepingCapacity: true)
         if sample.count >= PanelLoader.detectionRows { try decideRoles() }
     }
 
@@ -188,47 +228,73 @@ struct PanelSink: CSVRecordSink {
         let steps = time.map { TimeParser.isStepColumn(cells($0).lazy.filter { !isMissingCell($0) }) } ?? false
         let roles = Roles(time: time, target: target, features: features, steps: steps)
         self.roles = roles
+        columnRoles = Array(repeating: .ignored, count: header.count)
+        columnRoles[idIndex] = .id
+        if let time { columnRoles[time] = .time }
+        for (position, column) in roles.values.enumerated() { columnRoles[column] = .value(position: position) }
         rows.values = Array(repeating: [], count: roles.values.count)
         let pending = sample, lines = sampleLines
         sample = []
         sampleLines = []
-        for (cells, line) in zip(pending, lines) { try take(cells, line: line, roles: roles) }
+        for (cells, line) in zip(pending, lines) {
+            for (column, cell) in cells.enumerated() {
+                try Array(cell.utf8).withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(DataError) in
+                    try take(bytes, column: column, line: line)
+                }
+            }
+            rows.lines.append(UInt32(clamping: line))
+        }
     }
 
-    /// Reads one row of a long table into numbers.
-    private mutating func take(_ cells: [String], line: Int, roles: Roles) throws(DataError) {
-        guard let idIndex else { return }
-        let id = cells[idIndex]
-        guard !id.isEmpty else {
-            throw DataError(.badData, file: source, line: line, column: idIndex + 1, "the series id in column '\(header[idIndex])' is empty")
+    /// Reads one cell of a long table (once the roles are decided) into the rows.
+    @inline(__always)
+    private mutating func take(_ cell: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError) {
+        switch columnRoles[column] {
+        case .ignored:
+            break
+        case .id:
+            rows.series.append(try series(of: cell, column: column, line: line))
+        case .time:
+            guard let roles, let (timestamp, format) = roles.steps
+                    ? TimeParser.parseStep(utf8: cell).map({ ($0, TimeFormat.step) })
+                    : TimeParser.parse(utf8: cell)
+            else {
+                let text = String(decoding: cell, as: UTF8.self)
+                throw DataError(.badData, file: source, line: line, column: column + 1,
+                                "'\(text)' in time column '\(header[column])' is not \(SeriesLoader.timeExpectation(steps: roles?.steps ?? false))")
+            }
+            if rows.format == nil { rows.format = format }
+            rows.appendTime(timestamp)
+        case .value(let position):
+            let value = try SeriesLoader.number(utf8: cell, name: header[column], file: source, line: line, column: column + 1)
+            rows.values[position].append(value ?? .nan)
         }
+    }
+
+    /// The number of the series whose id is `cell`, numbering a new id.
+    @inline(__always)
+    private mutating func series(of cell: UnsafeBufferPointer<UInt8>, column: Int, line: Int) throws(DataError) -> Int32 {
+        guard !cell.isEmpty else {
+            throw DataError(.badData, file: source, line: line, column: column + 1, "the series id in column '\(header[column])' is empty")
+        }
+        if cell.count == rows.lastID.count && !rows.ids.isEmpty {
+            var same = true
+            for index in 0..<cell.count where cell[index] != rows.lastID[index] { same = false; break }
+            if same { return rows.lastSeries }
+        }
+        let id = String(decoding: cell, as: UTF8.self)
         let series: Int32
-        if id == rows.lastID {
-            series = rows.lastSeries   // a long table usually runs series by series: no hashing
-        } else if let known = rows.seriesOfID[id] {
+        if let known = rows.seriesOfID[id] {
             series = known
         } else {
             series = Int32(rows.ids.count)
             rows.seriesOfID[id] = series
             rows.ids.append(id)
         }
-        rows.lastID = id
+        rows.lastID.removeAll(keepingCapacity: true)
+        rows.lastID.append(contentsOf: cell)
         rows.lastSeries = series
-        if let time = roles.time {
-            let cell = cells[time]
-            guard let (timestamp, format) = SeriesLoader.parseTime(cell, steps: roles.steps) else {
-                throw DataError(.badData, file: source, line: line, column: time + 1,
-                                "'\(cell)' in time column '\(header[time])' is not \(SeriesLoader.timeExpectation(steps: roles.steps))")
-            }
-            if rows.format == nil { rows.format = format }
-            rows.times.append(timestamp)
-        }
-        for (position, column) in roles.values.enumerated() {
-            let value = try SeriesLoader.number(cells[column], name: header[column], file: source, line: line, column: column + 1)
-            rows.values[position].append(value ?? .nan)
-        }
-        rows.series.append(series)
-        rows.lines.append(line)
+        return series
     }
 
     /// Groups, sorts and checks the rows and builds the series.
@@ -265,10 +331,10 @@ private struct SeriesBuilder {
         var starts = [Int](repeating: 0, count: seriesCount + 1)
         for s in rows.series { starts[Int(s) + 1] += 1 }
         for s in 0..<seriesCount { starts[s + 1] += starts[s] }
-        var order = [Int](repeating: 0, count: rows.series.count)
+        var order = [Int32](repeating: 0, count: rows.series.count)
         var next = starts
         for (row, s) in rows.series.enumerated() {
-            order[next[Int(s)]] = row
+            order[next[Int(s)]] = Int32(row)
             next[Int(s)] += 1
         }
         rows.series = []
@@ -287,23 +353,26 @@ private struct SeriesBuilder {
         var missingCounts = [Int](repeating: 0, count: roles.values.count), seriesWithMissing = 0
         var gapPoints = 0, seriesWithGaps = 0
         for s in 0..<seriesCount {
-            var indices = Array(order[starts[s]..<starts[s + 1]])
+            var indices = order[starts[s]..<starts[s + 1]].map { Int($0) }
             var axis: TimeAxis?
             if let time = roles.time, let frequency {
-                if !isSorted(indices, rows.times) {
-                    indices.sort { rows.times[$0] < rows.times[$1] || (rows.times[$0] == rows.times[$1] && $0 < $1) }
+                var timestamps = indices.map { rows.time($0) }
+                if !zip(timestamps, timestamps.dropFirst()).allSatisfy({ $0 < $1 }) {
+                    // File order breaks ties, so the first of two equal times is reported as the earlier line.
+                    let permutation = timestamps.indices.sorted { timestamps[$0] < timestamps[$1] || (timestamps[$0] == timestamps[$1] && $0 < $1) }
+                    indices = permutation.map { indices[$0] }
+                    timestamps = permutation.map { timestamps[$0] }
                 }
-                for (a, b) in zip(indices, indices.dropFirst()) where rows.times[a] == rows.times[b] {
-                    let text = TimeParser.format(rows.times[b], as: rows.format!)
-                    throw DataError(.badData, file: source, line: rows.lines[b], column: time + 1,
-                                    "duplicate (series '\(rows.ids[s])', time '\(text)'): also on line \(rows.lines[a])")
+                for position in timestamps.indices.dropFirst() where timestamps[position - 1] == timestamps[position] {
+                    let text = TimeParser.format(timestamps[position], as: rows.format!)
+                    throw DataError(.badData, file: source, line: Int(rows.lines[indices[position]]), column: time + 1,
+                                    "duplicate (series '\(rows.ids[s])', time '\(text)'): also on line \(rows.lines[indices[position - 1]])")
                 }
-                let timestamps = indices.map { rows.times[$0] }
                 axis = TimeAxis(name: timeName!, timestamps: timestamps, format: rows.format!, frequency: frequency.frequency,
                                 monthEnd: frequency.monthEnd)
             }
             var columns = roles.values.indices.map { position in indices.map { rows.values[position][$0] } }
-            var lines = indices.map { rows.lines[$0] }
+            var lines = indices.map { Int(rows.lines[$0]) }
 
             if var current = axis, let table = frequency?.frequency {
                 // Counted in the table's steps (cheap); the series' own frequency only for the message.
@@ -380,12 +449,8 @@ private struct SeriesBuilder {
         return best
     }
 
-    private func sortedTimes(_ indices: ArraySlice<Int>, rows: PanelSink.Rows) -> [Timestamp] {
-        indices.map { rows.times[$0] }.sorted()
-    }
-
-    private func isSorted(_ indices: [Int], _ times: [Timestamp]) -> Bool {
-        zip(indices, indices.dropFirst()).allSatisfy { times[$0] < times[$1] }
+    private func sortedTimes(_ indices: ArraySlice<Int32>, rows: PanelSink.Rows) -> [Timestamp] {
+        indices.map { rows.time(Int($0)) }.sorted()
     }
 
     /// Whether every step between `timestamps` is a whole number of the table's steps, and (with

@@ -236,6 +236,14 @@ public enum SeriesLoader {
         throw DataError(.badData, file: file, line: line, column: column, "'\(cell)' in column '\(name)' is infinite")
     }
 
+    /// A cell given as UTF-8 bytes as a number, exactly as ``number(_:name:file:line:column:)``
+    /// reads its text; plain decimals are read in place, anything else through the text.
+    @inline(__always)
+    static func number(utf8 cell: UnsafeBufferPointer<UInt8>, name: String, file: String, line: Int, column: Int) throws(DataError) -> Double? {
+        if let value = PlainDecimal.value(cell) { return value }
+        return try number(String(decoding: cell, as: UTF8.self), name: name, file: file, line: line, column: column)
+    }
+
     private static func numbers(_ table: CSVTable, column: Int) throws(DataError) -> [Double] {
         let name = table.header[column]
         var values = [Double](repeating: .nan, count: table.rowCount)

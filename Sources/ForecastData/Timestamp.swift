@@ -120,7 +120,13 @@ public enum TimeParser {
     /// `Z`, `±HH:MM`, `±HHMM` or `±HH`, with hours below 24 and minutes below 60.
     /// Forms without a zone, and `Z`, give a UTC offset of 0.
     public static func parse(_ text: String) -> (Timestamp, TimeFormat)? {
-        var reader = Reader(Array(text.utf8))
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// Parses one cell given as UTF-8 bytes, as ``parse(_:)`` does (a loader's path, without a `String`).
+    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (Timestamp, TimeFormat)? {
+        var reader = Reader(bytes)
         guard let year = reader.digits(4) else { return nil }
         if reader.isAtEnd { return (Timestamp(year: year, month: 1, day: 1)!, .year) }
 
@@ -180,6 +186,31 @@ public enum TimeParser {
     public static func parseStep(_ text: String) -> Timestamp? {
         guard let value = Int64(text) else { return nil }
         return Timestamp(seconds: value)
+    }
+
+    /// Parses an integer time step given as UTF-8 bytes, exactly as ``parseStep(_:)`` reads text:
+    /// an optional sign, then decimal digits, within `Int64`.
+    static func parseStep(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        var index = 0, negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        // Accumulated as a negative number, whose range reaches Int64.min.
+        var value: Int64 = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = times10.subtractingReportingOverflow(Int64(digit))
+            guard !overflow, !overflow2 else { return nil }
+            value = next
+            index += 1
+        }
+        if negative { return Timestamp(seconds: value) }
+        guard value != .min else { return nil }
+        return Timestamp(seconds: -value)
     }
 
     /// Whether a column of cells (missing ones left out) is integer time steps rather than dates:
@@ -249,10 +280,10 @@ public enum TimeParser {
 
     /// A cursor over the UTF-8 bytes of a cell.
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         var isAtEnd: Bool { index == bytes.count }
 
