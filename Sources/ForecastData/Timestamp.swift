@@ -10,19 +10,37 @@
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Whole seconds since 1970-01-01T00:00:00Z; negative before 1970.
     public var seconds: Int64
+    // Both below fit 32 bits, so a timestamp is 16 bytes: a panel of millions of points holds one each.
+    private var storedNanoseconds: Int32
+    private var storedUTCOffsetSeconds: Int32
+
     /// The fraction of the second, in nanoseconds (0 ..< 1_000_000_000); kept so that
     /// `10:00:00.5` is written back as it was read.
-    public var nanoseconds: Int
+    public var nanoseconds: Int {
+        get { Int(storedNanoseconds) }
+        set {
+            precondition((0..<1_000_000_000).contains(newValue), "nanoseconds must be in 0 ..< 1_000_000_000, got \(newValue)")
+            storedNanoseconds = Int32(newValue)
+        }
+    }
+
     /// The UTC offset the timestamp was written with, in seconds east of UTC (`+05:30` is 19 800);
-    /// 0 when written with `Z` or without a zone.
-    public var utcOffsetSeconds: Int
+    /// 0 when written with `Z` or without a zone. At most a day either way.
+    public var utcOffsetSeconds: Int {
+        get { Int(storedUTCOffsetSeconds) }
+        set {
+            precondition(abs(newValue) <= 86_400, "a UTC offset is at most a day, got \(newValue) seconds")
+            storedUTCOffsetSeconds = Int32(newValue)
+        }
+    }
 
     /// Creates a timestamp from an instant and the offset to write it with.
     public init(seconds: Int64, nanoseconds: Int = 0, utcOffsetSeconds: Int = 0) {
         precondition((0..<1_000_000_000).contains(nanoseconds), "nanoseconds must be in 0 ..< 1_000_000_000, got \(nanoseconds)")
+        precondition(abs(utcOffsetSeconds) <= 86_400, "a UTC offset is at most a day, got \(utcOffsetSeconds) seconds")
         self.seconds = seconds
-        self.nanoseconds = nanoseconds
-        self.utcOffsetSeconds = utcOffsetSeconds
+        storedNanoseconds = Int32(nanoseconds)
+        storedUTCOffsetSeconds = Int32(utcOffsetSeconds)
     }
 
     /// Creates a timestamp from a local date and time of day at `utcOffsetSeconds` east of UTC

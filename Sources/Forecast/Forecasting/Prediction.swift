@@ -105,27 +105,26 @@ extension ForecastModel {
     /// - Precondition: `steps` is within the output, or the model reads no features; every request
     ///   has at least one point of history.
     public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
-        let lookback = configuration.lookback
         precondition(steps <= configuration.model.outputSize || configuration.features.isEmpty,
                      "a model with features cannot forecast beyond its output")
-        let scalers = requests.map { scaler(for: series[$0.series], end: $0.end) }
-        // Each request's last `lookback` rows of raw values (fewer when the history is shorter).
-        var windows: [[[Float]]] = requests.map { request in
+        for request in requests {
             precondition(request.end >= 1 && request.end <= series[request.series].count, "a forecast needs history")
-            let columns = series[request.series].columns
-            return (max(0, request.end - lookback)..<request.end).map { t in columns.map { Float($0[t]) } }
         }
+        let scalers = requests.map { scaler(for: series[$0.series], end: $0.end) }
+        let width = configuration.model.outputSize
         var values = [[Float]](repeating: [], count: requests.count)
         var blocks = 0
         while values.first.map({ $0.count < steps }) ?? false {
             for start in stride(from: 0, to: requests.count, by: Self.forecastBatchSize) {
                 let chunk = start..<min(start + Self.forecastBatchSize, requests.count)
-                let outputs = predict(windows: chunk.map { windows[$0] }, scalers: chunk.map { scalers[$0] })
-                for (r, block) in zip(chunk, outputs) {
-                    values[r] += block.prefix(steps - values[r].count)
-                    if values[r].count < steps {
-                        windows[r] = Array((windows[r] + block.map { [$0] }).suffix(lookback))
-                    }
+                // Each request's last `lookback` points: its history, then what was forecast so far.
+                var batch = WindowBatch(count: chunk.count, lookback: configuration.lookback, columns: configuration.model.inputSize)
+                for (position, r) in chunk.enumerated() {
+                    batch.fill(position, from: series[requests[r].series].columns, end: requests[r].end, continuedBy: values[r])
+                }
+                let outputs = predict(batch, scalers: scalers[chunk])
+                for (position, r) in chunk.enumerated() {
+                    values[r] += outputs[(position * width)..<((position + 1) * width)].prefix(steps - values[r].count)
                 }
             }
             blocks += 1
@@ -143,30 +142,100 @@ extension ForecastModel {
         let lookback = configuration.lookback, columns = configuration.model.inputSize
         precondition(windows.count == scalers.count, "one scaler per window")
         guard !windows.isEmpty else { return [] }
-        var input: [Float] = []
-        input.reserveCapacity(windows.count * lookback * columns)
-        var statistics: [(center: Float, scale: Float)] = [], histories: [ArraySlice<Float>] = []
-        statistics.reserveCapacity(windows.count)
-        for (window, scaling) in zip(windows, scalers) {
+        var batch = WindowBatch(count: windows.count, lookback: lookback, columns: columns)
+        for (position, window) in windows.enumerated() {
             precondition(!window.isEmpty && window.count <= lookback && window.allSatisfy { $0.count == columns },
                          "a window needs 1 to \(lookback) rows of \(columns) values")
-            let rows = window.count < lookback ? Array(repeating: window[0], count: lookback - window.count) + window : window
-            let scaledTarget = rows.map { ($0[0] - scaling.center[0]) / scaling.scale[0] }
-            let (center, scale) = configuration.windowNormalization.statistics(of: scaledTarget[...])
+            batch.fill(position, rows: window)
+        }
+        let outputs = predict(batch, scalers: scalers[...]), width = configuration.model.outputSize
+        return windows.indices.map { Array(outputs[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    /// The network's outputs for a batch of windows, in the data's units: [B, outputSize], flat.
+    ///
+    /// Each window's target is scaled by its scaler, normalised by the window's statistics (over
+    /// the padded window), and mapped back from the network's output by the same two steps; the
+    /// features are scaled only.
+    func predict(_ batch: WindowBatch, scalers: ArraySlice<Scaler>) -> [Float] {
+        let lookback = batch.lookback, columns = batch.columns, normalization = configuration.windowNormalization
+        precondition(batch.present.count == scalers.count && columns == configuration.model.inputSize && lookback == configuration.lookback,
+                     "one scaler per window, of the model's shape")
+        // scaled: [B, T] the target in the scaler's units; input: [B, T, C] what the network reads.
+        var scaled = [Float](repeating: 0, count: batch.count * lookback)
+        var input = [Float](repeating: 0, count: batch.count * lookback * columns)
+        var statistics: [(center: Float, scale: Float)] = []
+        statistics.reserveCapacity(batch.count)
+        for (w, scaling) in zip(0..<batch.count, scalers) {
+            let rows = (w * lookback)..<((w + 1) * lookback)
+            for t in rows { scaled[t] = (batch.values[t * columns] - scaling.center[0]) / scaling.scale[0] }
+            let (center, scale) = normalization.statistics(of: scaled[rows])
             statistics.append((center, scale))
-            histories.append(scaledTarget.suffix(window.count))
-            for (t, row) in rows.enumerated() {
-                input.append((scaledTarget[t] - center) / scale)
-                for c in 1..<columns { input.append((row[c] - scaling.center[c]) / scaling.scale[c]) }
+            for t in rows {
+                input[t * columns] = (scaled[t] - center) / scale
+                for c in 1..<max(columns, 1) {
+                    input[t * columns + c] = (batch.values[t * columns + c] - scaling.center[c]) / scaling.scale[c]
+                }
             }
         }
-        let output = network.forward(Tensor(shape: [windows.count, lookback, columns], scalars: input))
+        let output = network.forward(Tensor(shape: [batch.count, lookback, columns], scalars: input))
         let width = configuration.model.outputSize
-        return windows.indices.map { w in
-            let (center, scale) = statistics[w], scaling = scalers[w]
-            let normalization = configuration.windowNormalization
-            return output.scalars[(w * width)..<((w + 1) * width)].enumerated().map { step, value in
-                (value * scale + normalization.anchor(of: histories[w], step: step, center: center)) * scaling.scale[0] + scaling.center[0]
+        var result = [Float](repeating: 0, count: batch.count * width)
+        for (w, scaling) in zip(0..<batch.count, scalers) {
+            let (center, scale) = statistics[w]
+            // The anchor reads the window's real rows, not its padding.
+            let history = scaled[((w + 1) * lookback - batch.present[w])..<((w + 1) * lookback)]
+            for step in 0..<width {
+                let value = output.scalars[w * width + step]
+                result[w * width + step] = (value * scale + normalization.anchor(of: history, step: step, center: center)) * scaling.scale[0]
+                    + scaling.center[0]
+            }
+        }
+        return result
+    }
+}
+
+/// Windows of raw values as the network reads them: [B, T, C] (window, row, column) in one flat
+/// array, each window padded at the front with its first row when it has fewer than T rows.
+struct WindowBatch {
+    let count: Int
+    let lookback: Int
+    let columns: Int
+    /// [B, T, C]: the target then the features of each row, in the data's units.
+    var values: [Float]
+    /// How many rows of each window are real (1 … T); the rest, before them, repeat the first.
+    var present: [Int]
+
+    init(count: Int, lookback: Int, columns: Int) {
+        self.count = count
+        self.lookback = lookback
+        self.columns = columns
+        values = [Float](repeating: 0, count: count * lookback * columns)
+        present = [Int](repeating: lookback, count: count)
+    }
+
+    /// Window `w` from explicit rows (oldest first, 1 … T of them).
+    mutating func fill(_ w: Int, rows: [[Float]]) {
+        present[w] = rows.count
+        let padding = lookback - rows.count
+        for t in 0..<lookback {
+            let row = rows[max(0, t - padding)]
+            for c in 0..<columns { values[(w * lookback + t) * columns + c] = row[c] }
+        }
+    }
+
+    /// Window `w` as the last T points of `columns[·][0 ..< end]` followed by `forecasts` (the
+    /// target's values beyond `end`; a model that continues recursively reads no features).
+    mutating func fill(_ w: Int, from source: [[Double]], end: Int, continuedBy forecasts: [Float]) {
+        let total = end + forecasts.count, real = min(lookback, total), padding = lookback - real
+        present[w] = real
+        for t in 0..<lookback {
+            let point = total - real + max(0, t - padding)
+            let offset = (w * lookback + t) * columns
+            if point < end {
+                for c in 0..<columns { values[offset + c] = Float(source[c][point]) }
+            } else {
+                values[offset] = forecasts[point - end]
             }
         }
     }
