@@ -16,10 +16,8 @@ fi
 java -version 2>&1 | head -1
 
 venv=.build-spark/venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pyspark, pandas, pyarrow" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r integrations/spark/requirements.txt
-fi
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r integrations/spark/requirements.txt
 "$venv/bin/python" -c "import pyspark; print('pyspark', pyspark.__version__)"
 
 swift build -c release --static-swift-stdlib --product forecast --scratch-path .build-static

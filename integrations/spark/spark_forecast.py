@@ -29,6 +29,7 @@ toolchain there (see integrations/spark/README.md).
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import os
 import re
@@ -40,7 +41,9 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.csv as pa_csv
 from pyspark import SparkFiles
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -77,15 +80,15 @@ def detect_id_column(columns: Iterable[str], given: Optional[str]) -> str:
     raise ValueError(f"no id column (named {', '.join(ID_NAMES)}); name it with --id; the columns are {', '.join(columns)}")
 
 
-def explain_failure(stderr: str, rows: pd.DataFrame, id_column: str, returncode: int) -> str:
+def explain_failure(stderr: str, rows: pa.Table, id_column: str, returncode: int) -> str:
     """The binary's error, naming the series of the line it reports (the bucket's CSV starts with a
     header line, so its line n is row n − 2)."""
     message = stderr.strip().splitlines()[-1] if stderr.strip() else f"exited with status {returncode} and no message"
     match = re.search(r", line (\d+)", message)
     if match:
         row = int(match.group(1)) - 2
-        if 0 <= row < len(rows):
-            return f"series '{rows.iloc[row][id_column]}': {message} (exit {returncode})"
+        if 0 <= row < rows.num_rows:
+            return f"series '{rows.column(id_column)[row].as_py()}': {message} (exit {returncode})"
     return f"{message} (exit {returncode})"
 
 
@@ -102,6 +105,8 @@ class ForecastJob:
     installed: bool = False
     buckets: Optional[int] = None
     extra_arguments: list[str] = field(default_factory=list)
+    #: How many of the first rows the driver reads to run the binary once before the job.
+    sample_rows: int = 5_000
 
     # -- the two jobs --------------------------------------------------------------------------
 
@@ -152,12 +157,14 @@ class ForecastJob:
         buckets = self.buckets or max(2 * spark.sparkContext.defaultParallelism, 1)
         spark.conf.set("spark.sql.shuffle.partitions", str(buckets))
 
-        def run_bucket(rows: pd.DataFrame) -> pd.DataFrame:  # a plain function: Spark reads its arity
+        def run_bucket(rows: pa.Table) -> pa.Table:  # a plain function: Spark reads its arity
             return runner(rows)
 
+        # Arrow tables in and out: the cells go from Spark to the binary's CSV without becoming
+        # Python objects.
         return (text.withColumn(BUCKET_COLUMN, bucket_of(id_column, buckets))
                 .groupBy(BUCKET_COLUMN)
-                .applyInPandas(run_bucket, schema=schema))
+                .applyInArrow(run_bucket, schema=schema))
 
     def _local_binary(self) -> str:
         """The binary on the driver."""
@@ -182,12 +189,14 @@ class ForecastJob:
         """The columns the binary writes, learnt by running it on the driver on the first series
         (which also checks the binary and the model before any task starts; a model directory that
         does not load fails here, with the binary's message)."""
-        first = text.select(id_column).where(F.col(id_column).isNotNull()).limit(1).collect()
-        if not first:
+        # The first rows, not a scan of the whole table: a long table is usually grouped by series, and
+        # a model of many series forecasts even a series cut short.
+        head = text.limit(self.sample_rows).toArrow()
+        ids = [value for value in head.column(id_column).to_pylist() if value is not None]
+        if not ids:
             raise ValueError("the input has no rows with a series id")
-        sample = text.where(F.col(id_column) == first[0][0]).toPandas()
-        result = runner(sample)
-        return StructType([StructField(name, StringType()) for name in result.columns])
+        result = runner(head.filter(pa.compute.equal(head.column(id_column), ids[0])))
+        return StructType([StructField(name, StringType()) for name in result.column_names])
 
 
 @dataclass
@@ -202,8 +211,8 @@ class _BucketRunner:
     columns: list[str]
     shipped: bool
 
-    def __call__(self, rows: pd.DataFrame) -> pd.DataFrame:
-        rows = rows[self.columns]
+    def __call__(self, rows: pa.Table) -> pa.Table:
+        rows = rows.select(self.columns)
         binary, model = self._resolve()
         with tempfile.TemporaryDirectory(prefix="spark-forecast-") as folder:
             command = [binary] + self.arguments[:1] + ["--model", model, "--data", "-"] + self.arguments[1:]
@@ -211,11 +220,12 @@ class _BucketRunner:
             if self.output_flag:
                 result_path = os.path.join(folder, "result.csv")
                 command += [self.output_flag, result_path]
-            process = subprocess.run(command, input=rows.to_csv(index=False), capture_output=True, text=True)
+            process = subprocess.run(command, input=to_csv_bytes(rows), capture_output=True)
             if process.returncode != 0:
-                raise ForecastTaskError(explain_failure(process.stderr, rows, self.id_column, process.returncode))
-            output = open(result_path).read() if result_path else process.stdout
-        return pd.read_csv(io.StringIO(output), dtype=str, keep_default_na=False)
+                stderr = process.stderr.decode("utf-8", errors="replace")
+                raise ForecastTaskError(explain_failure(stderr, rows, self.id_column, process.returncode))
+            output = open(result_path, "rb").read() if result_path else process.stdout
+        return from_csv_bytes(output)
 
     def _resolve(self) -> tuple[str, str]:
         if not self.shipped:
@@ -225,6 +235,26 @@ class _BucketRunner:
         if not mode & stat.S_IXUSR:
             os.chmod(binary, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         return binary, SparkFiles.get(self.model)
+
+
+def to_csv_bytes(rows: pa.Table) -> bytes:
+    """The rows as CSV with a header, every cell as text (empty for a missing one), by Arrow's
+    CSV writer."""
+    table = rows.cast(pa.schema([pa.field(name, pa.string()) for name in rows.column_names]))
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def from_csv_bytes(data: bytes) -> pa.Table:
+    """A CSV table with a header, every column as text exactly as written."""
+    if not data.strip():
+        return pa.table({})
+    names = next(csv.reader(io.StringIO(data.split(b"\n", 1)[0].decode("utf-8"))))
+    table = pa_csv.read_csv(pa.py_buffer(data),
+                            convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in names},
+                                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    return table
 
 
 # -- the command ---------------------------------------------------------------------------------
