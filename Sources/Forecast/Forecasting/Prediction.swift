@@ -9,12 +9,16 @@ public struct PointForecast: Sendable {
     /// How many extra runs of the model on its own forecasts were needed to reach beyond the
     /// model's horizon (0 when the forecast is within it).
     public var recursiveBlocks: Int
+    /// The prediction intervals around ``values``, one per level asked for, in that order (empty
+    /// when none were asked for).
+    public var intervals: [PredictionInterval]
 
     /// Creates a forecast.
-    public init(values: [Double], timestamps: [Timestamp]?, recursiveBlocks: Int) {
+    public init(values: [Double], timestamps: [Timestamp]?, recursiveBlocks: Int, intervals: [PredictionInterval] = []) {
         self.values = values
         self.timestamps = timestamps
         self.recursiveBlocks = recursiveBlocks
+        self.intervals = intervals
     }
 }
 
@@ -53,23 +57,29 @@ extension ForecastModel {
     /// whose future values are unknown).
     /// - Throws: ``DataError`` (usage) when the series is shorter than the lookback, its columns
     ///   are not the model's, or a recursive forecast would need future feature values.
-    public func forecast(_ series: TimeSeries, horizon: Int? = nil) throws(DataError) -> PointForecast {
-        try forecast(Panel(series), horizon: horizon).forecasts[0]
+    public func forecast(_ series: TimeSeries, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PointForecast {
+        try forecast(Panel(series), horizon: horizon, levels: levels).forecasts[0]
     }
 
     /// Forecasts the `horizon` points after the end of every series of `panel`, in one batched pass
     /// through the network (blocks of ``forecastBatchSize`` windows). A series shorter than the
     /// lookback is read from a window padded with its first value.
     ///
+    /// With `levels` (percentages, e.g. `[80, 95]`) each forecast carries its prediction interval
+    /// at each level (``ConformalCalibration``), in the series' own scale.
+    ///
     /// - Throws: ``DataError`` (usage) when the columns are not the model's, or a recursive
-    ///   forecast would need future feature values.
-    public func forecast(_ panel: Panel, horizon: Int? = nil) throws(DataError) -> PanelForecast {
+    ///   forecast would need future feature values; when a level is outside (0, 100) or repeated,
+    ///   the model has no intervals, or intervals are asked beyond the model's horizon.
+    public func forecast(_ panel: Panel, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PanelForecast {
         let steps = try checkedSteps(horizon, panel: panel)
+        try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
         let (values, blocks) = forecast(panel.series, requests: requests, steps: steps)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let forecasts = panel.series.indices.map { s in
-            PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon)
+            PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon,
+                          intervals: intervals(around: values[s], series: panel.series[s], end: panel.series[s].count, levels: levels))
         }
         return PanelForecast(ids: panel.ids, forecasts: forecasts)
     }

@@ -177,6 +177,36 @@ public enum Trainer {
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         let bestEpoch = run.bestEpoch
+        func configuration(_ intervals: ConformalCalibration?) -> ModelConfiguration {
+            ModelConfiguration(
+                model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
+                             outputSize: outputs, dropout: options.dropout),
+                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
+                scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
+                frequency: panel.time?.frequency,
+                training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
+                                loss: options.loss.rawValue, optimizer: "adam", seed: options.seed,
+                                testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
+                                validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
+                                maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
+                                windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
+                panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals)
+        }
+        func model(_ network: LSTMModel, intervals: ConformalCalibration?) -> ForecastModel {
+            do {
+                return try ForecastModel(configuration: configuration(intervals), network: network)
+            } catch {
+                preconditionFailure("the trainer built an inconsistent model: \(error)")
+            }
+        }
+        // Conformal intervals: the network of the best epoch, trained without the validation
+        // windows, forecasts them; their errors, per step, make the intervals of the final model.
+        var calibration: ConformalCalibration?
+        if options.intervals == .conformal && validation.count > 0 {
+            if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
+            network.isTraining = false
+            calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation))
+        }
         var refitted = false
         if options.refit && validation.count > 0 {
             // A new network from the same seed, on every window before the test part, for as many
@@ -198,25 +228,7 @@ public enum Trainer {
             throw Divergence(phase: refitted ? .refitting : .training).error(file: panel.source, options: options)
         }
 
-        let configuration = ModelConfiguration(
-            model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                         outputSize: outputs, dropout: options.dropout),
-            lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
-            scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
-            frequency: panel.time?.frequency,
-            training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
-                            loss: options.loss.rawValue, optimizer: "adam", seed: options.seed,
-                            testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
-                            validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
-                            maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
-                            windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
-            panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) })
-        let model: ForecastModel
-        do {
-            model = try ForecastModel(configuration: configuration, network: network)
-        } catch {
-            preconditionFailure("the trainer built an inconsistent model: \(error)")
-        }
+        let model = model(network, intervals: calibration)
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
                               reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings)

@@ -89,6 +89,9 @@ public struct TrainingOptions: Sendable {
     /// The validation part, from the end of what precedes the test part; nil for 10% of the
     /// windows before the test part.
     public var validationSize: PartSize?
+    /// How the model makes prediction intervals: conformal (the errors of the validation windows,
+    /// stored in the model; ``ConformalCalibration``) or none.
+    public var intervals: IntervalMethod = .conformal
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {

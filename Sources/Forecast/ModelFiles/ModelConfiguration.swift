@@ -143,11 +143,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// statistics (``Scaler/Method`` of ``scaling``, fitted on the series' history before the forecast
     /// origin) before ``scaling``, which is the identity. Nil for a model of one series.
     public var panel: PanelSettings?
+    /// The errors prediction intervals are made from (``ConformalCalibration``); nil for a model
+    /// without intervals (trained with `--intervals none`, without a validation part, or before
+    /// intervals existed). Older readers ignore the key.
+    public var conformalIntervals: ConformalCalibration?
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
-                frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil) {
+                frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
+                conformalIntervals: ConformalCalibration? = nil) {
+        self.conformalIntervals = conformalIntervals
         self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -165,6 +171,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
+        case conformalIntervals = "conformal_intervals"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -181,6 +188,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
         training = try container.decodeIfPresent(Training.self, forKey: .training)
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
+        conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -198,6 +206,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encode(frequency, forKey: .frequency)
         try container.encode(training, forKey: .training)
         try container.encodeIfPresent(panel, forKey: .panel)
+        try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
     }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
@@ -232,6 +241,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if scaling.center.contains(where: { !$0.isFinite }) { problems.append("scaling.center holds a non-finite value") }
         if scaling.scale.contains(where: { !($0.isFinite && $0 > 0) }) { problems.append("scaling.scale must be positive and finite") }
         if let frequency, frequency.step <= 0 { problems.append("frequency.step must be positive") }
+        if let intervals = conformalIntervals {
+            if intervals.scores.count != horizon {
+                problems.append("conformal_intervals.scores has \(intervals.scores.count) steps for horizon \(horizon)")
+            } else if intervals.windows <= 0 || intervals.scores.contains(where: { $0.isEmpty || $0.contains { !($0.isFinite && $0 >= 0) } || zip($0, $0.dropFirst()).contains { $0 > $1 } }) {
+                problems.append("conformal_intervals needs at least one calibration window and, per step, finite non-negative scores in ascending order")
+            }
+        }
         return problems
     }
 }
