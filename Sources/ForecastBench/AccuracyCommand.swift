@@ -57,7 +57,8 @@ struct AccuracyCommand: ParsableCommand {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
         let chosen = tasks.map { Set($0.split(separator: ",").map(String.init)) }
-        var rows = [["task", "forecaster", "MASE", "sMAPE", "per seed (MASE)"]]
+        var rows = [["task", "forecaster", "MASE", "sMAPE", "cov. 80", "cov. 95", "MSIS", "wQL", "per seed (MASE)"]]
+        var allIntervals: [IntervalAccuracy] = []
         for task in Self.tasks where chosen?.contains(task.name) ?? true {
             let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(task.file).path
             let series: TimeSeries
@@ -69,23 +70,31 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
-            var mase: [Double] = [], smape: [Double] = [], seconds = 0.0
+            var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
             for seed in seedList {
                 options.seed = seed
                 let backtest = try Backtest(series: series, options: options, origins: task.origins, season: task.season)
                 mase.append(backtest.evaluation.model.mase)
                 smape.append(backtest.evaluation.model.smape)
+                if let scored = backtest.evaluation.intervals { intervals.append(scored) }
                 seconds += backtest.trainings.reduce(0) { $0 + $1.seconds }
                 last = backtest.evaluation
-                FileHandle.standardError.write(Data("\(task.name) seed \(seed): MASE \(String(format: "%.3f", mase.last!)) (\(String(format: "%.1f", backtest.trainings[0].seconds)) s)\n".utf8))
+                let figures = backtest.evaluation.intervals.map { String(format: "; coverage 80 %.3f, 95 %.3f, MSIS %.3f", $0.figures(level: 80)?.coverage ?? .nan, $0.figures(level: 95)?.coverage ?? .nan, $0.msis) } ?? ""
+                FileHandle.standardError.write(Data("\(task.name) seed \(seed): MASE \(String(format: "%.3f", mase.last!))\(figures) (\(String(format: "%.1f", backtest.trainings[0].seconds)) s)\n".utf8))
             }
             let evaluation = last!
             let meanMASE = mase.reduce(0, +) / Double(mase.count), meanSMAPE = smape.reduce(0, +) / Double(smape.count)
+            let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+            let coverage80 = mean(intervals.map { $0.figures(level: 80)?.coverage ?? .nan }), coverage95 = mean(intervals.map { $0.figures(level: 95)?.coverage ?? .nan })
+            let msis = mean(intervals.map(\.msis)), wql = mean(intervals.map(\.weightedQuantileLoss))
+            allIntervals += intervals
             if json {
                 var fields = ["\"task\": \"\(task.name)\"", "\"model_mase\": \(format(meanMASE))", "\"model_smape\": \(format(meanSMAPE))",
                               "\"model_mase_per_seed\": [\(mase.map(format).joined(separator: ", "))]",
-                              "\"seconds\": \(String(format: "%.1f", seconds))"]
+                              "\"seconds\": \(String(format: "%.1f", seconds))",
+                              "\"coverage_80\": \(format(coverage80))", "\"coverage_95\": \(format(coverage95))",
+                              "\"msis\": \(format(msis))", "\"weighted_quantile_loss\": \(String(format: "%.4f", wql))"]
                 for baseline in Baseline.allCases {
                     fields.append("\"\(baseline.rawValue)_mase\": \(format(evaluation.baselines[baseline]!.mase))")
                 }
@@ -93,15 +102,23 @@ struct AccuracyCommand: ParsableCommand {
                 print("{" + fields.joined(separator: ", ") + "}")
                 continue
             }
-            rows.append([task.name, "LSTM (this project)", format(meanMASE), format(meanSMAPE), mase.map(format).joined(separator: ", ")])
+            let cells = intervals.isEmpty ? ["", "", "", ""] : [format(coverage80), format(coverage95), format(msis), String(format: "%.4f", wql)]
+            rows.append([task.name, "LSTM (this project)", format(meanMASE), format(meanSMAPE)] + cells + [mase.map(format).joined(separator: ", ")])
             for baseline in Baseline.allCases {
                 let accuracy = evaluation.baselines[baseline]!
-                rows.append(["", baseline.displayName, format(accuracy.mase), format(accuracy.smape), ""])
+                rows.append(["", baseline.displayName, format(accuracy.mase), format(accuracy.smape), "", "", "", "", ""])
             }
-            rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", ""])
-            rows.append(["", "AutoETS (reference)", format(task.autoETS), "", ""])
+            rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", "", "", "", "", ""])
+            rows.append(["", "AutoETS (reference)", format(task.autoETS), "", "", "", "", "", ""])
         }
-        if !json { print(textTable(rows)) }
+        if !json {
+            print(textTable(rows))
+            if !allIntervals.isEmpty {
+                let all = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+                print(String(format: "intervals, mean over every task and seed: coverage 80 %.3f, coverage 95 %.3f",
+                             all(allIntervals.map { $0.figures(level: 80)?.coverage ?? .nan }), all(allIntervals.map { $0.figures(level: 95)?.coverage ?? .nan })))
+            }
+        }
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }

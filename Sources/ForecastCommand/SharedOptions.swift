@@ -8,6 +8,28 @@ extension Scaler.Method: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension ModelConfiguration.Strategy: ExpressibleByArgument {}
 extension WindowNormalization.Method: ExpressibleByArgument {}
+extension IntervalMethod: ExpressibleByArgument {}
+
+/// `--level 80,95`: the prediction intervals to write or score.
+struct LevelOptions: ParsableArguments {
+    @Option(name: .customLong("level"), help: ArgumentHelp("Prediction intervals at these levels (percent, in (0, 100)), comma-separated; adds lo-<level>,hi-<level> columns.", valueName: "80,95"))
+    var levelText: String?
+
+    /// The levels given, nil when none.
+    var levels: [Double]? {
+        guard let levelText, case .success(let levels) = PredictionInterval.parse(levels: levelText) else { return nil }
+        return levels
+    }
+
+    func validate() throws {
+        guard let levelText else { return }
+        switch PredictionInterval.parse(levels: levelText) {
+        case .failure(let error): throw ValidationError("--level: \(error)")
+        case .success(let levels):
+            if let problem = PredictionInterval.problems(levels: levels).first { throw ValidationError("--level: \(problem)") }
+        }
+    }
+}
 extension PartSize: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -125,6 +147,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points (default: 10% of the windows).")
     var validationSize: PartSize?
 
+    @Option(help: "Prediction intervals: conformal (from the errors of the validation windows, stored in the model) or none.")
+    var intervals: IntervalMethod = .conformal
+
     func validate() throws {
         if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
@@ -160,6 +185,7 @@ struct TrainingArguments: ParsableArguments {
         options.seed = seed
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize
+        options.intervals = intervals
         return options
     }
 }

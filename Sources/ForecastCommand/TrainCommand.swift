@@ -73,7 +73,8 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
     let test = result.splits.map(\.test.count)
     if let shortest = test.min(), shortest >= horizon {
         let season = Forecaster.season(of: panel, given: options.season)
-        let evaluation = try PanelEvaluation(model: result.model, panel: panel, testSize: options.testSize, season: season)
+        let evaluation = try PanelEvaluation(model: result.model, panel: panel, testSize: options.testSize, season: season,
+                                             levels: Forecaster.defaultLevels(for: result.model))
         let points = panel.hasIDs ? "\(shortest == test.max() ? "\(shortest)" : "\(shortest)–\(test.max()!)") points of each series" : "\(shortest) points"
         lines.append("test part: \(points), \(evaluationHeadline(evaluation, panel: panel, horizon: horizon))")
         lines.append(accuracyTable(evaluation))
