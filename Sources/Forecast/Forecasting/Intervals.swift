@@ -120,7 +120,8 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
     /// The ⌈(n+1)·fraction⌉-th smallest of n values (the largest when that exceeds n), read from
     /// `sorted`, which holds all n or evenly spaced order statistics of them.
     static func conformalQuantile(_ sorted: [Float], count n: Int, fraction: Double) -> Double {
-        let rank = min(max(Int((Double(n + 1) * fraction).rounded(.up)), 1), n)  // 1-based
+        // 1-based; the tolerance keeps 20 · 0.95 at 19 whatever the rounding of 0.95.
+        let rank = min(max(Int((Double(n + 1) * fraction - 1e-9).rounded(.up)), 1), n)
         guard sorted.count > 1, n > 1 else { return Double(sorted[0]) }
         let position = Double(rank - 1) * Double(sorted.count - 1) / Double(n - 1)
         let below = Int(position.rounded(.down)), above = min(below + 1, sorted.count - 1)
@@ -262,8 +263,8 @@ public struct IntervalAccuracy: Sendable, Equatable {
         }
         var quantiles: [(Double, [Double])] = [(0.5, point)]
         for interval in intervals {
-            quantiles.append(((1 - interval.level / 100) / 2, interval.lower))
-            quantiles.append(((1 + interval.level / 100) / 2, interval.upper))
+            quantiles.append(((100 - interval.level) / 200, interval.lower))
+            quantiles.append(((100 + interval.level) / 200, interval.upper))
         }
         quantiles.sort { $0.0 < $1.0 }
         quantileLosses = quantiles.map { q, forecast in
