@@ -70,6 +70,9 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Override the loss: mse, mae or huber.")
     var loss: Loss?
 
+    @Option(help: "Measure conformal errors in each series' mean |y_t − y_(t−k)| with this k instead of the model's scale (to compare the choices).")
+    var intervalScaleLag: Int?
+
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
 
@@ -97,6 +100,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let normalization { options.normalization = normalization; options.choosesNormalization = false }
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
+            if let intervalScaleLag { options.intervalScaleLag = intervalScaleLag }
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {

@@ -78,12 +78,18 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
 
     /// The number of calibration windows n (forecasts scored).
     public var windows: Int
+    /// The scale errors are divided by: nil for the target's scale in the model (the scaler's,
+    /// for a model of many series the series' own); a lag k for mean |y_t − y_(t−k)| over the
+    /// series' history before the forecast origin (k = 1: its recent volatility, M4's MSIS scale
+    /// for weekly data).
+    public var scaleLag: Int?
     /// For each horizon step, its absolute errors divided by the series' scale, in ascending order:
     /// all n of them, or ``storedScoresLimit`` evenly spaced order statistics when there are more.
     public var scores: [[Float]]
 
     /// Creates a calibration from the errors of each step (any order; non-finite values dropped).
-    public init(errors: [[Double]]) {
+    public init(errors: [[Double]], scaleLag: Int? = nil) {
+        self.scaleLag = scaleLag
         let sorted = errors.map { $0.filter(\.isFinite).map(abs).sorted() }
         windows = sorted.map(\.count).min() ?? 0
         scores = sorted.map { values in
@@ -94,7 +100,7 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case windows = "calibration_windows", scores
+        case windows = "calibration_windows", scores, scaleLag = "scale_lag"
     }
 
     /// Whether the intervals can be computed: at least one window per step.
@@ -136,8 +142,11 @@ extension ForecastModel {
 
     /// The unit a series' interval widths are stored in: the scale of its target (for a model of
     /// many series, the series' own statistics of the history before `end`).
-    func intervalScale(for series: TimeSeries, end: Int) -> Double {
-        Double(scaler(for: series, end: end).scale[0])
+    func intervalScale(for series: TimeSeries, end: Int, lag: Int?) -> Double {
+        let modelScale = Double(scaler(for: series, end: end).scale[0])
+        guard let lag else { return modelScale }
+        let naive = Accuracy.naiveScale(Array(series.target[..<end]), season: lag)
+        return naive.isFinite && naive > 0 ? naive : modelScale
     }
 
     /// The intervals at `levels` around `forecast`, made from the end of the first `end` points of
@@ -147,7 +156,7 @@ extension ForecastModel {
     func intervals(around forecast: [Double], series: TimeSeries, end: Int, levels: [Double]) -> [PredictionInterval] {
         guard let calibration = configuration.conformalIntervals, !levels.isEmpty else { return [] }
         precondition(forecast.count <= calibration.scores.count, "intervals within the calibrated horizon")
-        let scale = intervalScale(for: series, end: end)
+        let scale = intervalScale(for: series, end: end, lag: calibration.scaleLag)
         return levels.map { level in
             let half = forecast.indices.map { calibration.halfWidth(level: level, step: $0) * scale }
             return PredictionInterval(level: level, lower: zip(forecast, half).map { $0 - $1 },
@@ -173,7 +182,7 @@ extension ForecastModel {
     /// The conformal calibration of a model trained without the windows whose whole horizon lies
     /// in each series' `validation` range: its forecast of each (at most `limit`, evenly spaced)
     /// and their absolute errors divided by the series' scale, per step. Nil when no window fits.
-    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], limit: Int = 20_000) -> ConformalCalibration? {
+    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scaleLag: Int? = nil, limit: Int = 20_000) -> ConformalCalibration? {
         let horizon = configuration.horizon
         let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
         var requests: [ForecastRequest] = []
@@ -191,10 +200,10 @@ extension ForecastModel {
         var errors = [[Double]](repeating: [], count: horizon)
         for (request, values) in zip(requests, forecasts) {
             let target = series[request.series].target
-            let scale = intervalScale(for: series[request.series], end: request.end)
+            let scale = intervalScale(for: series[request.series], end: request.end, lag: scaleLag)
             for h in 0..<horizon { errors[h].append(abs(target[request.end + h] - values[h]) / scale) }
         }
-        let calibration = ConformalCalibration(errors: errors)
+        let calibration = ConformalCalibration(errors: errors, scaleLag: scaleLag)
         return calibration.isUsable ? calibration : nil
     }
 }

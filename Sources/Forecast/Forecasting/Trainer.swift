@@ -205,7 +205,8 @@ public enum Trainer {
         if options.intervals == .conformal && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
-            calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation))
+            calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation),
+                                                                            scaleLag: options.intervalScaleLag)
         }
         var refitted = false
         if options.refit && validation.count > 0 {

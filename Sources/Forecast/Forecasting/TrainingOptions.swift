@@ -92,6 +92,9 @@ public struct TrainingOptions: Sendable {
     /// How the model makes prediction intervals: conformal (the errors of the validation windows,
     /// stored in the model; ``ConformalCalibration``) or none.
     public var intervals: IntervalMethod = .conformal
+    /// The scale conformal errors are measured in (``ConformalCalibration/scaleLag``): nil for
+    /// the target's scale in the model, k for each series' mean |y_t − y_(t−k)| before the origin.
+    public var intervalScaleLag: Int?
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {

@@ -246,6 +246,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scores has \(intervals.scores.count) steps for horizon \(horizon)")
             } else if intervals.windows <= 0 || intervals.scores.contains(where: { $0.isEmpty || $0.contains { !($0.isFinite && $0 >= 0) } || zip($0, $0.dropFirst()).contains { $0 > $1 } }) {
                 problems.append("conformal_intervals needs at least one calibration window and, per step, finite non-negative scores in ascending order")
+            } else if let lag = intervals.scaleLag, lag <= 0 {
+                problems.append("conformal_intervals.scale_lag is \(lag); it must be positive")
             }
         }
         return problems
