@@ -50,6 +50,9 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Override the normalisation (to compare the choices).")
     var normalization: WindowNormalization.Method?
 
+    @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
+    var backtestCalibration: Int?
+
     @Flag(help: "Print one JSON line per task instead of the table.")
     var json = false
 
@@ -78,6 +81,13 @@ struct AccuracyCommand: ParsableCommand {
                 mase.append(backtest.evaluation.model.mase)
                 smape.append(backtest.evaluation.model.smape)
                 if let scored = backtest.evaluation.intervals { intervals.append(scored) }
+                if let windows = backtestCalibration, windows > 0 {
+                    let scored = try backtestCalibrated(series: series, task: task, options: options, windows: windows,
+                                                        evaluation: backtest.evaluation.series[0])
+                    FileHandle.standardError.write(Data((String(format: "%@ seed %llu: intervals from %d backtest windows: coverage 80 %.3f, 95 %.3f, MSIS %.3f, wQL %.4f",
+                                                                task.name, seed, windows, scored.figures(level: 80)?.coverage ?? .nan,
+                                                                scored.figures(level: 95)?.coverage ?? .nan, scored.msis, scored.weightedQuantileLoss) + "\n").utf8))
+                }
                 seconds += backtest.trainings.reduce(0) { $0 + $1.seconds }
                 last = backtest.evaluation
                 let figures = backtest.evaluation.intervals.map { String(format: "; coverage 80 %.3f, 95 %.3f, MSIS %.3f", $0.figures(level: 80)?.coverage ?? .nan, $0.figures(level: 95)?.coverage ?? .nan, $0.msis) } ?? ""
@@ -122,4 +132,32 @@ struct AccuracyCommand: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// Conformal intervals around the backtest's forecasts calibrated the other way: `windows`
+    /// models, each trained on the data before an origin c_j = o_0 − (windows − j)·h, forecast
+    /// [c_j, c_j + h); their absolute errors (in the data's units) make the intervals.
+    private func backtestCalibrated(series: TimeSeries, task: Task, options: TrainingOptions, windows: Int,
+                                    evaluation: HoldoutEvaluation) throws -> IntervalAccuracy {
+        let first = series.count - task.origins * task.horizon
+        var trainOptions = options
+        trainOptions.testSize = .count(0)
+        trainOptions.intervals = .none
+        var errors = [[Double]](repeating: [], count: task.horizon)
+        for j in 0..<windows {
+            let origin = first - (windows - j) * task.horizon
+            let model = try Trainer.fit(Panel(series).prefixes([origin]), options: trainOptions).model
+            let (forecast, _) = model.forecast([series], requests: [ForecastRequest(series: 0, end: origin)], steps: task.horizon)
+            for h in 0..<task.horizon { errors[h].append(abs(series.target[origin + h] - forecast[0][h])) }
+        }
+        let calibration = ConformalCalibration(errors: errors)
+        let levels: [Double] = [80, 95]
+        let origins = evaluation.origins
+        let intervals = levels.map { level in
+            let half = origins.flatMap { $0.model.indices.map { calibration.halfWidth(level: level, step: $0) } }
+            let point = origins.flatMap(\.model)
+            return PredictionInterval(level: level, lower: zip(point, half).map { $0 - $1 }, upper: zip(point, half).map { $0 + $1 })
+        }
+        return IntervalAccuracy(actual: origins.flatMap(\.actual), point: origins.flatMap(\.model), intervals: intervals,
+                                training: Array(series.target[..<first]), season: task.season)
+    }
 }
