@@ -73,6 +73,9 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Measure conformal errors in each series' mean |y_t − y_(t−k)| with this k instead of the model's scale (to compare the choices).")
     var intervalScaleLag: Int?
 
+    @Option(help: "Measure that scale over each series' last this many points only (to compare the choices).")
+    var intervalScaleWindow: Int?
+
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
 
@@ -101,6 +104,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             if let intervalScaleLag { options.intervalScaleLag = intervalScaleLag }
+            if let intervalScaleWindow { options.intervalScaleWindow = intervalScaleWindow }
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {

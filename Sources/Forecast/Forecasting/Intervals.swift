@@ -83,13 +83,18 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
     /// series' history before the forecast origin (k = 1: its recent volatility, M4's MSIS scale
     /// for weekly data).
     public var scaleLag: Int?
+    /// With a lag or alone (then the lag is the model's seasonal period): the mean absolute
+    /// difference is taken over the last `scaleWindow` points before the origin only, the series'
+    /// recent variability; nil for its whole history.
+    public var scaleWindow: Int?
     /// For each horizon step, its absolute errors divided by the series' scale, in ascending order:
     /// all n of them, or ``storedScoresLimit`` evenly spaced order statistics when there are more.
     public var scores: [[Float]]
 
     /// Creates a calibration from the errors of each step (any order; non-finite values dropped).
-    public init(errors: [[Double]], scaleLag: Int? = nil) {
+    public init(errors: [[Double]], scaleLag: Int? = nil, scaleWindow: Int? = nil) {
         self.scaleLag = scaleLag
+        self.scaleWindow = scaleWindow
         let sorted = errors.map { $0.filter(\.isFinite).map(abs).sorted() }
         windows = sorted.map(\.count).min() ?? 0
         scores = sorted.map { values in
@@ -100,7 +105,7 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case windows = "calibration_windows", scores, scaleLag = "scale_lag"
+        case windows = "calibration_windows", scores, scaleLag = "scale_lag", scaleWindow = "scale_window"
     }
 
     /// Whether the intervals can be computed: at least one window per step.
@@ -142,10 +147,11 @@ extension ForecastModel {
 
     /// The unit a series' interval widths are stored in: the scale of its target (for a model of
     /// many series, the series' own statistics of the history before `end`).
-    func intervalScale(for series: TimeSeries, end: Int, lag: Int?) -> Double {
+    func intervalScale(for series: TimeSeries, end: Int, lag: Int?, window: Int?) -> Double {
         let modelScale = Double(scaler(for: series, end: end).scale[0])
-        guard let lag else { return modelScale }
-        let naive = Accuracy.naiveScale(Array(series.target[..<end]), season: lag)
+        guard lag != nil || window != nil else { return modelScale }
+        let history = series.target[max(0, end - (window ?? end))..<end]
+        let naive = Accuracy.naiveScale(Array(history), season: lag ?? configuration.windowNormalization.period)
         return naive.isFinite && naive > 0 ? naive : modelScale
     }
 
@@ -156,7 +162,7 @@ extension ForecastModel {
     func intervals(around forecast: [Double], series: TimeSeries, end: Int, levels: [Double]) -> [PredictionInterval] {
         guard let calibration = configuration.conformalIntervals, !levels.isEmpty else { return [] }
         precondition(forecast.count <= calibration.scores.count, "intervals within the calibrated horizon")
-        let scale = intervalScale(for: series, end: end, lag: calibration.scaleLag)
+        let scale = intervalScale(for: series, end: end, lag: calibration.scaleLag, window: calibration.scaleWindow)
         return levels.map { level in
             let half = forecast.indices.map { calibration.halfWidth(level: level, step: $0) * scale }
             return PredictionInterval(level: level, lower: zip(forecast, half).map { $0 - $1 },
@@ -182,7 +188,8 @@ extension ForecastModel {
     /// The conformal calibration of a model trained without the windows whose whole horizon lies
     /// in each series' `validation` range: its forecast of each (at most `limit`, evenly spaced)
     /// and their absolute errors divided by the series' scale, per step. Nil when no window fits.
-    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scaleLag: Int? = nil, limit: Int = 20_000) -> ConformalCalibration? {
+    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scaleLag: Int? = nil, scaleWindow: Int? = nil,
+                              limit: Int = 20_000) -> ConformalCalibration? {
         let horizon = configuration.horizon
         let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
         var requests: [ForecastRequest] = []
@@ -200,10 +207,10 @@ extension ForecastModel {
         var errors = [[Double]](repeating: [], count: horizon)
         for (request, values) in zip(requests, forecasts) {
             let target = series[request.series].target
-            let scale = intervalScale(for: series[request.series], end: request.end, lag: scaleLag)
+            let scale = intervalScale(for: series[request.series], end: request.end, lag: scaleLag, window: scaleWindow)
             for h in 0..<horizon { errors[h].append(abs(target[request.end + h] - values[h]) / scale) }
         }
-        let calibration = ConformalCalibration(errors: errors, scaleLag: scaleLag)
+        let calibration = ConformalCalibration(errors: errors, scaleLag: scaleLag, scaleWindow: scaleWindow)
         return calibration.isUsable ? calibration : nil
     }
 }

@@ -206,7 +206,8 @@ public enum Trainer {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
             calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation),
-                                                                            scaleLag: options.intervalScaleLag)
+                                                                            scaleLag: options.intervalScaleLag,
+                                                                            scaleWindow: options.intervalScaleWindow)
         }
         var refitted = false
         if options.refit && validation.count > 0 {

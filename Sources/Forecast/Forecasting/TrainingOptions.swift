@@ -95,6 +95,8 @@ public struct TrainingOptions: Sendable {
     /// The scale conformal errors are measured in (``ConformalCalibration/scaleLag``): nil for
     /// the target's scale in the model, k for each series' mean |y_t − y_(t−k)| before the origin.
     public var intervalScaleLag: Int?
+    /// The window of that scale (``ConformalCalibration/scaleWindow``): nil for the whole history.
+    public var intervalScaleWindow: Int?
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {

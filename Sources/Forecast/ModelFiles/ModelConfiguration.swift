@@ -248,6 +248,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals needs at least one calibration window and, per step, finite non-negative scores in ascending order")
             } else if let lag = intervals.scaleLag, lag <= 0 {
                 problems.append("conformal_intervals.scale_lag is \(lag); it must be positive")
+            } else if let window = intervals.scaleWindow, window <= 1 {
+                problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
             }
         }
         return problems
