@@ -191,6 +191,29 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         }
     }
 
+    @Test func aScaleLagAndWindowMeasureEachSeriesByItsOwnRecentDifferences() throws {
+        // Two series of different shapes: their bands' widths are in the ratio of their scales.
+        let a = noisyWave(count: 200, seed: 1)
+        let b = TimeSeries(source: "noisy.csv", targetName: "y", columns: [noisyWave(count: 200, seed: 9).target.enumerated().map { $1 + Double($0 % 5) }])
+        let panel = Panel(source: "panel.csv", idName: "unique_id", ids: ["a", "b"], series: [a, b])
+        for (lag, window) in [(1, nil), (2, 40)] as [(Int, Int?)] {
+            var options = tinyOptions()
+            options.testSize = .count(3)
+            options.scaling = .mase
+            options.intervalScaleLag = lag
+            options.intervalScaleWindow = window
+            let forecaster = Forecaster(options: options)
+            try forecaster.fit(panel)
+            #expect(forecaster.model?.configuration.conformalIntervals?.scaleLag == lag)
+            let forecast = try forecaster.predict(panel, levels: [80])
+            func scale(_ series: TimeSeries) -> Double {
+                Accuracy.naiveScale(Array(series.target.suffix(window ?? series.count)), season: lag)
+            }
+            let (ia, ib) = (forecast.forecasts[0].intervals[0], forecast.forecasts[1].intervals[0])
+            #expect(isClose((ib.upper[0] - ib.lower[0]) / (ia.upper[0] - ia.lower[0]), scale(b) / scale(a), tolerance: 1e-9))
+        }
+    }
+
     // MARK: Output
 
     @Test func forecastAndHeldOutTablesPutEachLevelsBoundsAfterTheForecast() throws {
