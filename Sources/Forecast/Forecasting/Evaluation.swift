@@ -77,7 +77,9 @@ public struct HoldoutEvaluation: Sendable {
                                  levels: [Double] = []) -> [Origin] {
         let horizon = model.configuration.horizon
         let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon)
-        return zip(requests, forecasts).map { request, forecast in
+        let intervals = model.intervals(series, requests: requests, forecasts: forecasts, levels: levels)
+        return zip(zip(requests, forecasts), intervals).map { pair, intervals in
+            let (request, forecast) = pair
             let target = series[request.series].target, origin = request.end
             precondition(origin + horizon <= target.count, "origin \(origin) leaves no full horizon")
             var baselines: [Baseline: [Double]] = [:]
@@ -86,7 +88,7 @@ public struct HoldoutEvaluation: Sendable {
                 baselines[baseline] = baseline.forecast(history: history, horizon: horizon, season: season)
             }
             return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines,
-                          intervals: model.intervals(around: forecast, series: series[request.series], end: origin, levels: levels))
+                          intervals: intervals)
         }
     }
 }

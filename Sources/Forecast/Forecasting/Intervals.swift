@@ -40,6 +40,14 @@ public struct PredictionInterval: Sendable, Equatable {
         return problems
     }
 
+    /// The quantiles a head with intervals at `levels` outputs, ascending: (100 − l)/200 for each
+    /// level from the widest, 0.5, then (100 + l)/200 up to the widest: `[0.025, 0.1, 0.5, 0.9, 0.975]`
+    /// for 80 and 95.
+    public static func quantiles(levels: [Double]) -> [Double] {
+        let sorted = levels.sorted()
+        return sorted.reversed().map { (100 - $0) / 200 } + [0.5] + sorted.map { (100 + $0) / 200 }
+    }
+
     /// Reads `80,95` as levels; nil (with the reason) when a field is not a number.
     public static func parse(levels text: String) -> Result<[Double], IntervalLevelError> {
         var levels: [Double] = []
@@ -142,8 +150,58 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
 }
 
 extension ForecastModel {
-    /// Whether the model holds what prediction intervals need.
-    public var hasIntervals: Bool { configuration.conformalIntervals?.isUsable ?? false }
+    /// Whether the model holds what prediction intervals need: a conformal calibration, or a
+    /// quantile head.
+    public var hasIntervals: Bool { (configuration.conformalIntervals?.isUsable ?? false) || configuration.quantileLevels != nil }
+
+    /// Whether the intervals come from the quantile head (a model with a head and no conformal calibration).
+    var intervalsFromHead: Bool { configuration.conformalIntervals == nil && configuration.quantileLevels != nil }
+
+    /// The intervals at `levels` of each request's forecast (`forecasts`, the point forecasts of
+    /// `requests`), from the conformal calibration or the quantile head.
+    func intervals(_ series: [TimeSeries], requests: [ForecastRequest], forecasts: [[Double]], levels: [Double]) -> [[PredictionInterval]] {
+        guard !levels.isEmpty else { return requests.map { _ in [] } }
+        guard intervalsFromHead, let trained = configuration.quantileLevels else {
+            return zip(requests, forecasts).map { request, forecast in
+                intervals(around: forecast, series: series[request.series], end: request.end, levels: levels)
+            }
+        }
+        let quantiles = PredictionInterval.quantiles(levels: trained)
+        let outputs = quantileForecasts(series, requests: requests)
+        return zip(outputs, forecasts).map { rows, forecast in
+            levels.map { level in
+                // checkLevels(_:steps:source:) admits only the trained levels, so both are found.
+                let lower = quantiles.firstIndex(of: (100 - level) / 200) ?? 0, upper = quantiles.firstIndex(of: (100 + level) / 200) ?? quantiles.count - 1
+                return PredictionInterval(level: level, lower: Array(rows[lower].prefix(forecast.count)), upper: Array(rows[upper].prefix(forecast.count)))
+            }
+        }
+    }
+
+    /// The quantile head's outputs for each request, in the data's units: one row per quantile
+    /// (``PredictionInterval/quantiles(levels:)``) of `horizon` values, sorted at each step so
+    /// that no two quantiles cross.
+    public func quantileForecasts(_ series: [TimeSeries], requests: [ForecastRequest]) -> [[[Double]]] {
+        let lookback = configuration.lookback, horizon = configuration.horizon
+        let count = configuration.quantileLevels.map { PredictionInterval.quantiles(levels: $0).count } ?? 1
+        var result: [[[Double]]] = []
+        for start in stride(from: 0, to: requests.count, by: Self.forecastBatchSize) {
+            let chunk = requests[start..<min(start + Self.forecastBatchSize, requests.count)]
+            let windows = chunk.map { request in
+                let columns = series[request.series].columns
+                return (max(0, request.end - lookback)..<request.end).map { t in columns.map { Float($0[t]) } }
+            }
+            let outputs = predict(windows: windows, scalers: chunk.map { scaler(for: series[$0.series], end: $0.end) })
+            for output in outputs {
+                var rows = (0..<count).map { q in (0..<horizon).map { Double(output[q * horizon + $0]) } }
+                for h in 0..<horizon {
+                    let sorted = rows.map { $0[h] }.sorted()
+                    for q in 0..<count { rows[q][h] = sorted[q] }
+                }
+                result.append(rows)
+            }
+        }
+        return result
+    }
 
     /// The unit a series' interval widths are stored in: the scale of its target (for a model of
     /// many series, the series' own statistics of the history before `end`).
@@ -177,6 +235,15 @@ extension ForecastModel {
     func checkLevels(_ levels: [Double], steps: Int, source: String) throws(DataError) {
         guard !levels.isEmpty else { return }
         if let problem = PredictionInterval.problems(levels: levels).first { throw DataError(.usage, file: source, problem) }
+        if intervalsFromHead, let trained = configuration.quantileLevels {
+            if let level = levels.first(where: { !trained.contains($0) }) {
+                throw DataError(.usage, file: source, "the model's quantile head gives the levels \(trained.map(PredictionInterval.name(of:)).joined(separator: ", ")), not \(PredictionInterval.name(of: level)); train it with --levels including \(PredictionInterval.name(of: level))")
+            }
+            guard steps <= configuration.horizon else {
+                throw DataError(.usage, file: source, "the quantile head forecasts the model's horizon of \(configuration.horizon) steps; ask for at most \(configuration.horizon) steps with --level")
+            }
+            return
+        }
         guard let calibration = configuration.conformalIntervals, calibration.isUsable else {
             throw DataError(.usage, file: source, "the model has no prediction intervals: train it again with --intervals conformal (the default; it needs a validation part) to store them")
         }
@@ -219,6 +286,9 @@ extension ForecastModel {
 public enum IntervalMethod: String, Codable, CaseIterable, Sendable {
     /// Split conformal intervals from the validation windows' errors (``ConformalCalibration``).
     case conformal
+    /// The quantile head's own outputs (``TrainingOptions/quantileLevels``), sorted per step so
+    /// that they never cross.
+    case quantile
     /// No intervals.
     case none
 }

@@ -76,10 +76,11 @@ extension ForecastModel {
         try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
         let (values, blocks) = forecast(panel.series, requests: requests, steps: steps)
+        let intervals = self.intervals(panel.series, requests: requests, forecasts: values, levels: levels)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let forecasts = panel.series.indices.map { s in
             PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon,
-                          intervals: intervals(around: values[s], series: panel.series[s], end: panel.series[s].count, levels: levels))
+                          intervals: intervals[s])
         }
         return PanelForecast(ids: panel.ids, forecasts: forecasts)
     }
@@ -94,8 +95,8 @@ extension ForecastModel {
         if !configuration.scalesPerSeries, let short = panel.series.firstIndex(where: { $0.count < configuration.lookback }) {
             throw DataError(.usage, file: panel.source, "the model reads the last \(configuration.lookback) points; \(panel.hasIDs ? panel.describe(short) + " has" : "the series has") \(panel.series[short].count)")
         }
-        if steps > configuration.model.outputSize && !configuration.features.isEmpty {
-            throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.model.outputSize) steps; beyond that it would need future values of its features \(configuration.features)")
+        if steps > configuration.pointOutputSize && !configuration.features.isEmpty {
+            throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps; beyond that it would need future values of its features \(configuration.features)")
         }
         return steps
     }
@@ -116,7 +117,7 @@ extension ForecastModel {
     ///   has at least one point of history.
     public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
         let lookback = configuration.lookback
-        precondition(steps <= configuration.model.outputSize || configuration.features.isEmpty,
+        precondition(steps <= configuration.pointOutputSize || configuration.features.isEmpty,
                      "a model with features cannot forecast beyond its output")
         let scalers = requests.map { scaler(for: series[$0.series], end: $0.end) }
         // Each request's last `lookback` rows of raw values (fewer when the history is shorter).
@@ -130,7 +131,7 @@ extension ForecastModel {
         while values.first.map({ $0.count < steps }) ?? false {
             for start in stride(from: 0, to: requests.count, by: Self.forecastBatchSize) {
                 let chunk = start..<min(start + Self.forecastBatchSize, requests.count)
-                let outputs = predict(windows: chunk.map { windows[$0] }, scalers: chunk.map { scalers[$0] })
+                let outputs = predict(windows: chunk.map { windows[$0] }, scalers: chunk.map { scalers[$0] }).map(pointOutputs)
                 for (r, block) in zip(chunk, outputs) {
                     values[r] += block.prefix(steps - values[r].count)
                     if values[r].count < steps {
@@ -141,6 +142,13 @@ extension ForecastModel {
             blocks += 1
         }
         return (values.map { $0.map(Double.init) }, blocks)
+    }
+
+    /// The point forecast among a window's outputs: all of them, or a quantile head's median.
+    func pointOutputs(_ outputs: [Float]) -> [Float] {
+        guard configuration.quantileLevels != nil else { return outputs }
+        let width = configuration.pointOutputSize, median = configuration.outputQuantiles.firstIndex(of: 0.5) ?? 0
+        return Array(outputs[(median * width)..<((median + 1) * width)])
     }
 
     /// The network's outputs for windows of raw values, in the data's units: `outputSize` values
@@ -176,7 +184,8 @@ extension ForecastModel {
             let (center, scale) = statistics[w], scaling = scalers[w]
             let normalization = configuration.windowNormalization
             return output.scalars[(w * width)..<((w + 1) * width)].enumerated().map { step, value in
-                (value * scale + normalization.anchor(of: histories[w], step: step, center: center)) * scaling.scale[0] + scaling.center[0]
+                // A quantile head's outputs are quantile-major: output i is step i mod the point outputs.
+                (value * scale + normalization.anchor(of: histories[w], step: step % configuration.pointOutputSize, center: center)) * scaling.scale[0] + scaling.center[0]
             }
         }
     }

@@ -147,13 +147,24 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// without intervals (trained with `--intervals none`, without a validation part, or before
     /// intervals existed). Older readers ignore the key.
     public var conformalIntervals: ConformalCalibration?
+    /// For a quantile head: the levels whose bounds it outputs beside the median
+    /// (``PredictionInterval/quantiles(levels:)``); the head has `horizon` × that many outputs,
+    /// quantile-major. Nil for a point head.
+    public var quantileLevels: [Double]?
+
+    /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
+    public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
+
+    /// The quantiles of the head's outputs, ascending (`[0.5]`… for a point head: one).
+    public var outputQuantiles: [Double] { quantileLevels.map(PredictionInterval.quantiles(levels:)) ?? [0.5] }
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
-                conformalIntervals: ConformalCalibration? = nil) {
+                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
         self.conformalIntervals = conformalIntervals
+        self.quantileLevels = quantileLevels
         self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -171,7 +182,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
-        case conformalIntervals = "conformal_intervals"
+        case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -189,6 +200,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         training = try container.decodeIfPresent(Training.self, forKey: .training)
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
+        quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -207,6 +219,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encode(training, forKey: .training)
         try container.encodeIfPresent(panel, forKey: .panel)
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
+        try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
     }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
@@ -228,9 +241,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if model.inputSize != 1 + features.count {
             problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
         }
-        let outputs = strategy == .direct ? horizon : 1
+        if let quantileLevels {
+            if quantileLevels.isEmpty || !PredictionInterval.problems(levels: quantileLevels).isEmpty {
+                problems.append("quantile_levels must hold distinct levels in (0, 100)")
+            } else if strategy != .direct {
+                problems.append("a quantile head (quantile_levels) needs the direct strategy")
+            }
+        }
+        let outputs = pointOutputSize * outputQuantiles.count
         if model.outputSize != outputs {
-            problems.append("model.output_size \(model.outputSize) does not match the \(strategy.rawValue) strategy's \(outputs) (horizon \(horizon))")
+            problems.append("model.output_size \(model.outputSize) does not match the \(strategy.rawValue) strategy's \(outputs) (horizon \(horizon)"
+                            + (quantileLevels == nil ? ")" : " × \(outputQuantiles.count) quantiles)"))
         }
         if strategy == .recursive && !features.isEmpty {
             problems.append("a recursive model cannot read features (their future values are unknown)")
