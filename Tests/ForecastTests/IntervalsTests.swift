@@ -214,6 +214,60 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         }
     }
 
+    // MARK: The quantile head
+
+    @Test func aQuantileHeadTrainsAndItsBandsHoldTheMedian() throws {
+        let series = noisyWave(count: 400, seed: 6)
+        var options = tinyOptions()
+        options.testSize = .count(60)
+        options.quantileLevels = [80, 95]
+        options.intervals = .quantile
+        let forecaster = Forecaster(options: options)
+        try forecaster.fit(Panel(series))
+        let model = try #require(forecaster.model)
+        #expect(model.configuration.model.outputSize == 3 * 5)
+        #expect(model.configuration.quantileLevels == [80, 95] && model.configuration.conformalIntervals == nil)
+        #expect(model.configuration.training?.loss == "pinball")
+        let forecast = try forecaster.predict(Panel(series), levels: [80, 95]).forecasts[0]
+        let (i80, i95) = (forecast.intervals[0], forecast.intervals[1])
+        for h in 0..<3 {
+            #expect(i95.lower[h] <= i80.lower[h] && i80.lower[h] <= forecast.values[h] && forecast.values[h] <= i80.upper[h] && i80.upper[h] <= i95.upper[h])
+        }
+        // Only the trained levels.
+        #expect(throws: DataError.self) { try forecaster.predict(Panel(series), levels: [90]) }
+        // The point forecast is the median output.
+        let quantiles = model.quantileForecasts([series], requests: [ForecastRequest(series: 0, end: series.count)])[0]
+        #expect(quantiles[2].map { Float($0) } == forecast.values.map { Float($0) })
+    }
+
+    @Test func quantilesThatWouldCrossAreSortedAtEveryStep() throws {
+        // A head whose outputs ignore the input and put the 2.5% quantile above the 97.5% one.
+        let series = noisyWave(count: 200, seed: 6)
+        var options = tinyOptions(horizon: 2)
+        options.testSize = .count(20)
+        options.quantileLevels = [80, 95]
+        options.intervals = .quantile
+        let forecaster = Forecaster(options: options)
+        try forecaster.fit(Panel(series))
+        let model = try #require(forecaster.model)
+        var weights = model.network.stateDict()
+        for (index, entry) in weights.enumerated() where entry.name.hasPrefix("fc.") {
+            let scalars: [Float] = entry.name == "fc.bias"
+                ? [5, 5, 1, 1, 0, 0, -1, -1, -5, -5]   // raw quantiles 0.025 … 0.975 descending: every pair crosses
+                : [Float](repeating: 0, count: entry.tensor.count)
+            weights[index] = (entry.name, Tensor(shape: entry.tensor.shape, scalars: scalars))
+        }
+        try model.network.loadStateDict(weights)
+        let rows = model.quantileForecasts([series], requests: [ForecastRequest(series: 0, end: 150)])[0]
+        for h in 0..<2 {
+            let column = rows.map { $0[h] }
+            #expect(column == column.sorted(), "step \(h): \(column)")
+            #expect(column.first! < column.last!)
+        }
+        let forecast = try model.forecast(Panel(series), levels: [80, 95]).forecasts[0]
+        for interval in forecast.intervals { #expect(zip(interval.lower, interval.upper).allSatisfy { $0 <= $1 }) }
+    }
+
     // MARK: Output
 
     @Test func forecastAndHeldOutTablesPutEachLevelsBoundsAfterTheForecast() throws {

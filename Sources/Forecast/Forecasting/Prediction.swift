@@ -144,11 +144,13 @@ extension ForecastModel {
         return (values.map { $0.map(Double.init) }, blocks)
     }
 
-    /// The point forecast among a window's outputs: all of them, or a quantile head's median.
+    /// The point forecast among a window's outputs: all of them, or a quantile head's median (the
+    /// middle of each step's quantiles once sorted, as ``quantileForecasts(_:requests:)`` sorts them).
     func pointOutputs(_ outputs: [Float]) -> [Float] {
         guard configuration.quantileLevels != nil else { return outputs }
-        let width = configuration.pointOutputSize, median = configuration.outputQuantiles.firstIndex(of: 0.5) ?? 0
-        return Array(outputs[(median * width)..<((median + 1) * width)])
+        let width = configuration.pointOutputSize, count = configuration.outputQuantiles.count
+        let median = configuration.outputQuantiles.firstIndex(of: 0.5) ?? count / 2
+        return (0..<width).map { h in (0..<count).map { outputs[$0 * width + h] }.sorted()[median] }
     }
 
     /// The network's outputs for windows of raw values, in the data's units: `outputSize` values
