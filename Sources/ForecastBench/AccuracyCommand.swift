@@ -53,6 +53,9 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
     var backtestCalibration: Int?
 
+    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
+    var quantileLevels: String?
+
     @Flag(help: "Print one JSON line per task instead of the table.")
     var json = false
 
@@ -73,6 +76,11 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
+            if let quantileLevels {
+                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
+                options.quantileLevels = levels
+                options.intervals = .quantile
+            }
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
             for seed in seedList {

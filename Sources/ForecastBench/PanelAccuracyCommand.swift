@@ -73,6 +73,9 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Measure conformal errors in each series' mean |y_t − y_(t−k)| with this k instead of the model's scale (to compare the choices).")
     var intervalScaleLag: Int?
 
+    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
+    var quantileLevels: String?
+
     @Option(help: "Measure that scale over each series' last this many points only (to compare the choices).")
     var intervalScaleWindow: Int?
 
@@ -104,6 +107,11 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             if let intervalScaleLag { options.intervalScaleLag = intervalScaleLag }
+            if let quantileLevels {
+                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
+                options.quantileLevels = levels
+                options.intervals = .quantile
+            }
             if let intervalScaleWindow { options.intervalScaleWindow = intervalScaleWindow }
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
