@@ -232,6 +232,12 @@ import Testing
                           message: "--lookback must be at least 1 (got 0)", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["train", "--data", "data.csv", "--horizon=-2", "--output", "m"], status: 64,
                           message: "--horizon must be at least 1 (got -2)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "80,100", "--output", "m"], status: 64,
+                          message: "--levels: the level 100 is not in (0, 100)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "95,95", "--output", "m"], status: 64,
+                          message: "--levels: the level 95 is given twice", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--intervals", "quantile", "--output", "m"], status: 64,
+                          message: "--intervals quantile needs a quantile head: add --loss quantile --levels 80,95", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["predict", "--model", "nowhere", "--data", "data.csv", "--output", "f.csv"], status: 66,
                           message: "nowhere: no such model directory", csv: "value\n1\n", output: "f.csv")
     }
