@@ -289,7 +289,7 @@ public enum IntervalMethod: String, Codable, CaseIterable, Sendable {
     /// The quantile head's own outputs (``TrainingOptions/quantileLevels``), sorted per step so
     /// that they never cross.
     case quantile
-    /// No intervals.
+    /// No conformal calibration: no intervals from a point head (a quantile head still gives its own).
     case none
 }
 
