@@ -95,27 +95,41 @@ public final class Forecaster {
     }
 
     /// Forecasts the `horizon` points (default: the model's) after every series of `panel`, in one
-    /// batched pass through the network.
-    public func predict(_ panel: Panel, horizon: Int? = nil) throws(DataError) -> PanelForecast {
-        try trained().forecast(panel, horizon: horizon)
+    /// batched pass through the network, with prediction intervals at `levels` (percentages, e.g.
+    /// `[80, 95]`; none by default) when the model holds them (``ForecastModel/hasIntervals``).
+    ///
+    /// - Throws: ``DataError`` (usage) when the data does not fit the model, a level is outside
+    ///   (0, 100) or repeated, or levels are asked of a model without intervals.
+    public func predict(_ panel: Panel, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PanelForecast {
+        try trained().forecast(panel, horizon: horizon, levels: levels)
+    }
+
+    /// The levels evaluate and backtest score when none are given: 80 and 95 when the model has
+    /// intervals, else none.
+    public static func defaultLevels(for model: ForecastModel) -> [Double] {
+        model.hasIntervals ? [80, 95] : []
     }
 
     /// Scores the model on the last `testSize` points of every series (default: the test part it
     /// was trained without), beside the baselines, with seasonal period `season` (default: the
     /// frequency's, else the one the model was trained with).
-    public func evaluate(_ panel: Panel, testSize: PartSize? = nil, season: Int? = nil) throws(DataError) -> PanelEvaluation {
+    /// With `levels` (default: ``defaultLevels(for:)``) the intervals are scored too
+    /// (``PanelEvaluation/intervals``).
+    public func evaluate(_ panel: Panel, testSize: PartSize? = nil, season: Int? = nil, levels: [Double]? = nil) throws(DataError) -> PanelEvaluation {
         let model = trained()
         guard let test = testSize ?? model.configuration.training?.testSize.map(PartSize.count), test != .count(0) else {
             throw DataError(.usage, file: panel.source, "the model has no test part on record; give one with --test-size")
         }
-        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: Self.season(of: panel, model: model, given: season))
+        return try PanelEvaluation(model: model, panel: panel, testSize: test, season: Self.season(of: panel, model: model, given: season),
+                                   levels: levels ?? Self.defaultLevels(for: model))
     }
 
     /// Rolling-origin evaluation with ``options``: K origins of one horizon at the end of every
     /// series, the model trained on what comes before (again before each origin with `retrain`).
-    public func backtest(_ panel: Panel, origins: Int, season: Int? = nil, retrain: Bool = false,
+    /// With `levels` (default: 80 and 95 when the options make intervals) the intervals are scored too.
+    public func backtest(_ panel: Panel, origins: Int, season: Int? = nil, retrain: Bool = false, levels: [Double]? = nil,
                          progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) -> Backtest {
-        try Backtest(panel: panel, options: options, origins: origins, season: season, retrain: retrain, progress: progress)
+        try Backtest(panel: panel, options: options, origins: origins, season: season, retrain: retrain, levels: levels, progress: progress)
     }
 
     // MARK: Files

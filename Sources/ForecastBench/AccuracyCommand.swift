@@ -50,6 +50,12 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Override the normalisation (to compare the choices).")
     var normalization: WindowNormalization.Method?
 
+    @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
+    var backtestCalibration: Int?
+
+    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
+    var quantileLevels: String?
+
     @Flag(help: "Print one JSON line per task instead of the table.")
     var json = false
 
@@ -57,7 +63,8 @@ struct AccuracyCommand: ParsableCommand {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
         let chosen = tasks.map { Set($0.split(separator: ",").map(String.init)) }
-        var rows = [["task", "forecaster", "MASE", "sMAPE", "per seed (MASE)"]]
+        var rows = [["task", "forecaster", "MASE", "sMAPE", "cov. 80", "cov. 95", "MSIS", "wQL", "per seed (MASE)"]]
+        var allIntervals: [IntervalAccuracy] = []
         for task in Self.tasks where chosen?.contains(task.name) ?? true {
             let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(task.file).path
             let series: TimeSeries
@@ -69,23 +76,43 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
-            var mase: [Double] = [], smape: [Double] = [], seconds = 0.0
+            if let quantileLevels {
+                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
+                options.quantileLevels = levels
+                options.intervals = .quantile
+            }
+            var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
             for seed in seedList {
                 options.seed = seed
                 let backtest = try Backtest(series: series, options: options, origins: task.origins, season: task.season)
                 mase.append(backtest.evaluation.model.mase)
                 smape.append(backtest.evaluation.model.smape)
+                if let scored = backtest.evaluation.intervals { intervals.append(scored) }
+                if let windows = backtestCalibration, windows > 0 {
+                    let scored = try backtestCalibrated(series: series, task: task, options: options, windows: windows,
+                                                        evaluation: backtest.evaluation.series[0])
+                    FileHandle.standardError.write(Data((String(format: "%@ seed %llu: intervals from %d backtest windows: coverage 80 %.3f, 95 %.3f, MSIS %.3f, wQL %.4f",
+                                                                task.name, seed, windows, scored.figures(level: 80)?.coverage ?? .nan,
+                                                                scored.figures(level: 95)?.coverage ?? .nan, scored.msis, scored.weightedQuantileLoss) + "\n").utf8))
+                }
                 seconds += backtest.trainings.reduce(0) { $0 + $1.seconds }
                 last = backtest.evaluation
-                FileHandle.standardError.write(Data("\(task.name) seed \(seed): MASE \(String(format: "%.3f", mase.last!)) (\(String(format: "%.1f", backtest.trainings[0].seconds)) s)\n".utf8))
+                let figures = backtest.evaluation.intervals.map { String(format: "; coverage 80 %.3f, 95 %.3f, MSIS %.3f", $0.figures(level: 80)?.coverage ?? .nan, $0.figures(level: 95)?.coverage ?? .nan, $0.msis) } ?? ""
+                FileHandle.standardError.write(Data("\(task.name) seed \(seed): MASE \(String(format: "%.3f", mase.last!))\(figures) (\(String(format: "%.1f", backtest.trainings[0].seconds)) s)\n".utf8))
             }
             let evaluation = last!
             let meanMASE = mase.reduce(0, +) / Double(mase.count), meanSMAPE = smape.reduce(0, +) / Double(smape.count)
+            let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+            let coverage80 = mean(intervals.map { $0.figures(level: 80)?.coverage ?? .nan }), coverage95 = mean(intervals.map { $0.figures(level: 95)?.coverage ?? .nan })
+            let msis = mean(intervals.map(\.msis)), wql = mean(intervals.map(\.weightedQuantileLoss))
+            allIntervals += intervals
             if json {
                 var fields = ["\"task\": \"\(task.name)\"", "\"model_mase\": \(format(meanMASE))", "\"model_smape\": \(format(meanSMAPE))",
                               "\"model_mase_per_seed\": [\(mase.map(format).joined(separator: ", "))]",
-                              "\"seconds\": \(String(format: "%.1f", seconds))"]
+                              "\"seconds\": \(String(format: "%.1f", seconds))",
+                              "\"coverage_80\": \(format(coverage80))", "\"coverage_95\": \(format(coverage95))",
+                              "\"msis\": \(format(msis))", "\"weighted_quantile_loss\": \(String(format: "%.4f", wql))"]
                 for baseline in Baseline.allCases {
                     fields.append("\"\(baseline.rawValue)_mase\": \(format(evaluation.baselines[baseline]!.mase))")
                 }
@@ -93,16 +120,52 @@ struct AccuracyCommand: ParsableCommand {
                 print("{" + fields.joined(separator: ", ") + "}")
                 continue
             }
-            rows.append([task.name, "LSTM (this project)", format(meanMASE), format(meanSMAPE), mase.map(format).joined(separator: ", ")])
+            let cells = intervals.isEmpty ? ["", "", "", ""] : [format(coverage80), format(coverage95), format(msis), String(format: "%.4f", wql)]
+            rows.append([task.name, "LSTM (this project)", format(meanMASE), format(meanSMAPE)] + cells + [mase.map(format).joined(separator: ", ")])
             for baseline in Baseline.allCases {
                 let accuracy = evaluation.baselines[baseline]!
-                rows.append(["", baseline.displayName, format(accuracy.mase), format(accuracy.smape), ""])
+                rows.append(["", baseline.displayName, format(accuracy.mase), format(accuracy.smape), "", "", "", "", ""])
             }
-            rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", ""])
-            rows.append(["", "AutoETS (reference)", format(task.autoETS), "", ""])
+            rows.append(["", "PyTorch LSTM (reference)", format(task.pytorchLSTM), "", "", "", "", "", ""])
+            rows.append(["", "AutoETS (reference)", format(task.autoETS), "", "", "", "", "", ""])
         }
-        if !json { print(textTable(rows)) }
+        if !json {
+            print(textTable(rows))
+            if !allIntervals.isEmpty {
+                let all = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
+                print(String(format: "intervals, mean over every task and seed: coverage 80 %.3f, coverage 95 %.3f",
+                             all(allIntervals.map { $0.figures(level: 80)?.coverage ?? .nan }), all(allIntervals.map { $0.figures(level: 95)?.coverage ?? .nan })))
+            }
+        }
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// Conformal intervals around the backtest's forecasts calibrated the other way: `windows`
+    /// models, each trained on the data before an origin c_j = o_0 − (windows − j)·h, forecast
+    /// [c_j, c_j + h); their absolute errors (in the data's units) make the intervals.
+    private func backtestCalibrated(series: TimeSeries, task: Task, options: TrainingOptions, windows: Int,
+                                    evaluation: HoldoutEvaluation) throws -> IntervalAccuracy {
+        let first = series.count - task.origins * task.horizon
+        var trainOptions = options
+        trainOptions.testSize = .count(0)
+        trainOptions.intervals = .none
+        var errors = [[Double]](repeating: [], count: task.horizon)
+        for j in 0..<windows {
+            let origin = first - (windows - j) * task.horizon
+            let model = try Trainer.fit(Panel(series).prefixes([origin]), options: trainOptions).model
+            let (forecast, _) = model.forecast([series], requests: [ForecastRequest(series: 0, end: origin)], steps: task.horizon)
+            for h in 0..<task.horizon { errors[h].append(abs(series.target[origin + h] - forecast[0][h])) }
+        }
+        let calibration = ConformalCalibration(errors: errors)
+        let levels: [Double] = [80, 95]
+        let origins = evaluation.origins
+        let intervals = levels.map { level in
+            let half = origins.flatMap { $0.model.indices.map { calibration.halfWidth(level: level, step: $0) } }
+            let point = origins.flatMap(\.model)
+            return PredictionInterval(level: level, lower: zip(point, half).map { $0 - $1 }, upper: zip(point, half).map { $0 + $1 })
+        }
+        return IntervalAccuracy(actual: origins.flatMap(\.actual), point: origins.flatMap(\.model), intervals: intervals,
+                                training: Array(series.target[..<first]), season: task.season)
+    }
 }

@@ -28,17 +28,18 @@ struct PanelAccuracyCommand: ParsableCommand {
     /// A set of the protocol and what peers reached on it (PANEL.md).
     struct PanelSet {
         var name: String, horizon: Int, maseSeason: Int, modelSeason: Int
-        var peers: [(name: String, mase: Double, smape: Double)]
+        /// Each peer's MASE, sMAPE and, where measured, its 80% and 95% coverage and MSIS.
+        var peers: [(name: String, mase: Double, smape: Double, intervals: (coverage80: Double, coverage95: Double, msis: Double)?)]
     }
 
     static let sets = [
         PanelSet(name: "m4_hourly", horizon: 48, maseSeason: 24, modelSeason: 24, peers: [
-            ("statsforecast AutoETS", 1.606, 17.192), ("statsforecast AutoTheta", 2.456, 18.156),
-            ("NeuralForecast LSTM", 1.528, 14.270),
+            ("statsforecast AutoETS", 1.606, 17.192, (0.675, 0.815, 22.21)), ("statsforecast AutoTheta", 2.456, 18.156, (0.802, 0.917, 20.51)),
+            ("NeuralForecast LSTM", 1.528, 14.270, (0.861, 0.975, 15.65)),
         ]),
         PanelSet(name: "m4_weekly", horizon: 13, maseSeason: 1, modelSeason: 52, peers: [
-            ("statsforecast AutoETS", 2.548, 8.706), ("statsforecast AutoTheta", 2.604, 9.199),
-            ("NeuralForecast LSTM", 3.607, 11.988),
+            ("statsforecast AutoETS", 2.548, 8.706, (0.868, 0.959, 20.34)), ("statsforecast AutoTheta", 2.604, 9.199, (0.812, 0.915, 24.14)),
+            ("NeuralForecast LSTM", 3.607, 11.988, (0.782, 0.951, 31.42)),
         ]),
     ]
 
@@ -69,6 +70,15 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Override the loss: mse, mae or huber.")
     var loss: Loss?
 
+    @Option(help: "Measure conformal errors in each series' mean |y_t − y_(t−k)| with this k instead of the model's scale (to compare the choices).")
+    var intervalScaleLag: Int?
+
+    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
+    var quantileLevels: String?
+
+    @Option(help: "Measure that scale over each series' last this many points only (to compare the choices).")
+    var intervalScaleWindow: Int?
+
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
 
@@ -76,7 +86,7 @@ struct PanelAccuracyCommand: ParsableCommand {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
         let chosen = sets.map { Set($0.split(separator: ",").map(String.init)) }
-        var rows = [["set", "forecaster", "MASE", "sMAPE", "per seed (MASE)", "seconds"]]
+        var rows = [["set", "forecaster", "MASE", "sMAPE", "cov. 80", "cov. 95", "MSIS", "wQL", "per seed (MASE)", "seconds"]]
         for set in Self.sets where chosen?.contains(set.name) ?? true {
             let directory = URL(fileURLWithPath: dataDirectory)
             let (train, test): (Panel, Panel)
@@ -96,18 +106,29 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let normalization { options.normalization = normalization; options.choosesNormalization = false }
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
-            var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = []
+            if let intervalScaleLag { options.intervalScaleLag = intervalScaleLag }
+            if let quantileLevels {
+                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
+                options.quantileLevels = levels
+                options.intervals = .quantile
+            }
+            if let intervalScaleWindow { options.intervalScaleWindow = intervalScaleWindow }
+            var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {
                 options.seed = seed
                 let forecaster = Forecaster(options: options)
                 let start = monotonicSeconds()
                 let result = try forecaster.fit(train)
-                let forecast = try forecaster.predict(train)
+                let forecast = try forecaster.predict(train, levels: Forecaster.defaultLevels(for: result.model))
                 seconds.append(monotonicSeconds() - start)
                 let scored = try score(forecast: forecast, train: train, test: test, set: set)
                 mase.append(scored.model.mase)
                 smape.append(scored.model.smape)
+                if let scoredIntervals = scored.evaluation.intervals {
+                    intervals.append(scoredIntervals)
+                    FileHandle.standardError.write(Data("\(set.name) seed \(seed): coverage 80 \(format(scoredIntervals.figures(level: 80)?.coverage ?? .nan)), 95 \(format(scoredIntervals.figures(level: 95)?.coverage ?? .nan)), MSIS \(format(scoredIntervals.msis)), wQL \(String(format: "%.4f", scoredIntervals.weightedQuantileLoss)); \(result.model.configuration.conformalIntervals?.windows ?? 0) calibration windows\n".utf8))
+                }
                 baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
                 FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(result.model.configuration.windowNormalization.method.rawValue) (\(result.anchorErrors.map { "\($0.method.rawValue) \(format($0.error))" }.joined(separator: ", "))), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
                 if let perSeries {
@@ -116,10 +137,17 @@ struct PanelAccuracyCommand: ParsableCommand {
                 }
             }
             let mean = { (values: [Double]) in values.reduce(0, +) / Double(values.count) }
-            rows.append([set.name, "LSTM (this project)", format(mean(mase)), format(mean(smape)), mase.map(format).joined(separator: ", "),
-                         String(format: "%.0f", mean(seconds))])
-            for (name, accuracy) in baselines { rows.append(["", name, format(accuracy.mase), format(accuracy.smape), "", ""]) }
-            for peer in set.peers { rows.append(["", "\(peer.name) (PANEL.md)", format(peer.mase), format(peer.smape), "", ""]) }
+            let intervalCells = intervals.count == seedList.count
+                ? [format(mean(intervals.map { $0.figures(level: 80)?.coverage ?? .nan })), format(mean(intervals.map { $0.figures(level: 95)?.coverage ?? .nan })),
+                   format(mean(intervals.map(\.msis))), String(format: "%.4f", mean(intervals.map(\.weightedQuantileLoss)))]
+                : ["", "", "", ""]
+            rows.append([set.name, "LSTM (this project)", format(mean(mase)), format(mean(smape))] + intervalCells
+                        + [mase.map(format).joined(separator: ", "), String(format: "%.0f", mean(seconds))])
+            for (name, accuracy) in baselines { rows.append(["", name, format(accuracy.mase), format(accuracy.smape), "", "", "", "", "", ""]) }
+            for peer in set.peers {
+                let cells = peer.intervals.map { [format($0.coverage80), format($0.coverage95), String(format: "%.2f", $0.msis), ""] } ?? ["", "", "", ""]
+                rows.append(["", "\(peer.name) (PANEL.md)", format(peer.mase), format(peer.smape)] + cells + ["", ""])
+            }
         }
         print(textTable(rows))
     }
@@ -135,7 +163,8 @@ struct PanelAccuracyCommand: ParsableCommand {
             let actual = Array(test.series[t].target.prefix(set.horizon))
             guard actual.count == set.horizon else { throw ValidationError("series \(id) has \(actual.count) test points, not \(set.horizon)") }
             let history = train.series[s].target
-            var origin = HoldoutEvaluation.Origin(index: history.count, actual: actual, model: forecast.forecasts[s].values, baselines: [:])
+            var origin = HoldoutEvaluation.Origin(index: history.count, actual: actual, model: forecast.forecasts[s].values, baselines: [:],
+                                                  intervals: forecast.forecasts[s].intervals)
             for baseline in Baseline.allCases {
                 origin.baselines[baseline] = baseline.forecast(history: history, horizon: set.horizon, season: set.maseSeason)
             }

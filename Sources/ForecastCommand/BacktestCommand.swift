@@ -17,10 +17,14 @@ struct BacktestCommand: ParsableCommand {
         shows the means over series (--per-series for each series' figures); the CSV's first \
         column is the id.
 
+        The model's conformal prediction intervals (--intervals, default conformal) are scored \
+        at --level (default 80,95) and the CSV gains `lo-80,hi-80,lo-95,hi-95` after `forecast`.
+
         Examples:
           forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
           forecast backtest --data sales.csv --lookback 36 --horizon 12 --origins 4 --retrain --output backtest.csv --json
           forecast backtest --data m4_hourly.csv --horizon 48 --season 24 --per-series hourly-accuracy.csv
+          forecast backtest --data sales.csv --horizon 12 --origins 2 --level 80,95 --output backtest.csv
         """
     )
 
@@ -35,6 +39,8 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write one row per forecast point (origin, time, actual, forecast, baselines) to this CSV; - for standard output.", valueName: "file"))
     var output: String?
+
+    @OptionGroup var level: LevelOptions
 
     @Flag(help: "Print the metrics as JSON.")
     var json = false
@@ -61,7 +67,8 @@ struct BacktestCommand: ParsableCommand {
             let forecaster = Forecaster(options: training.options(for: panel))
             let options = forecaster.options
             var printer = ProgressPrinter(quiet: quiet || json)
-            let backtest = try forecaster.backtest(panel, origins: origins, season: training.season, retrain: retrain) { _, progress in
+            let backtest = try forecaster.backtest(panel, origins: origins, season: training.season, retrain: retrain,
+                                                   levels: level.levels) { _, progress in
                 printer.report(progress)
             }
             printer.finish()

@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
             printer.finish()
             let split = result.split
             let evaluation = try forecaster.evaluate(panel, season: 12)
-            let forecasts = try forecaster.predict(panel)
+            let forecasts = try forecaster.predict(panel, levels: Forecaster.defaultLevels(for: result.model))
             let forecast = forecasts.forecasts[0]
 
             // Everything goes into a temporary folder first, renamed into place when complete.
@@ -89,8 +89,8 @@ struct DemoCommand: ParsableCommand {
 
             written to \(folder)/:
               model/               the trained model (config.json, model.safetensors)
-              forecast.csv         the 12 months after the data: \(forecast.timestamps.map { "\(series.time!.text($0.first!)) to \(series.time!.text($0.last!))" } ?? "")
-              test-forecasts.csv   the held-out months: actual, LSTM and baseline forecasts
+              forecast.csv         the 12 months after the data, with 80% and 95% intervals: \(forecast.timestamps.map { "\(series.time!.text($0.first!)) to \(series.time!.text($0.last!))" } ?? "")
+              test-forecasts.csv   the held-out months: actual, LSTM (with intervals) and baseline forecasts
               training-history.csv the training and validation loss of each epoch
               forecast.svg         the history and the forecast (plots open in any browser)
               test-forecasts.svg   the held-out months: actuals, LSTM and seasonal naive forecasts

@@ -15,10 +15,15 @@ struct EvaluateCommand: ParsableCommand {
         points, MASE with its own scale) and the table shows the means over series; \
         --per-series writes each series' figures.
 
+        A model with prediction intervals is scored on them too (--level, default 80,95): the \
+        coverage and mean width of each level, MSIS at 95% (scaled as MASE) and the weighted \
+        quantile loss.
+
         Examples:
           forecast evaluate --model sales-model --data sales.csv
           forecast evaluate --model sales-model --data sales.csv --test-size 24 --json
           forecast evaluate --model stores-model --data stores.csv --per-series stores-accuracy.csv
+          forecast evaluate --model sales-model --data sales.csv --level 50,90
         """
     )
 
@@ -32,6 +37,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "The seasonal period of seasonal naive and MASE (default: from the frequency).")
     var season: Int?
+
+    @OptionGroup var level: LevelOptions
 
     @Flag(help: "Print the metrics as JSON.")
     var json = false
@@ -54,7 +61,7 @@ struct EvaluateCommand: ParsableCommand {
             let forecaster = try Forecaster(contentsOf: URL(fileURLWithPath: self.model))
             let model = forecaster.model!
             let panel = try PredictCommand.loadPanel(for: model, data: data, quiet: json)
-            let evaluation = try forecaster.evaluate(panel, testSize: testSize, season: season)
+            let evaluation = try forecaster.evaluate(panel, testSize: testSize, season: season, levels: level.levels)
             if let plot {
                 let index = try chosenSeries(series, in: panel)
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: index, model: modelName(model.configuration)), to: plot)

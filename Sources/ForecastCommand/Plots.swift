@@ -36,9 +36,16 @@ func chosenSeries(_ id: String?, in panel: Panel) throws(DataError) -> Int {
 func forecastChart(series: TimeSeries, forecast: PointForecast, model: ForecastModel, name: String, trainingEnd: Int? = nil) -> Chart {
     let times = forecast.timestamps.flatMap { future in series.time.map { (history: $0.timestamps, future: future) } }
     let dated = series.time?.format != .step
+    let bands = intervalBands(forecast.intervals)
     return Charts.forecast(dataSet: name, model: modelName(model.configuration), valueName: series.targetName,
                            history: series.target, historyTimes: dated ? times?.history : nil, forecast: forecast.values,
-                           forecastTimes: dated ? times?.future : nil, trainingEnd: trainingEnd)
+                           forecastTimes: dated ? times?.future : nil, interval: bands.first, innerIntervals: Array(bands.dropFirst()),
+                           trainingEnd: trainingEnd)
+}
+
+/// The intervals as chart bands, widest first ("95% interval", then "80% interval").
+func intervalBands(_ intervals: [PredictionInterval]) -> [ChartSeries.Band] {
+    intervals.sorted { $0.level > $1.level }.map { ChartSeries.Band(label: "\($0.levelName)% interval", lower: $0.lower, upper: $0.upper) }
 }
 
 /// Training and validation loss per epoch, the best epoch marked.
@@ -55,7 +62,7 @@ func trainingChart(result: TrainingResult, panel: Panel) -> Chart {
 /// The actuals of one series with each origin's forecast and the seasonal naive forecast over them.
 func backtestChart(evaluation: HoldoutEvaluation, series: TimeSeries, model: String, name: String) -> Chart {
     let origins = evaluation.origins.map {
-        BacktestOrigin(index: $0.index, forecast: $0.model, baseline: $0.baselines[.seasonalNaive]!)
+        BacktestOrigin(index: $0.index, forecast: $0.model, baseline: $0.baselines[.seasonalNaive]!, intervals: intervalBands($0.intervals))
     }
     return Charts.backtest(dataSet: name, model: model, valueName: series.targetName,
                            actual: series.target, times: series.time?.format == .step ? nil : series.time?.timestamps, origins: origins,

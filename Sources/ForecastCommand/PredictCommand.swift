@@ -16,11 +16,15 @@ struct PredictCommand: ParsableCommand {
         pass, and the output is a long table: `<id column>,<time column or step>,forecast`, one row \
         per series and future step, series in input order.
 
+        --level 80,95 adds the prediction intervals, `lo-80,hi-80,lo-95,hi-95` after `forecast` \
+        (conformal intervals stored in the model when it was trained; within the model's horizon).
+
         Examples:
           forecast predict --model sales-model --data sales.csv
           forecast predict --model sales-model --data sales.csv --horizon 6 --output forecast.csv
           cat sales.csv | forecast predict --model sales-model --data - --output -
           forecast predict --model stores-model --data stores.csv --output store-forecasts.csv
+          forecast predict --model sales-model --data sales.csv --level 80,95 --plot forecast.svg
         """
     )
 
@@ -41,6 +45,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The series of a panel to draw with --plot.", valueName: "id"))
     var series: String?
 
+    @OptionGroup var level: LevelOptions
+
     @Flag(help: "Print no warnings.")
     var quiet = false
 
@@ -53,7 +59,7 @@ struct PredictCommand: ParsableCommand {
             let forecaster = try Forecaster(contentsOf: URL(fileURLWithPath: self.model))
             let model = forecaster.model!
             let panel = try Self.loadPanel(for: model, data: data, quiet: quiet)
-            let forecast = try forecaster.predict(panel, horizon: horizon)
+            let forecast = try forecaster.predict(panel, horizon: horizon, levels: level.levels ?? [])
             if forecast.recursiveBlocks > 0 && !quiet {
                 printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.forecasts[0].values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
             }

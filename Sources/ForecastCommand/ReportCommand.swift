@@ -51,7 +51,8 @@ struct ReportCommand: ParsableCommand {
 /// for a panel, the means over series and the plots of the worst, the best and the chosen series.
 func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training: TrainingResult?, series chosen: [String] = []) throws(DataError) -> String {
     let configuration = model.configuration
-    let forecast = try model.forecast(panel)
+    let levels = Forecaster.defaultLevels(for: model)
+    let forecast = try model.forecast(panel, levels: levels)
     let first = panel.series[0]
     var data: [(String, String)] = [("file", dataSetName(panel.source)), ("target", panel.targetName)]
     if panel.hasIDs {
@@ -84,6 +85,12 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
                      t.seed.map { "seed \($0)" }].compactMap { $0 }
         settings.append(("training", parts.joined(separator: ", ")))
     }
+    if let calibration = configuration.conformalIntervals {
+        settings.append(("intervals", "conformal, from the errors of \(calibration.windows) validation forecast\(calibration.windows == 1 ? "" : "s") per step"
+                         + (calibration.windows < ConformalCalibration.perStepMinimum ? " (pooled over the steps)" : "")))
+    } else if let levels = configuration.quantileLevels {
+        settings.append(("intervals", "the quantile head's, levels \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")) (pinball loss; the median is the point forecast)"))
+    }
 
     var plots: [(caption: String, svg: String)] = []
     let metricNames = [Metric.mae, .rmse, .smape, .mase]
@@ -95,7 +102,13 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
     }
     var shown = chosen.compactMap { panel.index(of: $0) }
     if evaluable {
-        let evaluation = try PanelEvaluation(model: model, panel: panel, testSize: testSize, season: season)
+        let evaluation = try PanelEvaluation(model: model, panel: panel, testSize: testSize, season: season, levels: levels)
+        if let intervals = evaluation.intervals {
+            let figures = intervals.levels.map { String(format: "%@%% covers %.3f (mean width %.3f)", PredictionInterval.name(of: $0.level), $0.coverage, $0.meanWidth) }
+            settings.append(("intervals on the test part", figures.joined(separator: "; ")
+                             + String(format: "; MSIS %.3f; weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
+                             + (panel.hasIDs ? " (means over series; wQL pooled)" : "")))
+        }
         var entries: [(String, Accuracy)] = [(panel.hasIDs ? "LSTM (mean of \(panel.count) series)" : "LSTM", evaluation.model)]
         for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
         metrics.rows = entries.map { name, accuracy in [name] + metricNames.map { String(format: "%.3f", accuracy[$0]) } }

@@ -8,6 +8,33 @@ extension Scaler.Method: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension ModelConfiguration.Strategy: ExpressibleByArgument {}
 extension WindowNormalization.Method: ExpressibleByArgument {}
+extension IntervalMethod: ExpressibleByArgument {}
+
+/// `--loss`: a point loss, or `quantile` for a quantile head (with `--levels`).
+enum LossChoice: String, ExpressibleByArgument, CaseIterable {
+    case mse, mae, huber, quantile
+}
+
+/// `--level 80,95`: the prediction intervals to write or score.
+struct LevelOptions: ParsableArguments {
+    @Option(name: .customLong("level"), help: ArgumentHelp("Prediction intervals at these levels (percent, in (0, 100)), comma-separated; adds lo-<level>,hi-<level> columns.", valueName: "80,95"))
+    var levelText: String?
+
+    /// The levels given, nil when none.
+    var levels: [Double]? {
+        guard let levelText, case .success(let levels) = PredictionInterval.parse(levels: levelText) else { return nil }
+        return levels
+    }
+
+    func validate() throws {
+        guard let levelText else { return }
+        switch PredictionInterval.parse(levels: levelText) {
+        case .failure(let error): throw ValidationError("--level: \(error)")
+        case .success(let levels):
+            if let problem = PredictionInterval.problems(levels: levels).first { throw ValidationError("--level: \(problem)") }
+        }
+    }
+}
 extension PartSize: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
@@ -89,8 +116,11 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Adam's weight decay (L2).")
     var weightDecay: Float = 0
 
-    @Option(help: "The loss: mse, mae or huber.")
-    var loss: Loss = .mse
+    @Option(help: "The loss: mse, mae or huber; or quantile for a head that outputs the median and the bounds of each of --levels (pinball loss).")
+    var loss: LossChoice = .mse
+
+    @Option(help: ArgumentHelp("The levels of a quantile head (--loss quantile), percent, comma-separated.", valueName: "80,95"))
+    var levels: String = "80,95"
 
     @Option(help: "Scaling fitted on the training part: standard, minmax or mase (default: standard for one series, mase for a panel).")
     var scaling: Scaler.Method?
@@ -125,12 +155,31 @@ struct TrainingArguments: ParsableArguments {
     @Option(name: .customLong("val-size"), help: "The validation part before the test part: a fraction or a number of points (default: 10% of the windows).")
     var validationSize: PartSize?
 
+    @Option(help: "Prediction intervals: conformal (from the errors of the validation windows, stored in the model; the default), quantile (the quantile head's own; the default with --loss quantile) or none.")
+    var intervals: IntervalMethod?
+
+    /// The levels of `--levels`, nil when they do not parse.
+    var quantileLevels: [Double]? {
+        guard case .success(let levels) = PredictionInterval.parse(levels: levels) else { return nil }
+        return levels
+    }
+
     func validate() throws {
         if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
         if let maxSteps, maxSteps < 0 { throw ValidationError("--max-steps must be 0 or more (got \(maxSteps))") }
+        if loss == .quantile {
+            switch PredictionInterval.parse(levels: levels) {
+            case .failure(let error): throw ValidationError("--levels: \(error)")
+            case .success(let parsed):
+                if let problem = PredictionInterval.problems(levels: parsed).first { throw ValidationError("--levels: \(problem)") }
+            }
+        }
+        if intervals == .quantile && loss != .quantile {
+            throw ValidationError("--intervals quantile needs a quantile head: add --loss quantile --levels 80,95")
+        }
         if windowsPerEpoch <= 0 { throw ValidationError("--windows-per-epoch must be at least 1 (got \(windowsPerEpoch))") }
     }
 
@@ -146,7 +195,11 @@ struct TrainingArguments: ParsableArguments {
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.weightDecay = weightDecay
-        options.loss = loss
+        if loss == .quantile {
+            options.quantileLevels = quantileLevels
+        } else if let point = Loss(rawValue: loss.rawValue) {
+            options.loss = point
+        }
         if let scaling { options.scaling = scaling }
         options.clipNorm = clipNorm
         options.patience = patience > 0 ? patience : nil
@@ -160,6 +213,7 @@ struct TrainingArguments: ParsableArguments {
         options.seed = seed
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize
+        options.intervals = intervals ?? (loss == .quantile ? .quantile : .conformal)
         return options
     }
 }

@@ -23,7 +23,17 @@ func accuracyTable(_ evaluation: PanelEvaluation, modelName: String = "LSTM") ->
     for (name, accuracy) in entries {
         rows.append([name] + metrics.map { String(format: "%.3f", accuracy[$0]) } + (accuracy.mase == best ? ["← best"] : [""]))
     }
-    return alignedTable(rows)
+    return alignedTable(rows) + (evaluation.intervals.map { "\n" + intervalTable($0, panel: evaluation.series.count > 1) } ?? "")
+}
+
+/// The model's prediction intervals: coverage and mean width per level, MSIS at 95%, wQL.
+func intervalTable(_ intervals: IntervalAccuracy, panel: Bool) -> String {
+    var rows = [["interval", "coverage", "mean width"]]
+    for level in intervals.levels {
+        rows.append(["\(PredictionInterval.name(of: level.level))%", String(format: "%.3f", level.coverage), String(format: "%.3f", level.meanWidth)])
+    }
+    return alignedTable(rows) + "\n" + String(format: "MSIS (95%%) %.3f, weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
+        + (panel ? " (coverage, width and MSIS: means over series; wQL pooled)" : "")
 }
 
 /// "2 forecasts of 12 (season 12)", or for a panel "414 series, 414 forecasts of 48 (season 24); means over series".
@@ -38,7 +48,14 @@ func metricsJSON(_ evaluation: PanelEvaluation, extra: [(String, String)] = []) 
     func object(_ accuracy: Accuracy) -> String {
         "{" + Metric.allCases.map { "\"\($0.rawValue)\": \(jsonNumber(accuracy[$0]))" }.joined(separator: ", ") + "}"
     }
-    let entries = [("model", object(evaluation.model))] + Baseline.allCases.map { ($0.rawValue, object(evaluation.baselines[$0]!)) } + extra
+    var entries = [("model", object(evaluation.model))] + Baseline.allCases.map { ($0.rawValue, object(evaluation.baselines[$0]!)) } + extra
+    if let intervals = evaluation.intervals {
+        let levels = intervals.levels.map {
+            "\"\(PredictionInterval.name(of: $0.level))\": {\"coverage\": \(jsonNumber($0.coverage)), \"mean_width\": \(jsonNumber($0.meanWidth))}"
+        }
+        entries.append(("intervals", "{\"levels\": {\(levels.joined(separator: ", "))}, \"msis\": \(jsonNumber(intervals.msis)), "
+                        + "\"weighted_quantile_loss\": \(jsonNumber(intervals.weightedQuantileLoss))}"))
+    }
     return "{" + entries.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
 }
 

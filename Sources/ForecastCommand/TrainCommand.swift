@@ -20,11 +20,16 @@ struct TrainCommand: ParsableCommand {
         holds out its last --test-size points (default: one horizon). Training takes at most \
         --max-steps optimiser steps of --batch-size windows, epochs of at most --windows-per-epoch.
 
+        The model stores conformal prediction intervals (--intervals conformal, the default): the \
+        errors of the validation windows' forecasts, per horizon step. --loss quantile --levels \
+        80,95 trains a quantile head instead, whose outputs are the intervals.
+
         Examples:
           forecast train --data sales.csv --target sales --lookback 36 --horizon 12 --output sales-model
           forecast train --data load.csv --target load --time timestamp --features temperature \\
               --lookback 168 --horizon 24 --epochs 50 --patience 10 --seed 7 --output load-model
           forecast train --data stores.csv --id store --target sales --horizon 14 --season 7 --output stores-model
+          forecast train --data sales.csv --target sales --loss quantile --levels 80,95 --output sales-quantile-model
         """
     )
 
@@ -73,7 +78,8 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
     let test = result.splits.map(\.test.count)
     if let shortest = test.min(), shortest >= horizon {
         let season = Forecaster.season(of: panel, given: options.season)
-        let evaluation = try PanelEvaluation(model: result.model, panel: panel, testSize: options.testSize, season: season)
+        let evaluation = try PanelEvaluation(model: result.model, panel: panel, testSize: options.testSize, season: season,
+                                             levels: Forecaster.defaultLevels(for: result.model))
         let points = panel.hasIDs ? "\(shortest == test.max() ? "\(shortest)" : "\(shortest)–\(test.max()!)") points of each series" : "\(shortest) points"
         lines.append("test part: \(points), \(evaluationHeadline(evaluation, panel: panel, horizon: horizon))")
         lines.append(accuracyTable(evaluation))

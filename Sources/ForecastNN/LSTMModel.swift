@@ -93,9 +93,17 @@ public final class LSTMModel {
     @discardableResult
     public func trainStep(input: Tensor, target: Tensor, loss: Loss, optimizer: some Optimizer,
                           clipNorm: Float? = nil) -> Float {
+        trainStep(input: input, target: target, optimizer: optimizer, clipNorm: clipNorm) { loss.evaluate(prediction: $0, target: $1) }
+    }
+
+    /// ``trainStep(input:target:loss:optimizer:clipNorm:)`` with any loss: `loss` maps the
+    /// prediction and the target to the loss and its gradient with respect to the prediction.
+    @discardableResult
+    public func trainStep(input: Tensor, target: Tensor, optimizer: some Optimizer, clipNorm: Float? = nil,
+                          loss: (_ prediction: Tensor, _ target: Tensor) -> (value: Float, gradient: Tensor)) -> Float {
         optimizer.zeroGradients()
         let prediction = forward(input)
-        let (value, gradient) = loss.evaluate(prediction: prediction, target: target)
+        let (value, gradient) = loss(prediction, target)
         // As backward(_:), without the gradients of the input and the initial state, which training does not need.
         lstm.backward(lastOutputGradient: fc.backward(gradient), returnsInputGradients: false)
         if let clipNorm { clipGradientNorm(parameters, maxNorm: clipNorm) }

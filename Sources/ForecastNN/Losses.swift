@@ -46,3 +46,46 @@ public enum Loss: String, CaseIterable, Codable, Sendable {
         return (Float(total / Double(count)), Tensor(shape: prediction.shape, scalars: gradient))
     }
 }
+
+/// The pinball (quantile) loss of a head that outputs Q quantiles of H steps, averaged over every
+/// element (B·Q·H), as NeuralForecast's `MQLoss` and GluonTS's `QuantileLoss`:
+/// ρ_q(y − ŷ) = max(q·(y − ŷ), (q − 1)·(y − ŷ)).
+///
+/// `prediction` is (B, Q·H), quantile-major within a row (element q·H + h is quantile q of step h);
+/// `target` is (B, H). Minimising it makes output q the q-th conditional quantile (Koenker &
+/// Bassett, 1978). Reference: https://nixtlaverse.nixtla.io/neuralforecast/losses.pytorch.html
+public struct PinballLoss: Sendable, Equatable {
+    /// The quantiles, each in (0, 1), in the order of the outputs.
+    public var quantiles: [Float]
+
+    /// A loss over `quantiles`.
+    public init(quantiles: [Float]) {
+        precondition(!quantiles.isEmpty && quantiles.allSatisfy { $0 > 0 && $0 < 1 }, "quantiles in (0, 1)")
+        self.quantiles = quantiles
+    }
+
+    /// The loss of `prediction` (B, Q·H) against `target` (B, H) and its gradient dLoss/dPrediction.
+    public func evaluate(prediction: Tensor, target: Tensor) -> (value: Float, gradient: Tensor) {
+        let q = quantiles.count
+        precondition(prediction.shape.count == 2 && target.shape.count == 2 && prediction.shape[0] == target.shape[0]
+                     && prediction.shape[1] == q * target.shape[1],
+                     "pinball loss: prediction \(prediction.shape) is not (B, \(q)·H) for target \(target.shape)")
+        let (batch, steps) = (target.shape[0], target.shape[1])
+        let n = Float(prediction.count)
+        precondition(n > 0, "loss of an empty tensor")
+        var total = 0.0
+        var gradient = [Float](repeating: 0, count: prediction.count)
+        for b in 0..<batch {
+            for (k, quantile) in quantiles.enumerated() {
+                for h in 0..<steps {
+                    let index = b * q * steps + k * steps + h
+                    let d = target.scalars[b * steps + h] - prediction.scalars[index]  // y − ŷ
+                    // In the forward: ρ = q·d for d ≥ 0, (q − 1)·d below; so dρ/dŷ = −q above, 1 − q below.
+                    total += Double(d >= 0 ? quantile * d : (quantile - 1) * d)
+                    gradient[index] = (d > 0 ? -quantile : d < 0 ? 1 - quantile : 0) / n
+                }
+            }
+        }
+        return (Float(total / Double(prediction.count)), Tensor(shape: prediction.shape, scalars: gradient))
+    }
+}

@@ -11,12 +11,18 @@ public struct BacktestOrigin: Sendable, Hashable {
     public var forecast: [Double]
     /// The baseline's forecast for the same points.
     public var baseline: [Double]
+    /// The model's prediction intervals, widest first, each one lower and upper value per
+    /// forecast point (drawn as bands in the forecast's colour).
+    public var intervals: [ChartSeries.Band]
 
     /// Creates an origin.
-    public init(index: Int, forecast: [Double], baseline: [Double]) {
+    public init(index: Int, forecast: [Double], baseline: [Double], intervals: [ChartSeries.Band] = []) {
+        precondition(intervals.allSatisfy { $0.lower.count == forecast.count && $0.upper.count == forecast.count },
+                     "one lower and one upper bound per forecast point")
         self.index = index
         self.forecast = forecast
         self.baseline = baseline
+        self.intervals = intervals
     }
 }
 
@@ -51,6 +57,8 @@ public enum Charts {
     ///   - actual: the observed values at the forecast points, when known (a held-out test part);
     ///     at most one per forecast point, NaN where unknown. Drawn joined to the last history point.
     ///   - interval: the prediction interval, one lower and upper value per forecast point.
+    ///   - innerIntervals: narrower intervals drawn over `interval` (e.g. the 80% band inside the
+    ///     95% one), each one lower and upper value per forecast point.
     ///   - trainingEnd: how many points from the start of `history` the model was trained on; the
     ///     marker goes halfway between the last of them and the next point. Not drawn when that
     ///     falls outside the tail shown.
@@ -60,7 +68,7 @@ public enum Charts {
     public static func forecast(dataSet: String, model: String, valueName: String,
                                 history: [Double], historyTimes: [Timestamp]? = nil,
                                 forecast: [Double], forecastTimes: [Timestamp]? = nil,
-                                actual: [Double]? = nil, interval: ChartSeries.Band? = nil,
+                                actual: [Double]? = nil, interval: ChartSeries.Band? = nil, innerIntervals: [ChartSeries.Band] = [],
                                 trainingEnd: Int? = nil, tail: Int? = nil, subtitle: String? = nil) -> Chart {
         precondition(historyTimes == nil || historyTimes!.count == history.count, "one history timestamp per history value")
         precondition(forecastTimes == nil || forecastTimes!.count == forecast.count, "one forecast timestamp per forecast value")
@@ -81,6 +89,9 @@ public enum Charts {
             series.append(ChartSeries(name: "actual", xs: x(indices), values: values, color: actualColor))
         }
         series.append(ChartSeries(name: "forecast", xs: x(forecastIndices), values: forecast, color: forecastColor, band: interval))
+        for band in innerIntervals {
+            series.append(ChartSeries(name: "forecast", xs: x(forecastIndices), values: forecast, color: forecastColor, band: band))
+        }
 
         var markers: [Chart.Marker] = []
         if let trainingEnd, trainingEnd > firstShown, trainingEnd < history.count + forecast.count {
@@ -172,6 +183,10 @@ public enum Charts {
         for (number, origin) in origins.enumerated() where origin.index >= 0 && origin.index < actual.count {
             series.append(pathFrom(origin.index, origin.forecast, name: "forecast", style: .line, color: forecastColor,
                                    limit: actual.count, x: x))
+            for band in origin.intervals {
+                series.append(pathFrom(origin.index, origin.forecast, name: "forecast", style: .line, color: forecastColor,
+                                       limit: actual.count, x: x, band: band))
+            }
             series.append(pathFrom(origin.index, origin.baseline, name: baselineName, style: .dashed, color: baselineColor,
                                    limit: actual.count, x: x))
             markers.append(Chart.Marker(x: x.boundary(before: origin.index), label: number == 0 ? "origin 1" : "\(number + 1)"))
@@ -182,9 +197,10 @@ public enum Charts {
 
     /// A forecast from point `start` on, cut at point `limit`.
     private static func pathFrom(_ start: Int, _ values: [Double], name: String, style: ChartSeries.Style, color: Int,
-                                 limit: Int, x: XPositions) -> ChartSeries {
+                                 limit: Int, x: XPositions, band: ChartSeries.Band? = nil) -> ChartSeries {
         let end = min(start + values.count, limit)
-        return ChartSeries(name: name, xs: x(start..<end), values: Array(values.prefix(end - start)), style: style, color: color)
+        let cut = band.map { ChartSeries.Band(label: $0.label, lower: Array($0.lower.prefix(end - start)), upper: Array($0.upper.prefix(end - start))) }
+        return ChartSeries(name: name, xs: x(start..<end), values: Array(values.prefix(end - start)), style: style, color: color, band: cut)
     }
 }
 

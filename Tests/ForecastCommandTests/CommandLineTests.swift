@@ -96,8 +96,11 @@ import Testing
         for name in ["LSTM", "naive", "seasonal naive", "drift", "mean", "MASE", "SMAPE"] { #expect(table.stdout.contains(name)) }
         let json = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv", "--json"], in: dir)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]])
-        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean"])
+        // The model has conformal intervals (the default): scored at 80 and 95.
+        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals"])
         #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
+        #expect(Set(object["intervals"]!.keys) == ["levels", "msis", "weighted_quantile_loss"])
+        #expect(Set((object["intervals"]!["levels"] as? [String: Any])?.keys ?? [:].keys) == ["80", "95"])
     }
 
     @Test func backtestWritesOneRowPerForecastPointAndTheMetrics() throws {
@@ -111,10 +114,46 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["seasonal_naive"] != nil)
         let rows = try String(contentsOf: dir.appendingPathComponent("backtest.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(rows.first == "origin,timestamp,actual,forecast,naive,seasonal_naive,drift,mean")
+        #expect(rows.first == "origin,timestamp,actual,forecast,lo-80,hi-80,lo-95,hi-95,naive,seasonal_naive,drift,mean")
         #expect(rows.count == 1 + 12)
         // Origins at n − 2·6 and n − 6: 2019-01 and 2019-07 for 60 months from 2015-01.
         #expect(rows[1].hasPrefix("2019-01,2019-01,") && rows[7].hasPrefix("2019-07,2019-07,") && rows[12].hasPrefix("2019-07,2019-12,"))
+    }
+
+    @Test func predictWritesIntervalColumnsAndRefusesBadLevels() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.monthlyCSV.write(to: dir.appendingPathComponent("sales.csv"), atomically: true, encoding: .utf8)
+        let small = ["--target", "sales", "--lookback", "12", "--horizon", "6", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet"]
+        #expect(try Self.run(["train", "--data", "sales.csv", "--output", "model"] + small, in: dir).status == 0)
+        #expect(try Self.run(["train", "--data", "sales.csv", "--intervals", "none", "--output", "plain"] + small, in: dir).status == 0)
+
+        let predict = try Self.run(["predict", "--model", "model", "--data", "sales.csv", "--level", "80,95", "--plot", "f.svg"], in: dir)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let rows = predict.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["timestamp", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"])
+        #expect(rows.count == 7 && rows.dropFirst().allSatisfy { $0.count == 6 })
+        let svg = try String(contentsOf: dir.appendingPathComponent("f.svg"), encoding: .utf8)
+        #expect(svg.contains("95% interval") && svg.contains("80% interval"))
+
+        let cases: [(arguments: [String], message: String)] = [
+            (["--model", "model", "--level", "100"], "the level 100 is not in (0, 100)"),
+            (["--model", "model", "--level", "0"], "the level 0 is not in (0, 100)"),
+            (["--model", "model", "--level", "80,95,80"], "the level 80 is given twice"),
+            (["--model", "model", "--level", "80,x"], "'x' is not a level"),
+            (["--model", "plain", "--level", "80"], "the model has no prediction intervals: train it again with --intervals conformal"),
+            (["--model", "model", "--level", "80", "--horizon", "7"], "calibrated for the model's horizon of 6 steps"),
+        ]
+        for (arguments, message) in cases {
+            let run = try Self.run(["predict", "--data", "sales.csv", "--output", "out.csv"] + arguments, in: dir)
+            #expect(run.status == 64, "\(arguments): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See") && !$0.isEmpty }
+            #expect(run.stderr.contains(message) && lines.count == 1, "\(arguments): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.csv").path))
+        }
+        // Without intervals, evaluate scores the points only, and --level there is refused too.
+        #expect(try Self.run(["evaluate", "--model", "plain", "--data", "sales.csv", "--level", "80"], in: dir).status == 64)
+        #expect(try Self.run(["evaluate", "--model", "plain", "--data", "sales.csv"], in: dir).status == 0)
     }
 
     @Test func plotsAndTheReportAreStandaloneFiles() throws {
@@ -193,6 +232,12 @@ import Testing
                           message: "--lookback must be at least 1 (got 0)", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["train", "--data", "data.csv", "--horizon=-2", "--output", "m"], status: 64,
                           message: "--horizon must be at least 1 (got -2)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "80,100", "--output", "m"], status: 64,
+                          message: "--levels: the level 100 is not in (0, 100)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "95,95", "--output", "m"], status: 64,
+                          message: "--levels: the level 95 is given twice", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--intervals", "quantile", "--output", "m"], status: 64,
+                          message: "--intervals quantile needs a quantile head: add --loss quantile --levels 80,95", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["predict", "--model", "nowhere", "--data", "data.csv", "--output", "f.csv"], status: 66,
                           message: "nowhere: no such model directory", csv: "value\n1\n", output: "f.csv")
     }

@@ -54,7 +54,7 @@ import Testing
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(evaluate.stdout.contains("test part of 6 points of each series, 3 series, 3 forecasts of 6 (season 6); means over series"))
         let scores = try String(contentsOf: dir.appendingPathComponent("scores.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(scores.first?.hasPrefix("unique_id,origins,points,model_mae,model_rmse,model_smape,model_mase,naive_smape") == true)
+        #expect(scores.first?.hasPrefix("unique_id,origins,points,model_mae,model_rmse,model_smape,model_mase,model_coverage_80,model_coverage_95,model_msis,naive_smape") == true)
         #expect(scores.count == 4)
     }
 
@@ -66,8 +66,8 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("unique_id,origins,points"))
         let lines = try String(contentsOf: dir.appendingPathComponent("backtest.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "unique_id,origin,step,actual,forecast,naive,seasonal_naive,drift,mean"
-                || lines.first == "unique_id,origin,timestamp,actual,forecast,naive,seasonal_naive,drift,mean")
+        #expect(lines.first == "unique_id,origin,step,actual,forecast,lo-80,hi-80,lo-95,hi-95,naive,seasonal_naive,drift,mean"
+                || lines.first == "unique_id,origin,timestamp,actual,forecast,lo-80,hi-80,lo-95,hi-95,naive,seasonal_naive,drift,mean")
         #expect(lines.count == 1 + 3 * 2 * 6)
     }
 

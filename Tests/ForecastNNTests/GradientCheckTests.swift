@@ -139,6 +139,38 @@ import ForecastNN
         expectGradientsMatch([check])
     }
 
+    @Test func pinballLossAndItsGradientMatchHandValuesAndFiniteDifferences() {
+        // By hand: quantiles 0.1 and 0.9 of one step; y = 1, ŷ = (0, 3): d = 1 and −2;
+        // ρ = 0.1 · 1 = 0.1 and (0.9 − 1) · (−2) = 0.2; mean 0.15; gradients −0.1 / 2, (1 − 0.9) / 2.
+        let small = PinballLoss(quantiles: [0.1, 0.9])
+        let (value, gradient) = small.evaluate(prediction: Tensor(shape: [1, 2], scalars: [0, 3]), target: Tensor(shape: [1, 1], scalars: [1]))
+        #expect(abs(value - 0.15) < 1e-7)
+        #expect(zip(gradient.scalars, [-0.05, 0.05]).allSatisfy { abs($0 - $1) < 1e-7 })
+
+        // Finite differences on (B 3, Q 3 · H 2), every |y − ŷ| in [0.2, 1.5], away from the kink at 0
+        // (the step is 0.05). The loss is linear on each side, so the central difference is exact
+        // but for the Float rounding of the value. Tolerance 1e-5 + 1e-3 · |numeric|.
+        let loss = PinballLoss(quantiles: [0.025, 0.5, 0.975])
+        var generator = SeededGenerator(seed: 8)
+        let target = randomTensor(shape: [3, 2], using: &generator)
+        var scalars: [Float] = []
+        for b in 0..<3 {
+            for _ in 0..<3 {
+                for h in 0..<2 {
+                    let magnitude = generator.nextUniform(0.2, 1.5)
+                    scalars.append(target.scalars[b * 2 + h] + (generator.nextUnitFloat() < 0.5 ? -magnitude : magnitude))
+                }
+            }
+        }
+        let prediction = Parameter(Tensor(shape: [3, 6], scalars: scalars))
+        let analytic = loss.evaluate(prediction: prediction.value, target: target).gradient
+        let check = checkGradient("pinball", analytic: analytic, of: prediction, step: 0.05,
+                                  tolerance: GradientTolerance(absolute: 1e-5, relative: 1e-3)) {
+            Double(loss.evaluate(prediction: prediction.value, target: target).value)
+        }
+        expectGradientsMatch([check])
+    }
+
     @Test func lstmModelWithMSEMatchesFiniteDifferences() {
         // forward → MSE → backward through Linear, the last time step and two LSTM layers, from a
         // non-zero initial state. The loss for the differences is the MSE summed in Double.

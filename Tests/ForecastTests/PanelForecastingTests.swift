@@ -126,7 +126,7 @@ import Forecast
             #expect(series.origins.map(\.index) == [n - 12, n - 6])
         }
         let csv = ForecastTables.heldOutCSV(backtest.evaluation, panel: panel).split(separator: "\n")
-        #expect(csv.first == "unique_id,origin,timestamp,actual,forecast,naive,seasonal_naive,drift,mean")
+        #expect(csv.first == "unique_id,origin,timestamp,actual,forecast,lo-80,hi-80,lo-95,hi-95,naive,seasonal_naive,drift,mean")
         #expect(csv.count == 1 + 3 * 12)
         #expect(csv[1].hasPrefix("S0,49,49,"))
     }

@@ -12,9 +12,9 @@ public struct Backtest: Sendable {
     public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double)]
 
     /// Runs the backtest on one series.
-    public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false,
+    public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false, levels: [Double]? = nil,
                 progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) {
-        try self.init(panel: Panel(series), options: options, origins: origins, season: season, retrain: retrain, progress: progress)
+        try self.init(panel: Panel(series), options: options, origins: origins, season: season, retrain: retrain, levels: levels, progress: progress)
     }
 
     /// Runs the backtest.
@@ -25,10 +25,12 @@ public struct Backtest: Sendable {
     ///   - origins: K, the number of forecast origins.
     ///   - season: the seasonal period of seasonal naive and MASE (nil: from the frequency, else 1).
     ///   - retrain: train again on the history before every origin.
+    ///   - levels: the prediction intervals to score (nil: 80 and 95 when the model has intervals).
     ///   - progress: training progress, with the origin being trained for.
     /// - Throws: ``DataError`` when a series is too short or the options do not fit the data.
-    public init(panel: Panel, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false,
+    public init(panel: Panel, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false, levels: [Double]? = nil,
                 progress: (_ origin: Int, TrainingProgress) -> Void = { _, _ in }) throws(DataError) {
+        if let levels, let problem = PredictionInterval.problems(levels: levels).first { throw DataError(.usage, file: panel.source, problem) }
         guard origins > 0 else { throw DataError(.usage, file: panel.source, "the number of origins must be at least 1 (got \(origins))") }
         let h = options.horizon
         var firsts: [Int] = []
@@ -53,7 +55,9 @@ public struct Backtest: Sendable {
             let ks = retrain ? k..<(k + 1) : 0..<origins
             let chosen = panel.series.indices.flatMap { s in ks.map { ForecastRequest(series: s, end: firsts[s] + $0 * h) } }
             requests += chosen
-            results += HoldoutEvaluation.forecasts(model: result.model, series: panel.series, requests: chosen, season: m)
+            let scored = levels ?? Forecaster.defaultLevels(for: result.model)
+            try result.model.checkLevels(scored, steps: h, source: panel.source)
+            results += HoldoutEvaluation.forecasts(model: result.model, series: panel.series, requests: chosen, season: m, levels: scored)
         }
         // Origins in time order within each series.
         let order = requests.indices.sorted { (requests[$0].series, requests[$0].end) < (requests[$1].series, requests[$1].end) }

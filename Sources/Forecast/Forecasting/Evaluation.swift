@@ -12,13 +12,16 @@ public struct HoldoutEvaluation: Sendable {
         public var model: [Double]
         /// Each baseline's forecast.
         public var baselines: [Baseline: [Double]]
+        /// The model's prediction intervals, one per level scored (empty when none).
+        public var intervals: [PredictionInterval]
 
         /// Creates an origin from forecasts made elsewhere.
-        public init(index: Int, actual: [Double], model: [Double], baselines: [Baseline: [Double]]) {
+        public init(index: Int, actual: [Double], model: [Double], baselines: [Baseline: [Double]], intervals: [PredictionInterval] = []) {
             self.index = index
             self.actual = actual
             self.model = model
             self.baselines = baselines
+            self.intervals = intervals
         }
     }
 
@@ -30,6 +33,8 @@ public struct HoldoutEvaluation: Sendable {
     public var model: Accuracy
     /// Each baseline's accuracy over the same points.
     public var baselines: [Baseline: Accuracy]
+    /// How the model's prediction intervals did over all origins; nil when the origins have none.
+    public var intervals: IntervalAccuracy?
 
     /// Evaluates `model` on `series[testRange]`: origins every `horizon` points from the start of the
     /// test part, each forecast from the real history before it; MASE scaled on `series[..<trainEnd]`.
@@ -54,16 +59,27 @@ public struct HoldoutEvaluation: Sendable {
                                             training: training, season: season)
         }
         self.baselines = accuracies
+        if let levels = origins.first?.intervals.map(\.level), !levels.isEmpty {
+            let intervals = levels.indices.map { l in
+                PredictionInterval(level: levels[l], lower: origins.flatMap { $0.intervals[l].lower }, upper: origins.flatMap { $0.intervals[l].upper })
+            }
+            self.intervals = IntervalAccuracy(actual: actual, point: origins.flatMap(\.model), intervals: intervals, training: training, season: season)
+        }
     }
 
     /// The model's and every baseline's forecast of the `horizon` points from each request's end,
-    /// each from the history before it; the model's in one batched pass.
+    /// each from the history before it; the model's in one batched pass, with its intervals at
+    /// `levels`.
     ///
-    /// - Precondition: every request leaves a full horizon of actual values after it.
-    public static func forecasts(model: ForecastModel, series: [TimeSeries], requests: [ForecastRequest], season: Int) -> [Origin] {
+    /// - Precondition: every request leaves a full horizon of actual values after it; with
+    ///   levels, the model has intervals (``ForecastModel/checkLevels(_:steps:source:)``).
+    public static func forecasts(model: ForecastModel, series: [TimeSeries], requests: [ForecastRequest], season: Int,
+                                 levels: [Double] = []) -> [Origin] {
         let horizon = model.configuration.horizon
         let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon)
-        return zip(requests, forecasts).map { request, forecast in
+        let intervals = model.intervals(series, requests: requests, forecasts: forecasts, levels: levels)
+        return zip(zip(requests, forecasts), intervals).map { pair, intervals in
+            let (request, forecast) = pair
             let target = series[request.series].target, origin = request.end
             precondition(origin + horizon <= target.count, "origin \(origin) leaves no full horizon")
             var baselines: [Baseline: [Double]] = [:]
@@ -71,7 +87,8 @@ public struct HoldoutEvaluation: Sendable {
             for baseline in Baseline.allCases {
                 baselines[baseline] = baseline.forecast(history: history, horizon: horizon, season: season)
             }
-            return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines)
+            return Origin(index: origin, actual: Array(target[origin..<(origin + horizon)]), model: forecast, baselines: baselines,
+                          intervals: intervals)
         }
     }
 }
@@ -89,6 +106,9 @@ public struct PanelEvaluation: Sendable {
     public var model: Accuracy
     /// Each baseline's mean accuracy over series.
     public var baselines: [Baseline: Accuracy]
+    /// How the model's prediction intervals did (``IntervalAccuracy/mean(_:)`` over series); nil
+    /// when none were scored.
+    public var intervals: IntervalAccuracy?
 
     /// Collects per-series evaluations and averages them.
     public init(ids: [String], series: [HoldoutEvaluation], season: Int) {
@@ -100,15 +120,20 @@ public struct PanelEvaluation: Sendable {
         var baselines: [Baseline: Accuracy] = [:]
         for baseline in Baseline.allCases { baselines[baseline] = Accuracy.mean(series.map { $0.baselines[baseline]! }) }
         self.baselines = baselines
+        let scored = series.compactMap(\.intervals)
+        intervals = scored.count == series.count ? IntervalAccuracy.mean(scored) : nil
     }
 
     /// Evaluates `model` on the last `testSize` points of every series of `panel`: origins every
     /// horizon from the start of each test part, each forecast from the real history before it, all
     /// in one batched pass; MASE scaled on each series' points before its test part.
     ///
+    /// With `levels` the model's prediction intervals are scored as well.
+    ///
     /// - Throws: ``DataError`` (usage) naming a series whose test part holds no full horizon after
-    ///   a lookback (for a model of one series) or has no history before it.
-    public init(model: ForecastModel, panel: Panel, testSize: PartSize, season: Int) throws(DataError) {
+    ///   a lookback (for a model of one series) or has no history before it; levels the model
+    ///   cannot give (``ForecastModel/forecast(_:horizon:levels:)-(Panel,_,_)``).
+    public init(model: ForecastModel, panel: Panel, testSize: PartSize, season: Int, levels: [Double] = []) throws(DataError) {
         let configuration = model.configuration, horizon = configuration.horizon
         let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
         var requests: [ForecastRequest] = [], trainEnds: [Int] = []
@@ -123,7 +148,8 @@ public struct PanelEvaluation: Sendable {
             }
         }
         _ = try model.checkedSteps(horizon, panel: panel)
-        let origins = HoldoutEvaluation.forecasts(model: model, series: panel.series, requests: requests, season: season)
+        try model.checkLevels(levels, steps: horizon, source: panel.source)
+        let origins = HoldoutEvaluation.forecasts(model: model, series: panel.series, requests: requests, season: season, levels: levels)
         self.init(ids: panel.ids, panel: panel, requests: requests, origins: origins, trainEnds: trainEnds, season: season)
     }
 

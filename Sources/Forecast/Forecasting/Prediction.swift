@@ -9,12 +9,16 @@ public struct PointForecast: Sendable {
     /// How many extra runs of the model on its own forecasts were needed to reach beyond the
     /// model's horizon (0 when the forecast is within it).
     public var recursiveBlocks: Int
+    /// The prediction intervals around ``values``, one per level asked for, in that order (empty
+    /// when none were asked for).
+    public var intervals: [PredictionInterval]
 
     /// Creates a forecast.
-    public init(values: [Double], timestamps: [Timestamp]?, recursiveBlocks: Int) {
+    public init(values: [Double], timestamps: [Timestamp]?, recursiveBlocks: Int, intervals: [PredictionInterval] = []) {
         self.values = values
         self.timestamps = timestamps
         self.recursiveBlocks = recursiveBlocks
+        self.intervals = intervals
     }
 }
 
@@ -53,23 +57,30 @@ extension ForecastModel {
     /// whose future values are unknown).
     /// - Throws: ``DataError`` (usage) when the series is shorter than the lookback, its columns
     ///   are not the model's, or a recursive forecast would need future feature values.
-    public func forecast(_ series: TimeSeries, horizon: Int? = nil) throws(DataError) -> PointForecast {
-        try forecast(Panel(series), horizon: horizon).forecasts[0]
+    public func forecast(_ series: TimeSeries, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PointForecast {
+        try forecast(Panel(series), horizon: horizon, levels: levels).forecasts[0]
     }
 
     /// Forecasts the `horizon` points after the end of every series of `panel`, in one batched pass
     /// through the network (blocks of ``forecastBatchSize`` windows). A series shorter than the
     /// lookback is read from a window padded with its first value.
     ///
+    /// With `levels` (percentages, e.g. `[80, 95]`) each forecast carries its prediction interval
+    /// at each level (``ConformalCalibration``), in the series' own scale.
+    ///
     /// - Throws: ``DataError`` (usage) when the columns are not the model's, or a recursive
-    ///   forecast would need future feature values.
-    public func forecast(_ panel: Panel, horizon: Int? = nil) throws(DataError) -> PanelForecast {
+    ///   forecast would need future feature values; when a level is outside (0, 100) or repeated,
+    ///   the model has no intervals, or intervals are asked beyond the model's horizon.
+    public func forecast(_ panel: Panel, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PanelForecast {
         let steps = try checkedSteps(horizon, panel: panel)
+        try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
         let (values, blocks) = forecast(panel.series, requests: requests, steps: steps)
+        let intervals = self.intervals(panel.series, requests: requests, forecasts: values, levels: levels)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let forecasts = panel.series.indices.map { s in
-            PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon)
+            PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon,
+                          intervals: intervals[s])
         }
         return PanelForecast(ids: panel.ids, forecasts: forecasts)
     }
@@ -84,8 +95,8 @@ extension ForecastModel {
         if !configuration.scalesPerSeries, let short = panel.series.firstIndex(where: { $0.count < configuration.lookback }) {
             throw DataError(.usage, file: panel.source, "the model reads the last \(configuration.lookback) points; \(panel.hasIDs ? panel.describe(short) + " has" : "the series has") \(panel.series[short].count)")
         }
-        if steps > configuration.model.outputSize && !configuration.features.isEmpty {
-            throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.model.outputSize) steps; beyond that it would need future values of its features \(configuration.features)")
+        if steps > configuration.pointOutputSize && !configuration.features.isEmpty {
+            throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps; beyond that it would need future values of its features \(configuration.features)")
         }
         return steps
     }
@@ -105,7 +116,7 @@ extension ForecastModel {
     /// - Precondition: `steps` is within the output, or the model reads no features; every request
     ///   has at least one point of history.
     public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
-        precondition(steps <= configuration.model.outputSize || configuration.features.isEmpty,
+        precondition(steps <= configuration.pointOutputSize || configuration.features.isEmpty,
                      "a model with features cannot forecast beyond its output")
         for request in requests {
             precondition(request.end >= 1 && request.end <= series[request.series].count, "a forecast needs history")
@@ -124,12 +135,23 @@ extension ForecastModel {
                 }
                 let outputs = predict(batch, scalers: scalers[chunk])
                 for (position, r) in chunk.enumerated() {
-                    values[r] += outputs[(position * width)..<((position + 1) * width)].prefix(steps - values[r].count)
+                    let window = outputs[(position * width)..<((position + 1) * width)]
+                    let point = configuration.quantileLevels == nil ? Array(window) : pointOutputs(Array(window))
+                    values[r] += point.prefix(steps - values[r].count)
                 }
             }
             blocks += 1
         }
         return (values.map { $0.map(Double.init) }, blocks)
+    }
+
+    /// The point forecast among a window's outputs: all of them, or a quantile head's median (the
+    /// middle of each step's quantiles once sorted, as ``quantileForecasts(_:requests:)`` sorts them).
+    func pointOutputs(_ outputs: [Float]) -> [Float] {
+        guard configuration.quantileLevels != nil else { return outputs }
+        let width = configuration.pointOutputSize, count = configuration.outputQuantiles.count
+        let median = configuration.outputQuantiles.firstIndex(of: 0.5) ?? count / 2
+        return (0..<width).map { h in (0..<count).map { outputs[$0 * width + h] }.sorted()[median] }
     }
 
     /// The network's outputs for windows of raw values, in the data's units: `outputSize` values
@@ -187,8 +209,9 @@ extension ForecastModel {
             let history = scaled[((w + 1) * lookback - batch.present[w])..<((w + 1) * lookback)]
             for step in 0..<width {
                 let value = output.scalars[w * width + step]
-                result[w * width + step] = (value * scale + normalization.anchor(of: history, step: step, center: center)) * scaling.scale[0]
-                    + scaling.center[0]
+                // A quantile head's outputs are quantile-major: output i is step i mod the point outputs.
+                let anchor = normalization.anchor(of: history, step: step % configuration.pointOutputSize, center: center)
+                result[w * width + step] = (value * scale + anchor) * scaling.scale[0] + scaling.center[0]
             }
         }
         return result

@@ -110,6 +110,9 @@ public enum Trainer {
         let start = Date()
         let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
+        // A quantile head outputs each quantile of every step (quantile-major); targets stay `outputs` wide.
+        let quantiles = options.quantileLevels.map(PredictionInterval.quantiles(levels:))
+        let objective = quantiles.map { Objective.pinball(PinballLoss(quantiles: $0.map(Float.init))) } ?? .point(options.loss)
         var warnings: [String] = []
         let period = options.season ?? panel.time?.frequency?.seasonalPeriod ?? 1
 
@@ -172,21 +175,55 @@ public enum Trainer {
         let validationSample = sample(validation.count, atMost: options.validationWindows, using: &sampler)
         var clock = Clock(start: start)
 
-        var network = makeNetwork(inputSize: names.count, options, outputs: outputs)
+        var network = makeNetwork(inputSize: names.count, options, outputs: outputs * (quantiles?.count ?? 1))
         let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
+                        objective: objective,
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         let bestEpoch = run.bestEpoch
+        func configuration(_ intervals: ConformalCalibration?) -> ModelConfiguration {
+            ModelConfiguration(
+                model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
+                             outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout),
+                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
+                scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
+                frequency: panel.time?.frequency,
+                training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
+                                loss: quantiles == nil ? options.loss.rawValue : "pinball", optimizer: "adam", seed: options.seed,
+                                testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
+                                validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
+                                maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
+                                windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
+                panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
+                quantileLevels: options.quantileLevels)
+        }
+        func model(_ network: LSTMModel, intervals: ConformalCalibration?) -> ForecastModel {
+            do {
+                return try ForecastModel(configuration: configuration(intervals), network: network)
+            } catch {
+                preconditionFailure("the trainer built an inconsistent model: \(error)")
+            }
+        }
+        // Conformal intervals: the network of the best epoch, trained without the validation
+        // windows, forecasts them; their errors, per step, make the intervals of the final model.
+        var calibration: ConformalCalibration?
+        if options.intervals == .conformal && validation.count > 0 {
+            if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
+            network.isTraining = false
+            calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation),
+                                                                            scaleLag: options.intervalScaleLag,
+                                                                            scaleWindow: options.intervalScaleWindow)
+        }
         var refitted = false
         if options.refit && validation.count > 0 {
             // A new network from the same seed, on every window before the test part, for as many
             // epochs as validation chose, with the same learning rates.
-            network = makeNetwork(inputSize: names.count, options, outputs: outputs)
+            network = makeNetwork(inputSize: names.count, options, outputs: outputs * (quantiles?.count ?? 1))
             let all = windows(splits.map { 0..<$0.validationEnd })
             var refitOptions = options
             refitOptions.patience = nil
             let averaged = options.weightAveraging > 0 ? max(1, Int(Double(bestEpoch) * options.weightAveraging)) : 0
-            let refit = train(network, on: all, validation: nil, options: refitOptions, phase: .refitting, epochs: bestEpoch, maxSteps: nil,
+            let refit = train(network, on: all, validation: nil, options: refitOptions, objective: objective, phase: .refitting, epochs: bestEpoch, maxSteps: nil,
                               learningRates: run.history.map(\.learningRate), averageLast: averaged, clock: &clock, progress: progress)
             if let divergence = refit.divergence { throw divergence.error(file: panel.source, options: options) }
             refitted = true
@@ -198,25 +235,7 @@ public enum Trainer {
             throw Divergence(phase: refitted ? .refitting : .training).error(file: panel.source, options: options)
         }
 
-        let configuration = ModelConfiguration(
-            model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                         outputSize: outputs, dropout: options.dropout),
-            lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
-            scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
-            frequency: panel.time?.frequency,
-            training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
-                            loss: options.loss.rawValue, optimizer: "adam", seed: options.seed,
-                            testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
-                            validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
-                            maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
-                            windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
-            panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) })
-        let model: ForecastModel
-        do {
-            model = try ForecastModel(configuration: configuration, network: network)
-        } catch {
-            preconditionFailure("the trainer built an inconsistent model: \(error)")
-        }
+        let model = model(network, intervals: calibration)
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
                               reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings)
@@ -275,7 +294,7 @@ public enum Trainer {
     /// earlier. With `averageLast` > 0 the network ends with the mean of its weights after each of
     /// the last `averageLast` epochs (stochastic weight averaging; Izmailov et al., 2018).
     private static func train(_ network: LSTMModel, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
-                              options: TrainingOptions, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
+                              options: TrainingOptions, objective: Objective, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
                               learningRates: [Float]? = nil, averageLast: Int = 0,
                               clock: inout Clock, progress: (TrainingProgress) -> Void) -> Run {
         var average: [(name: String, tensor: Tensor)] = [], averaged = 0
@@ -306,8 +325,8 @@ public enum Trainer {
             let batches = schedule.epoch(count: windows.count, batchSize: options.batchSize, limit: options.windowsPerEpoch)
             for (number, indices) in batches.enumerated() {
                 let (input, target, _) = windows.batch(indices)
-                let loss = network.trainStep(input: Tensor(input), target: Tensor(target), loss: options.loss, optimizer: optimizer,
-                                             clipNorm: options.clipNorm)
+                let loss = network.trainStep(input: Tensor(input), target: Tensor(target), optimizer: optimizer,
+                                             clipNorm: options.clipNorm, loss: objective.evaluate)
                 guard loss.isFinite else {
                     run.divergence = Divergence(phase: phase, epoch: epoch, batch: number + 1)
                     return run
@@ -323,7 +342,7 @@ public enum Trainer {
                     windowsPerSecond: clock.rate, elapsed: clock.elapsed,
                     remaining: Double(perEpoch) * (Double(epochs) - done) / max(clock.rate, 1e-9), isEndOfEpoch: false))
             }
-            let validationLoss = validation.map { loss(of: network, on: $0.windows, indices: $0.sample, loss: options.loss) }
+            let validationLoss = validation.map { loss(of: network, on: $0.windows, indices: $0.sample, loss: objective) }
             run.history.append(EpochRecord(epoch: epoch, trainingLoss: lossSum / Double(max(seen, 1)),
                                            validationLoss: validationLoss, learningRate: learningRate))
             progress(TrainingProgress(
@@ -367,12 +386,25 @@ public enum Trainer {
         return run
     }
 
+    /// What training minimises: a point loss, or the pinball loss of a quantile head.
+    enum Objective {
+        case point(Loss)
+        case pinball(PinballLoss)
+
+        func evaluate(prediction: Tensor, target: Tensor) -> (value: Float, gradient: Tensor) {
+            switch self {
+            case .point(let loss): loss.evaluate(prediction: prediction, target: target)
+            case .pinball(let loss): loss.evaluate(prediction: prediction, target: target)
+            }
+        }
+    }
+
     /// How many epochs' validation losses are averaged to choose the best epoch.
     static let validationSmoothing = 5
 
     /// The mean loss over the windows at `indices` (every window when nil), in inference mode,
     /// batched to bound memory.
-    static func loss(of network: LSTMModel, on windows: WindowSet, indices: [Int]? = nil, loss: Loss) -> Double {
+    static func loss(of network: LSTMModel, on windows: WindowSet, indices: [Int]? = nil, loss: Objective) -> Double {
         let wasTraining = network.isTraining
         network.isTraining = false
         defer { network.isTraining = wasTraining }

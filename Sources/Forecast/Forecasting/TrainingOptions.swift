@@ -89,6 +89,19 @@ public struct TrainingOptions: Sendable {
     /// The validation part, from the end of what precedes the test part; nil for 10% of the
     /// windows before the test part.
     public var validationSize: PartSize?
+    /// How the model makes prediction intervals: conformal (the errors of the validation windows,
+    /// stored in the model; ``ConformalCalibration``) or none.
+    public var intervals: IntervalMethod = .conformal
+    /// The levels of a quantile head (percent, e.g. `[80, 95]`): with them the direct network
+    /// outputs, per horizon step, the median (the point forecast) and the two bounds of each level
+    /// (``PredictionInterval/quantiles(levels:)``), trained with the pinball loss instead of `loss`.
+    /// Nil for a point head.
+    public var quantileLevels: [Double]?
+    /// The scale conformal errors are measured in (``ConformalCalibration/scaleLag``): nil for
+    /// the target's scale in the model, k for each series' mean |y_t − y_(t−k)| before the origin.
+    public var intervalScaleLag: Int?
+    /// The window of that scale (``ConformalCalibration/scaleWindow``): nil for the whole history.
+    public var intervalScaleWindow: Int?
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {
@@ -115,6 +128,14 @@ public struct TrainingOptions: Sendable {
         if let patience, patience <= 0 { problems.append("the patience must be at least 1 epoch (got \(patience))") }
         if !(weightAveraging >= 0 && weightAveraging <= 1) { problems.append("the weight-averaging fraction must be in [0, 1] (got \(weightAveraging))") }
         if let season, season <= 0 { problems.append("the season must be at least 1 (got \(season))") }
+        if let quantileLevels {
+            if quantileLevels.isEmpty { problems.append("a quantile head needs at least one level, e.g. --levels 80,95") }
+            problems += PredictionInterval.problems(levels: quantileLevels)
+            if strategy != .direct { problems.append("a quantile head needs the direct strategy") }
+        }
+        if intervals == .quantile && quantileLevels == nil {
+            problems.append("--intervals quantile needs a quantile head: train with --loss quantile --levels 80,95")
+        }
         return problems
     }
 }

@@ -143,11 +143,28 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// statistics (``Scaler/Method`` of ``scaling``, fitted on the series' history before the forecast
     /// origin) before ``scaling``, which is the identity. Nil for a model of one series.
     public var panel: PanelSettings?
+    /// The errors prediction intervals are made from (``ConformalCalibration``); nil for a model
+    /// without intervals (trained with `--intervals none`, without a validation part, or before
+    /// intervals existed). Older readers ignore the key.
+    public var conformalIntervals: ConformalCalibration?
+    /// For a quantile head: the levels whose bounds it outputs beside the median
+    /// (``PredictionInterval/quantiles(levels:)``); the head has `horizon` × that many outputs,
+    /// quantile-major. Nil for a point head.
+    public var quantileLevels: [Double]?
+
+    /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
+    public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
+
+    /// The quantiles of the head's outputs, ascending (`[0.5]`… for a point head: one).
+    public var outputQuantiles: [Double] { quantileLevels.map(PredictionInterval.quantiles(levels:)) ?? [0.5] }
 
     /// Creates a configuration.
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
-                frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil) {
+                frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
+                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
+        self.conformalIntervals = conformalIntervals
+        self.quantileLevels = quantileLevels
         self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -165,6 +182,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
+        case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -181,6 +199,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         frequency = try container.decodeIfPresent(Frequency.self, forKey: .frequency)
         training = try container.decodeIfPresent(Training.self, forKey: .training)
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
+        conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
+        quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -198,6 +218,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encode(frequency, forKey: .frequency)
         try container.encode(training, forKey: .training)
         try container.encodeIfPresent(panel, forKey: .panel)
+        try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
+        try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
     }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
@@ -219,9 +241,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if model.inputSize != 1 + features.count {
             problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
         }
-        let outputs = strategy == .direct ? horizon : 1
+        if let quantileLevels {
+            if quantileLevels.isEmpty || !PredictionInterval.problems(levels: quantileLevels).isEmpty {
+                problems.append("quantile_levels must hold distinct levels in (0, 100)")
+            } else if strategy != .direct {
+                problems.append("a quantile head (quantile_levels) needs the direct strategy")
+            }
+        }
+        let outputs = pointOutputSize * outputQuantiles.count
         if model.outputSize != outputs {
-            problems.append("model.output_size \(model.outputSize) does not match the \(strategy.rawValue) strategy's \(outputs) (horizon \(horizon))")
+            problems.append("model.output_size \(model.outputSize) does not match the \(strategy.rawValue) strategy's \(outputs) (horizon \(horizon)"
+                            + (quantileLevels == nil ? ")" : " × \(outputQuantiles.count) quantiles)"))
         }
         if strategy == .recursive && !features.isEmpty {
             problems.append("a recursive model cannot read features (their future values are unknown)")
@@ -232,6 +262,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if scaling.center.contains(where: { !$0.isFinite }) { problems.append("scaling.center holds a non-finite value") }
         if scaling.scale.contains(where: { !($0.isFinite && $0 > 0) }) { problems.append("scaling.scale must be positive and finite") }
         if let frequency, frequency.step <= 0 { problems.append("frequency.step must be positive") }
+        if let intervals = conformalIntervals {
+            if intervals.scores.count != horizon {
+                problems.append("conformal_intervals.scores has \(intervals.scores.count) steps for horizon \(horizon)")
+            } else if intervals.windows <= 0 || intervals.scores.contains(where: { $0.isEmpty || $0.contains { !($0.isFinite && $0 >= 0) } || zip($0, $0.dropFirst()).contains { $0 > $1 } }) {
+                problems.append("conformal_intervals needs at least one calibration window and, per step, finite non-negative scores in ascending order")
+            } else if let lag = intervals.scaleLag, lag <= 0 {
+                problems.append("conformal_intervals.scale_lag is \(lag); it must be positive")
+            } else if let window = intervals.scaleWindow, window <= 1 {
+                problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
+            }
+        }
         return problems
     }
 }
