@@ -331,6 +331,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error("--buckets must be at least 1")
 
     binary = args.binary or shutil.which("forecast") or os.path.join(os.path.dirname(__file__), "..", "..", ".build", "release", "forecast")
+    # Local workers run the interpreter running this command (with its PySpark, pandas and Arrow)
+    # unless told otherwise; a cluster's come from its own configuration.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     existing = SparkSession.getActiveSession()
     builder = SparkSession.builder.appName(f"forecast {args.job}").config("spark.ui.showConsoleProgress", "false")
     if args.master or "SPARK_HOME" not in os.environ:
