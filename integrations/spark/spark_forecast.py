@@ -121,10 +121,13 @@ class ForecastJob:
 
     def backtest(self, data: DataFrame, id_column: Optional[str] = None, time_column: Optional[str] = None,
                  target_column: Optional[str] = None, test_size: Optional[str] = None,
-                 season: Optional[int] = None) -> DataFrame:
-        """Each series' figures (model and baselines) from `forecast evaluate --per-series`: the
-        model forecasts the last points of each series from the real history before them."""
+                 season: Optional[int] = None, levels: Optional[str] = None) -> DataFrame:
+        """Each series' figures (model and baselines; with `levels`, each interval's coverage and
+        MSIS too) from `forecast evaluate --per-series`: the model forecasts the last points of
+        each series from the real history before them."""
         arguments = ["evaluate", "--json"] + self._column_arguments(id_column, time_column, target_column)
+        if levels:
+            arguments += ["--level", levels]
         if test_size:
             arguments += ["--test-size", test_size]
         if season:
@@ -319,7 +322,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--id", help="the series id column (default: unique_id, series_id, series or id)")
     parser.add_argument("--time", help="the time column (default: detected by the binary)")
     parser.add_argument("--target", help="the column to forecast (default: the only numeric column)")
-    parser.add_argument("--level", help="prediction interval levels, e.g. 80,95 (predict only; the model must have intervals)")
+    parser.add_argument("--level", help="prediction interval levels, e.g. 80,95: bounds (predict) or their coverage (backtest)")
     parser.add_argument("--test-size", help="backtest: the points scored at the end of each series (default: the model's)")
     parser.add_argument("--season", type=int, help="backtest: the seasonal period of MASE (default: from the frequency)")
     parser.add_argument("--buckets", type=int, help="hash buckets of series, one binary run each (default: 2 per core)")
@@ -347,7 +350,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.job == "predict":
             result = job.predict(data, args.id, args.time, args.target, args.level)
         else:
-            result = job.backtest(data, args.id, args.time, args.target, args.test_size, args.season)
+            result = job.backtest(data, args.id, args.time, args.target, args.test_size, args.season, args.level)
         write_table(result, args.output, parquet=args.output.endswith(".parquet"))
         if args.job == "backtest":
             scores = spark.read.parquet(args.output) if args.output.endswith(".parquet") else \

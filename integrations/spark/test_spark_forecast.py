@@ -114,13 +114,23 @@ class SparkForecastTests(unittest.TestCase):
         self.assertEqual(len(got), len(expected))
         self.assertTrue((got["forecast"].to_numpy() == expected["forecast"].to_numpy()).all())
 
+    def test_levels_give_the_binary_s_interval_columns(self):
+        expected = run_binary("predict", "--model", self.model, "--data", self.data, "--output", "-", "--level", "80,95")
+        out = self.output("forecasts-levels")
+        code = spark_forecast.main(["predict", "--model", self.model, "--input", self.data, "--output", out,
+                                    "--buckets", "3", "--level", "80,95", "--binary", BINARY, "--master", "local[2]"])
+        self.assertEqual(code, 0)
+        header, rows = read_csv_folder(out)
+        self.assertEqual(header, ["unique_id", "ds", "forecast", "lo-80", "hi-80", "lo-95", "hi-95"])
+        self.assertEqual(sorted(rows), sorted(rows_of(expected)))
+
     def test_a_series_never_spans_buckets(self):
         frame = self.spark.read.option("header", True).csv(self.data)
         for buckets in (1, 2, 5, 13):
             per_series = (frame.withColumn("b", spark_forecast.bucket_of("unique_id", buckets))
                           .groupBy("unique_id").agg(F.countDistinct("b").alias("buckets"), F.count(F.lit(1)).alias("rows")))
             self.assertEqual(per_series.where(F.col("buckets") != 1).count(), 0)
-            self.assertEqual(per_series.count(), SERIES)
+            self.assertEqual(per_series.count(), len(self.ids))
         # And each task sees whole series: the rows a task receives per id equal the file's.
         seen = []
 
@@ -130,7 +140,7 @@ class SparkForecastTests(unittest.TestCase):
         got = (frame.withColumn("b", spark_forecast.bucket_of("unique_id", 4)).groupBy("b")
                .applyInPandas(record, schema="unique_id string, rows string").toPandas())
         seen = dict(zip(got["unique_id"], got["rows"].astype(int)))
-        self.assertEqual(len(got), SERIES)  # each id reported by one task only
+        self.assertEqual(len(got), len(self.ids))  # each id reported by one task only
         self.assertEqual(seen, self.table.groupby("unique_id").size().to_dict())
 
     def test_a_bad_row_fails_the_job_naming_its_series_and_writes_nothing(self):
