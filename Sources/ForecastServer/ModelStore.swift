@@ -47,6 +47,8 @@ public struct ModelLoadError: Error, Sendable, CustomStringConvertible {
 /// old one; a model that fails to load leaves the old one serving.
 public final class ModelStore: @unchecked Sendable {
     private let lock = NSLock()
+    /// Held through a whole reload, so that reloads (a route, SIGHUP) run one at a time.
+    private let reloading = NSLock()
     private var models: [String: ServedModel] = [:]
     private let sources: [ModelSource]
     private let metrics: ServerMetrics
@@ -84,20 +86,17 @@ public final class ModelStore: @unchecked Sendable {
     /// - Throws: ``ModelLoadError`` (the old model still serving); logged and counted.
     @discardableResult
     public func reload(_ name: String) throws(ModelLoadError) -> ServedModel {
+        reloading.lock()
+        defer { reloading.unlock() }
         guard let source = sources.first(where: { $0.name == name }), let current = model(named: name) else {
             throw ModelLoadError(name: name, reason: "is not served")
         }
         do {
             let fresh = try ServedModel.load(name: name, directory: source.directory, version: current.version + 1)
-            lock.withLock {
-                let latest = models[name]?.version ?? 0
-                models[name] = ServedModel(name: name, directory: fresh.directory, version: max(fresh.version, latest + 1),
-                                           forecaster: fresh.forecaster, model: fresh.model)
-            }
+            lock.withLock { models[name] = fresh }
             metrics.modelLoaded(name, success: true)
-            let served = model(named: name) ?? fresh
-            logger.info("model reloaded", metadata: ["model": "\(name)", "version": "\(served.version)", "directory": "\(source.directory.path)"])
-            return served
+            logger.info("model reloaded", metadata: ["model": "\(name)", "version": "\(fresh.version)", "directory": "\(source.directory.path)"])
+            return fresh
         } catch {
             metrics.modelLoaded(name, success: false)
             logger.error("model reload failed; the previous version keeps serving",
