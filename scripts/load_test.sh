@@ -42,7 +42,7 @@ wrk.body = io.open("$body"):read("*a")
 wrk.headers["Content-Type"] = "application/json"
 done = function(summary, latency, requests)
     local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-    io.write(string.format("RESULT requests=%d seconds=%.2f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d socket_errors=%d\n",
+    io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d socket_errors=%d\n",
         summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
         latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status, errors))
 end
@@ -74,27 +74,18 @@ for connections in 1 8 64; do
 done
 
 before=$(rss)
-# 100,000 requests at concurrency 8: wrk runs until the count is reached (a Lua counter), at most 600 s.
-cat >"$work/count.lua" <<EOF
-wrk.method = "POST"
-wrk.body = io.open("$body"):read("*a")
-wrk.headers["Content-Type"] = "application/json"
-local sent, limit = 0, 12500
-request = function()
-    sent = sent + 1
-    if sent > limit then wrk.thread:stop() end
-    return wrk.format()
-end
-done = function(summary, latency, requests)
-    io.write(string.format("RESULT requests=%d non2xx=%d\n", summary.requests, summary.errors.status))
-end
-EOF
-# 8 connections on 8 wrk threads, each thread stopping after 12,500 requests: 100,000 in all.
-line=$(wrk -t 8 -c 8 -d 600s -s "$work/count.lua" "$url" | grep '^RESULT')
-eval "${line#RESULT }"
+# 100,000 more requests at concurrency 8: wrk in runs of 5 s until the server's own count of answered
+# forecast requests (from /metrics) has grown by 100,000; at most 600 s.
+answered() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^forecast_http_requests_total\{method="POST",route="\/v1\/models\/\{name\}\/forecast",status="200"\}/ { print $2 }'; }
+first=$(answered)
+deadline=$(( $(date +%s) + 600 ))
+while (( $(answered) - first < 100000 && $(date +%s) < deadline )); do
+    wrk -t 2 -c 8 -d 5s -s "$work/post.lua" "$url" >/dev/null
+done
+requests=$(( $(answered) - first ))
 after=$(rss)
 echo
-echo "RSS before: $before KiB; after $requests more requests ($non2xx non-2xx): $after KiB"
+echo "RSS before: $before KiB; after $requests more answered requests: $after KiB"
 curl -s "http://127.0.0.1:$port/metrics" | grep -E '^forecast_(batch_series_(count|sum)|queue_rejected_total|http_errors_total)' || true
 
 kill -TERM "$server"
