@@ -70,7 +70,13 @@ import FoundationNetworking
 
         // SIGHUP: every model reloaded, still serving.
         kill(process.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .milliseconds(500))
+        var version = ""
+        let reloadDeadline = Date().addingTimeInterval(30)
+        while !version.contains("\"versions\":[\"2\"]") && Date() < reloadDeadline {
+            try await Task.sleep(for: .milliseconds(20))
+            version = String(decoding: try await URLSession.shared.data(from: base.appendingPathComponent("v2/models/air")).0, as: UTF8.self)
+        }
+        #expect(version.contains("\"versions\":[\"2\"]"), "\(version)")
         let (again, _) = try await Self.post(base.appendingPathComponent("v1/models/air/forecast"), body)
         #expect(again == 200)
 

@@ -410,8 +410,8 @@ import Testing
     }
 
     @Test func aGracefulShutdownFinishesTheRequestInFlight() async throws {
-        // The pool waits 400 ms for company, so the request is in flight when the shutdown starts.
-        let server = try Fixtures.server(configuration: ServeConfiguration(port: 0, threads: 1, batchWindow: .milliseconds(400)))
+        // The pool waits 3 s for company, so the request is in flight when the shutdown starts.
+        let server = try Fixtures.server(configuration: ServeConfiguration(port: 0, threads: 1, batchWindow: .seconds(3)))
         let port = PortBox()
         let group = server.makeServiceGroup(shutdownSignals: []) { channel in port.set(channel.localAddress?.port ?? 0) }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -420,7 +420,9 @@ import Testing
             let client = TestClient(host: "127.0.0.1", port: port.value)
             client.connect()
             async let answer = client.post("/v1/models/air/forecast", body: ByteBuffer(string: "{\"series\":[{\"values\":\(Self.series13)}]}"))
-            try await Task.sleep(for: .milliseconds(150))
+            // Wait until the request is in the pool's queue (the machine may be slow).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while server.pool.waiting == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             #expect(server.pool.waiting == 1)
             await group.triggerGracefulShutdown()
             let response = try await answer
