@@ -9,23 +9,25 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve saved models over HTTP: JSON forecasts, the Open Inference Protocol, Prometheus metrics.",
         discussion: """
-        Every --model is loaded and checked before the server listens (a model that does not load \
-        is an error, exit 64). Routes (docs/serving.md has the request and response formats):
-          POST /v1/models/NAME/forecast       {"series": [{"id": "a", "timestamps": [...], "values": [...]}], "horizon": 3}
-          GET  /v1/models                     the models served
-          GET  /v2/health/live, /v2/health/ready, /v2/models/NAME, /v2/models/NAME/ready
-          POST /v2/models/NAME/infer          an FP32 tensor [B, T] of windows in, [B, H] out
-          POST /v2/repository/models/NAME/load    reload NAME from its directory
-          GET  /metrics                       Prometheus text
+        Every --model is loaded and checked before the server listens (a model that does not \
+        load is an error, exit 64). Routes (docs/serving.md has the formats and the errors):
+          POST /v1/models/NAME/forecast     {"series": [{"values": [...]}]}
+          GET  /v1/models                   the models served
+          GET  /v2/health/live, /v2/health/ready
+          GET  /v2/models/NAME, /v2/models/NAME/ready
+          POST /v2/models/NAME/infer        FP32 windows [B, T] in, [B, H] out
+          POST /v2/repository/models/NAME/load   reload NAME from its directory
+          GET  /metrics                     Prometheus text
 
-        SIGHUP reloads every model; a model that fails to load keeps its previous version serving. \
-        SIGTERM or SIGINT stops accepting connections, finishes the requests in flight and exits 0. \
-        One log line per request goes to standard error, with the X-Request-ID header's id.
+        SIGHUP reloads every model; a model that fails to load keeps its previous version \
+        serving. SIGTERM or SIGINT stops accepting connections, finishes the requests in flight \
+        and exits 0. One log line per request goes to standard error, with the id of the \
+        X-Request-ID header.
 
         Examples:
           forecast serve --model passengers-model
           forecast serve --model air=passengers-model --model stores=stores-model --port 9000
-          curl -s localhost:8080/v1/models/passengers-model/forecast -d '{"series": [{"values": [112, 118, 132]}]}'
+          curl -s localhost:8080/v1/models/passengers-model/forecast -d @request.json
         """
     )
 

@@ -40,6 +40,7 @@ public struct ModelLoadError: Error, Sendable, CustomStringConvertible {
     /// The reason, naming the file.
     public var reason: String
 
+    /// `model 'air': …/config.json: …`.
     public var description: String { "model '\(name)': \(reason)" }
 }
 

@@ -25,5 +25,6 @@ public struct ServerError: Error, Sendable, Equatable, CustomStringConvertible {
         ServerError(.notFound, "no model named '\(JSONText.printable(name))'; this server has \(served.map { "'\($0)'" }.joined(separator: ", "))")
     }
 
+    /// The status code and the message, for logs.
     public var description: String { "\(status.code) \(message)" }
 }
