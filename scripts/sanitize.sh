@@ -15,8 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer="${1:-thread}"
 # The worker team and its jobs, the single-window layouts shared among threads, the threaded LSTM
-# (training and inference on several threads), and the trainer and command line that drive them.
-thread_tests='WorkerTeamTests|LSTMWindowTests|LSTMThreadingTests|FastMatrixProductTests|TrainerTests|ForecastingStrategyTests'
+# (training and inference on several threads), the trainer and command line that drive them, and
+# the server's inference pool (batching, the bounded queue, reload, shutdown).
+thread_tests='WorkerTeamTests|LSTMWindowTests|LSTMThreadingTests|FastMatrixProductTests|TrainerTests|ForecastingStrategyTests|ForecastServerTests'
 skip=""
 filter="${2:-}"
 [[ "$filter" == threads ]] && filter="$thread_tests"

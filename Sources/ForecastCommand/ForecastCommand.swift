@@ -17,8 +17,9 @@ struct ForecastCommand: ParsableCommand {
           forecast evaluate --model sales-model --data sales.csv
           forecast backtest --data sales.csv --target sales --lookback 36 --horizon 12 --origins 2
           forecast report --model sales-model --data sales.csv --output report.html
+          forecast serve --model sales-model --port 8080
         """,
         version: forecastVersion,
-        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self, ReportCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self, ReportCommand.self, ServeCommand.self]
     )
 }
