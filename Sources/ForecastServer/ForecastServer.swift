@@ -181,10 +181,12 @@ public final class ForecastServer: Sendable {
     private func forecast(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let served = try model(context)
         let body = try RequestDecoder.forecastRequest(from: try await collectBody(request))
-        _ = try IntervalSupport.check(levels: body.level, model: served)
         let (panel, steps) = try RequestChecks.panel(for: body, model: served, limits: configuration.limits)
+        let levels = try IntervalSupport.check(levels: body.level, model: served, panel: panel, steps: steps)
         let forecast = try await run(panel, model: served, steps: steps)
-        return Self.json(Responses.forecast(forecast, panel: panel, model: served, steps: steps))
+        // The bounds come from the stored calibration (or the quantile head), around the batched forecasts.
+        let withIntervals = served.forecaster.addingIntervals(levels, to: forecast, of: panel)
+        return Self.json(Responses.forecast(withIntervals, panel: panel, model: served, steps: steps))
     }
 
     private func infer(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -25,6 +25,13 @@ enum Responses {
             }
             json.raw(",\"forecast\":")
             json.numbers(pointForecast.values)
+            for interval in pointForecast.intervals {
+                let name = PredictionInterval.name(of: interval.level)
+                json.raw(",\"lo-\(name)\":")
+                json.numbers(interval.lower)
+                json.raw(",\"hi-\(name)\":")
+                json.numbers(interval.upper)
+            }
             json.raw("}")
         }
         json.raw("]}")

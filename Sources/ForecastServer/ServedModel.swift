@@ -58,15 +58,23 @@ public final class ServedModel: @unchecked Sendable {
 /// them. When models carry calibrated intervals, `check` returns the levels to compute for a model
 /// that has them, and the response writer adds `lo-<level>` and `hi-<level>` beside `forecast`.
 enum IntervalSupport {
-    /// The levels to answer for `model`, after checking them.
+    /// The levels to answer for `model`'s forecast of `steps` points of `panel`, after checking them.
     ///
-    /// - Throws: ``ServerError`` (400) for a level outside (0, 100), or for any level of a model
-    ///   without intervals.
-    static func check(levels: [Double]?, model: ServedModel) throws(ServerError) -> [Double] {
+    /// - Throws: ``ServerError`` (400) for a level outside (0, 100) or repeated, for any level of a
+    ///   model without intervals, or beyond what the model's intervals reach.
+    static func check(levels: [Double]?, model: ServedModel, panel: Panel, steps: Int) throws(ServerError) -> [Double] {
         guard let levels, !levels.isEmpty else { return [] }
         if let bad = levels.firstIndex(where: { !($0 > 0 && $0 < 100) }) {
             throw .badRequest("level[\(bad)]: a level is a percentage between 0 and 100, exclusive (got \(levels[bad]))")
         }
-        throw .badRequest("model '\(model.name)' has no prediction intervals, so it cannot give level \(levels.map { "\(Float($0))" }.joined(separator: ", ")); leave out 'level' for point forecasts, or serve a model trained with prediction intervals (calibrated on held-out data by `forecast train` in a version that supports them)")
+        guard model.configuration.conformalIntervals != nil || model.configuration.quantileLevels != nil else {
+            throw .badRequest("model '\(model.name)' has no prediction intervals, so it cannot give level \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")); leave out 'level' for point forecasts, or serve a model trained with prediction intervals (`forecast train --intervals conformal`, the default)")
+        }
+        do throws(DataError) {
+            try model.forecaster.checkLevels(levels, steps: steps, panel: panel)
+        } catch {
+            throw .badRequest("level: \(error.message)")
+        }
+        return levels
     }
 }

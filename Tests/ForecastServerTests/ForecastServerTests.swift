@@ -79,6 +79,9 @@ import Testing
 
         let server = try Fixtures.server([ModelSource(name: "stores", directory: modelURL)])
         let body = "{\"series\":[\(bodies.joined(separator: ","))],\"horizon\":4}"
+        let expectedBands = try forecaster.predict(panel, horizon: 4, levels: [80, 95])
+        let withLevels = "{\"series\":[\(bodies.joined(separator: ","))],\"horizon\":4,\"level\":[80,95]}"
+        let repeatedLevel = "{\"series\":[\(bodies[0])],\"horizon\":4,\"level\":[80,80]}"
         try await server.makeApplication().test(.router) { client in
             try await client.execute(uri: "/v1/models/stores/forecast", method: .post, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
@@ -92,6 +95,27 @@ import Testing
                     let last = 40 - 5 * s + s
                     #expect(forecast["timestamps"] as? [Int] == Array((last + 1)...(last + 4)))
                 }
+            }
+            // Prediction intervals: the bounds `predict(_:horizon:levels:)` gives, to the bit, after the point forecast.
+            try await client.execute(uri: "/v1/models/stores/forecast", method: .post, body: ByteBuffer(string: withLevels)) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(String(buffer: response.body).contains("\"forecast\":[") && String(buffer: response.body).contains("],\"lo-80\":["))
+                let forecasts = try #require(Fixtures.object(response)["forecasts"] as? [[String: Any]])
+                for (s, forecast) in forecasts.enumerated() {
+                    let bands = expectedBands.forecasts[s].intervals
+                    #expect(bands.map(\.level) == [80, 95])
+                    for band in bands {
+                        let name = band.level == 80 ? "80" : "95"
+                        let lower = try #require(forecast["lo-\(name)"] as? [Double]), upper = try #require(forecast["hi-\(name)"] as? [Double])
+                        #expect(lower.map { Float($0).bitPattern } == band.lower.map { Float($0).bitPattern })
+                        #expect(upper.map { Float($0).bitPattern } == band.upper.map { Float($0).bitPattern })
+                    }
+                }
+            }
+            try await client.execute(uri: "/v1/models/stores/forecast", method: .post,
+                                     body: ByteBuffer(string: repeatedLevel)) { response in
+                #expect(response.status == .badRequest)
+                #expect(Fixtures.errorMessage(response).hasPrefix("level: "))
             }
             let noPrice = "{\"series\":[{\"values\":[1,2,3,4,5,6,7,8,9,10,11,12]}]}"
             try await client.execute(uri: "/v1/models/stores/forecast", method: .post, body: ByteBuffer(string: noPrice)) { response in

@@ -48,6 +48,27 @@ extension Forecaster {
         return results.map { $0! }
     }
 
+    /// Checks prediction-interval `levels` for a forecast of `steps` points of `panel`: each in
+    /// (0, 100) and given once, and the model able to give them that far.
+    ///
+    /// - Throws: ``DataError`` (usage) saying what does not fit and how to get intervals.
+    public func checkLevels(_ levels: [Double], steps: Int, panel: Panel) throws(DataError) {
+        try trainedModel.checkLevels(levels, steps: steps, source: panel.source)
+    }
+
+    /// `forecast` (of `panel`, from ``predict(_:horizons:)``) with the prediction intervals at
+    /// `levels` around each series' forecast: the same bounds as `predict(panel, horizon:, levels:)`.
+    ///
+    /// - Precondition: the levels passed ``checkLevels(_:steps:panel:)``.
+    public func addingIntervals(_ levels: [Double], to forecast: PanelForecast, of panel: Panel) -> PanelForecast {
+        guard !levels.isEmpty else { return forecast }
+        let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
+        let intervals = trainedModel.intervals(panel.series, requests: requests, forecasts: forecast.forecasts.map(\.values), levels: levels)
+        var result = forecast
+        for s in result.forecasts.indices { result.forecasts[s].intervals = intervals[s] }
+        return result
+    }
+
     private var trainedModel: ForecastModel {
         guard let model else { preconditionFailure("fit(_:) or a model comes before using the forecaster") }
         return model
