@@ -62,16 +62,8 @@ url="http://127.0.0.1:$port/v1/models/air/forecast"
 echo "server pid $server on port $port; model $model; $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 curl -s -X POST --data-binary @"$body" "$url" | head -c 300; echo
 
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
-echo
-echo "| concurrency | requests | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for connections in 1 8 64; do
-    threads=$(( connections < 2 ? 1 : 2 ))
-    line=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$work/post.lua" "$url" | grep '^RESULT')
-    eval "${line#RESULT }"
-    echo "| $connections | $requests | $rps | $p50_ms | $p99_ms | $non2xx | $socket_errors |"
-done
+source scripts/wrk_runs.sh   # the working directory is the repository (cd above)
+wrk_table
 
 before=$(rss)
 # 100,000 more requests at concurrency 8: wrk in runs of 5 s until the server's own count of answered

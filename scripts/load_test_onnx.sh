@@ -45,14 +45,6 @@ print(f"ONNX Runtime vs forecast predict: largest relative difference {worst:.2e
 assert len(got) == len(want) and worst < 1e-3, (got, want)
 EOF
 
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server/status"; }
-echo
-echo "| concurrency | requests | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for connections in 1 8 64; do
-    threads=$(( connections < 2 ? 1 : 2 ))
-    line=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$work/post.lua" "$url" | grep '^RESULT')
-    eval "${line#RESULT }"
-    echo "| $connections | $requests | $rps | $p50_ms | $p99_ms | $non2xx | $socket_errors |"
-done
+source scripts/wrk_runs.sh   # the working directory is the repository (cd above)
+wrk_table
 echo "RSS after the runs: $(rss) KiB"
