@@ -18,12 +18,7 @@ public enum ForecastTables {
         func bounds(_ s: Int, _ step: Int) -> String {
             forecast.forecasts[s].intervals.map { ",\(formatNumber($0.lower[step])),\(formatNumber($0.upper[step]))" }.joined()
         }
-        func timestamps(_ s: Int) -> [Timestamp]? {
-            if let timestamps = forecast.forecasts[s].timestamps { return timestamps }
-            guard var axis = panel.series[s].time, let frequency = model.configuration.frequency else { return nil }
-            axis.frequency = frequency
-            return axis.future(forecast.forecasts[s].values.count)
-        }
+        func timestamps(_ s: Int) -> [Timestamp]? { forecast.timestamps(ofSeries: s, panel: panel, model: model) }
         if panel.hasIDs, let idName = panel.idName {
             lines.append("\(csvField(idName)),\(csvField(time?.name ?? "step")),forecast\(levelHeader)")
             for (s, pointForecast) in forecast.forecasts.enumerated() {
