@@ -79,6 +79,9 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Measure that scale over each series' last this many points only (to compare the choices).")
     var intervalScaleWindow: Int?
 
+    @Option(help: "The scale of conformal errors: auto (the default), model or steps (to compare the choices).")
+    var intervalScale: IntervalScale = .automatic
+
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
 
@@ -113,6 +116,7 @@ struct PanelAccuracyCommand: ParsableCommand {
                 options.intervals = .quantile
             }
             if let intervalScaleWindow { options.intervalScaleWindow = intervalScaleWindow }
+            options.intervalScale = intervalScale
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {
@@ -127,7 +131,7 @@ struct PanelAccuracyCommand: ParsableCommand {
                 smape.append(scored.model.smape)
                 if let scoredIntervals = scored.evaluation.intervals {
                     intervals.append(scoredIntervals)
-                    FileHandle.standardError.write(Data("\(set.name) seed \(seed): coverage 80 \(format(scoredIntervals.figures(level: 80)?.coverage ?? .nan)), 95 \(format(scoredIntervals.figures(level: 95)?.coverage ?? .nan)), MSIS \(format(scoredIntervals.msis)), wQL \(String(format: "%.4f", scoredIntervals.weightedQuantileLoss)); \(result.model.configuration.conformalIntervals?.windows ?? 0) calibration windows\n".utf8))
+                    FileHandle.standardError.write(Data("\(set.name) seed \(seed): coverage 80 \(format(scoredIntervals.figures(level: 80)?.coverage ?? .nan)), 95 \(format(scoredIntervals.figures(level: 95)?.coverage ?? .nan)), MSIS \(format(scoredIntervals.msis)), wQL \(String(format: "%.4f", scoredIntervals.weightedQuantileLoss)); \(result.model.configuration.conformalIntervals?.windows ?? 0) calibration windows; scale: \(result.model.configuration.conformalIntervals?.scaleSummary ?? "none")\n".utf8))
                 }
                 baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
                 FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(result.model.configuration.windowNormalization.method.rawValue) (\(result.anchorErrors.map { "\($0.method.rawValue) \(format($0.error))" }.joined(separator: ", "))), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))

@@ -87,7 +87,8 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
     }
     if let calibration = configuration.conformalIntervals {
         settings.append(("intervals", "conformal, from the errors of \(calibration.windows) validation forecast\(calibration.windows == 1 ? "" : "s") per step"
-                         + (calibration.windows < ConformalCalibration.perStepMinimum ? " (pooled over the steps)" : "")))
+                         + (calibration.windows < ConformalCalibration.perStepMinimum ? " (pooled over the steps)" : "")
+                         + "; errors scaled by \(calibration.scaleSummary)"))
     } else if let levels = configuration.quantileLevels {
         settings.append(("intervals", "the quantile head's, levels \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")) (pinball loss; the median is the point forecast)"))
     }

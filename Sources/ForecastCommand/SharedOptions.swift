@@ -9,6 +9,7 @@ extension LearningRateSchedule: ExpressibleByArgument {}
 extension ModelConfiguration.Strategy: ExpressibleByArgument {}
 extension WindowNormalization.Method: ExpressibleByArgument {}
 extension IntervalMethod: ExpressibleByArgument {}
+extension IntervalScale: ExpressibleByArgument {}
 
 /// `--loss`: a point loss, or `quantile` for a quantile head (with `--levels`).
 enum LossChoice: String, ExpressibleByArgument, CaseIterable {
@@ -158,6 +159,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Prediction intervals: conformal (from the errors of the validation windows, stored in the model; the default), quantile (the quantile head's own; the default with --loss quantile) or none.")
     var intervals: IntervalMethod?
 
+    @Option(help: "The scale conformal errors are measured in: auto (chosen on the validation windows; the default), model (the target's scale) or steps (each step's recent naive error).")
+    var intervalScale: IntervalScale = .automatic
+
     /// The levels of `--levels`, nil when they do not parse.
     var quantileLevels: [Double]? {
         guard case .success(let levels) = PredictionInterval.parse(levels: levels) else { return nil }
@@ -214,6 +218,7 @@ struct TrainingArguments: ParsableArguments {
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize
         options.intervals = intervals ?? (loss == .quantile ? .quantile : .conformal)
+        options.intervalScale = intervalScale
         return options
     }
 }

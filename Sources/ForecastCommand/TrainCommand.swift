@@ -21,7 +21,9 @@ struct TrainCommand: ParsableCommand {
         --max-steps optimiser steps of --batch-size windows, epochs of at most --windows-per-epoch.
 
         The model stores conformal prediction intervals (--intervals conformal, the default): the \
-        errors of the validation windows' forecasts, per horizon step. --loss quantile --levels \
+        errors of the validation windows' forecasts, per horizon step, each in its series' scale \
+        (--interval-scale: by default the one whose intervals score better on the validation \
+        windows). --loss quantile --levels \
         80,95 trains a quantile head instead, whose outputs are the intervals.
 
         Examples:
@@ -74,6 +76,9 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
            ?? "; final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
+    if let calibration = result.model.configuration.conformalIntervals {
+        lines.append("intervals: conformal, \(calibration.windows) validation window\(calibration.windows == 1 ? "" : "s"); errors scaled by \(calibration.scaleSummary)")
+    }
     let horizon = result.model.configuration.horizon
     let test = result.splits.map(\.test.count)
     if let shortest = test.min(), shortest >= horizon {

@@ -214,6 +214,73 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         }
     }
 
+    @Test func perStepScalesAreEachLagsMeanAbsoluteDifferenceOverTheWindow() {
+        let target: [Double] = [1, 2, 4, 7, 11]
+        // Whole history: lag 1 → (1 + 2 + 3 + 4) / 4, lag 2 → (3 + 5 + 7) / 3.
+        #expect(ForecastModel.stepLagScales(target, end: 5, steps: 2, window: nil, fallback: 99) == [2.5, 5])
+        // The last 3 points (4, 7, 11): lag 1 → 3.5, lag 2 → 7; step 3 takes the longest lag they hold.
+        #expect(ForecastModel.stepLagScales(target, end: 5, steps: 3, window: 3, fallback: 99) == [3.5, 7, 7])
+        // Only the history before the origin.
+        #expect(ForecastModel.stepLagScales(target, end: 3, steps: 1, window: nil, fallback: 99) == [1.5])
+        // A flat window, or a single point: the fallback.
+        #expect(ForecastModel.stepLagScales([5, 5, 5, 5], end: 4, steps: 2, window: nil, fallback: 99) == [99, 99])
+        #expect(ForecastModel.stepLagScales([5], end: 1, steps: 1, window: nil, fallback: 99) == [99])
+    }
+
+    @Test func theCrossFittedScoreFavoursTheScaleTheErrorsFollow() {
+        // 400 windows of 2 steps; each window's errors are |noise| times its own volatility v,
+        // which varies 20-fold between windows. Scales proportional to v fit; constant ones do not.
+        var noise = NormalDraws(seed: 8)
+        var generator = SeededGenerator(seed: 9)
+        var errors: [[Double]] = [], following: [[Double]] = [], constant: [[Double]] = []
+        for _ in 0..<400 {
+            let v = 0.1 + 1.9 * Double(generator.next() >> 11) / Double(1 << 53)
+            errors.append([abs(noise.next()) * v, abs(noise.next()) * v * 2])
+            following.append([v, 2 * v])
+            constant.append([1, 1])
+        }
+        let fits = IntervalScale.crossFittedScore(errors: errors, scales: following, units: constant)
+        let misses = IntervalScale.crossFittedScore(errors: errors, scales: constant, units: constant)
+        #expect(fits < 0.9 * misses, "\(fits) against \(misses)")
+        // Hand-computed on 2 windows of 1 step: each half is one window, so each calibrates the
+        // other at its own error (⌈2·l⌉-th of 1): errors 1 and 3 in scales 1 give bounds 3 and 1.
+        // Scoring 3 against 1: width 2, miss 2; 1 against 3: width 6, no miss. Levels 80 and 95.
+        let score = IntervalScale.crossFittedScore(errors: [[1], [3]], scales: [[1], [1]], units: [[1], [1]])
+        let at80: Double = (2 + 10 * 2) + 6, at95: Double = (2 + 40 * 2) + 6
+        let expected = (at80 + at95) / 4
+        #expect(isClose(score, expected))
+    }
+
+    @Test func automaticScaleIsChosenOnTheValidationWindowsAndStored() throws {
+        // Two series of very different volatility through time, a panel scaled per series: the
+        // choice is made, its scores stored, and the intervals follow the chosen scale.
+        let a = noisyWave(count: 300, seed: 2)
+        let b = TimeSeries(source: "noisy.csv", targetName: "y", columns: [noisyWave(count: 300, seed: 5).target.enumerated().map { 10 + ($1 - 10) * (1 + Double($0 / 50)) }])
+        let panel = Panel(source: "panel.csv", idName: "unique_id", ids: ["a", "b"], series: [a, b])
+        var options = tinyOptions()
+        options.testSize = .count(3)
+        options.scaling = .mase
+        options.validationSize = .count(40)
+        let forecaster = Forecaster(options: options)
+        try forecaster.fit(panel)
+        let calibration = try #require(forecaster.model?.configuration.conformalIntervals)
+        let comparison = try #require(calibration.scaleComparison)
+        #expect(calibration.stepLags == (comparison.steps < comparison.model))
+        #expect(calibration.scaleSummary.contains("chosen on the validation windows"))
+        // Forced per-step scales: each step's half-width is its quantile times that step's scale.
+        options.intervalScale = .steps
+        let steps = Forecaster(options: options)
+        try steps.fit(panel)
+        let model = try #require(steps.model), stored = try #require(model.configuration.conformalIntervals)
+        #expect(stored.stepLags && stored.scaleComparison == nil && stored.scaleWindow == IntervalScale.stepWindow(season: model.configuration.windowNormalization.period, horizon: 3))
+        let forecast = try steps.predict(panel, levels: [80]).forecasts[1]
+        let scales = ForecastModel.stepLagScales(b.target, end: b.count, steps: 3, window: stored.scaleWindow, fallback: .nan)
+        for h in 0..<3 {
+            let half = (forecast.intervals[0].upper[h] - forecast.intervals[0].lower[h]) / 2
+            #expect(isClose(half, stored.halfWidth(level: 80, step: h) * scales[h], tolerance: 1e-9))
+        }
+    }
+
     // MARK: The quantile head
 
     @Test func aQuantileHeadTrainsAndItsBandsHoldTheMedian() throws {
@@ -310,6 +377,12 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         // The file of a model from before intervals: no conformal_intervals key.
         let file = directory.appendingPathComponent("config.json")
         var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        // A calibration from before per-step scales: no scale_step_lags key reads as one scale.
+        var calibrationJSON = try #require(json["conformal_intervals"] as? [String: Any])
+        calibrationJSON["scale_step_lags"] = nil
+        calibrationJSON["scale_comparison"] = nil
+        let decoded = try JSONDecoder().decode(ConformalCalibration.self, from: JSONSerialization.data(withJSONObject: calibrationJSON))
+        #expect(!decoded.stepLags && decoded.scaleComparison == nil && decoded.scores == forecaster.model?.configuration.conformalIntervals?.scores)
         json["conformal_intervals"] = nil
         try JSONSerialization.data(withJSONObject: json).write(to: file)
         let older = try Forecaster(contentsOf: directory)

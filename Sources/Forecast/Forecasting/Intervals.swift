@@ -95,14 +95,24 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
     /// difference is taken over the last `scaleWindow` points before the origin only, the series'
     /// recent variability; nil for its whole history.
     public var scaleWindow: Int?
+    /// Whether each horizon step h (from 1) has its own scale: the series' mean |y_t − y_(t−h)|
+    /// over the last ``scaleWindow`` points before the origin (the in-sample error of a naive
+    /// forecast h steps ahead, ``IntervalScale/steps``), instead of one scale for every step.
+    public var stepLags: Bool
+    /// How the scale was chosen, when it was chosen on the validation windows
+    /// (``IntervalScale/automatic``); nil when it was given.
+    public var scaleComparison: IntervalScaleComparison?
     /// For each horizon step, its absolute errors divided by the series' scale, in ascending order:
     /// all n of them, or ``storedScoresLimit`` evenly spaced order statistics when there are more.
     public var scores: [[Float]]
 
     /// Creates a calibration from the errors of each step (any order; non-finite values dropped).
-    public init(errors: [[Double]], scaleLag: Int? = nil, scaleWindow: Int? = nil) {
+    public init(errors: [[Double]], scaleLag: Int? = nil, scaleWindow: Int? = nil, stepLags: Bool = false,
+                scaleComparison: IntervalScaleComparison? = nil) {
         self.scaleLag = scaleLag
         self.scaleWindow = scaleWindow
+        self.stepLags = stepLags
+        self.scaleComparison = scaleComparison
         let sorted = errors.map { $0.filter(\.isFinite).map(abs).sorted() }
         windows = sorted.map(\.count).min() ?? 0
         scores = sorted.map { values in
@@ -114,6 +124,44 @@ public struct ConformalCalibration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case windows = "calibration_windows", scores, scaleLag = "scale_lag", scaleWindow = "scale_window"
+        case stepLags = "scale_step_lags", scaleComparison = "scale_comparison"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        windows = try container.decode(Int.self, forKey: .windows)
+        scores = try container.decode([[Float]].self, forKey: .scores)
+        scaleLag = try container.decodeIfPresent(Int.self, forKey: .scaleLag)
+        scaleWindow = try container.decodeIfPresent(Int.self, forKey: .scaleWindow)
+        stepLags = try container.decodeIfPresent(Bool.self, forKey: .stepLags) ?? false  // models before it: one scale
+        scaleComparison = try container.decodeIfPresent(IntervalScaleComparison.self, forKey: .scaleComparison)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(windows, forKey: .windows)
+        try container.encodeIfPresent(scaleLag, forKey: .scaleLag)
+        try container.encodeIfPresent(scaleWindow, forKey: .scaleWindow)
+        if stepLags { try container.encode(stepLags, forKey: .stepLags) }
+        try container.encodeIfPresent(scaleComparison, forKey: .scaleComparison)
+        try container.encode(scores, forKey: .scores)
+    }
+
+    /// How the errors are scaled, in words, with the validation scores when the scale was chosen.
+    public var scaleSummary: String {
+        let name: String
+        if stepLags {
+            name = "each step's recent naive error (mean |y_t − y_(t−h)| over the last \(scaleWindow ?? 0) points)"
+        } else if let scaleLag {
+            name = "mean |y_t − y_(t−\(scaleLag))|" + (scaleWindow.map { " over the last \($0) points" } ?? "")
+        } else if let scaleWindow {
+            name = "mean absolute seasonal difference over the last \(scaleWindow) points"
+        } else {
+            name = "the model's scale of the target"
+        }
+        guard let scaleComparison else { return name }
+        return name + String(format: "; chosen on the validation windows (interval score %.3f with the model's scale, %.3f with each step's)",
+                             scaleComparison.model, scaleComparison.steps)
     }
 
     /// Whether the intervals can be computed: at least one window per step.
@@ -213,6 +261,31 @@ extension ForecastModel {
         return naive.isFinite && naive > 0 ? naive : modelScale
     }
 
+    /// The scale of each of `steps` horizon steps of a forecast made from the end of the first
+    /// `end` points of `series`, as `calibration` measures its errors (one scale for every step,
+    /// or with ``ConformalCalibration/stepLags`` each step's own).
+    func intervalScales(for series: TimeSeries, end: Int, steps: Int, lag: Int?, window: Int?, stepLags: Bool) -> [Double] {
+        guard stepLags else { return Array(repeating: intervalScale(for: series, end: end, lag: lag, window: window), count: steps) }
+        return Self.stepLagScales(series.target, end: end, steps: steps, window: window,
+                                  fallback: Double(scaler(for: series, end: end).scale[0]))
+    }
+
+    /// For each step h = 1…`steps`, the mean |y_t − y_(t−h)| over the last `window` points of
+    /// `target` before `end` (all of them when nil): the in-sample error of a naive forecast h
+    /// steps ahead. A step the window is too short for takes the longest lag it holds; a series
+    /// whose differences are all 0 (or not finite) takes `fallback`.
+    static func stepLagScales(_ target: [Double], end: Int, steps: Int, window: Int?, fallback: Double) -> [Double] {
+        let start = max(0, end - (window ?? end)), count = end - start
+        return (1...max(steps, 1)).prefix(steps).map { h in
+            let lag = min(h, count - 1)
+            guard lag >= 1 else { return fallback }
+            var sum = 0.0
+            for t in (start + lag)..<end { sum += abs(target[t] - target[t - lag]) }
+            let scale = sum / Double(count - lag)
+            return scale.isFinite && scale > 0 ? scale : fallback
+        }
+    }
+
     /// The intervals at `levels` around `forecast`, made from the end of the first `end` points of
     /// `series`.
     ///
@@ -220,9 +293,10 @@ extension ForecastModel {
     func intervals(around forecast: [Double], series: TimeSeries, end: Int, levels: [Double]) -> [PredictionInterval] {
         guard let calibration = configuration.conformalIntervals, !levels.isEmpty else { return [] }
         precondition(forecast.count <= calibration.scores.count, "intervals within the calibrated horizon")
-        let scale = intervalScale(for: series, end: end, lag: calibration.scaleLag, window: calibration.scaleWindow)
+        let scales = intervalScales(for: series, end: end, steps: forecast.count, lag: calibration.scaleLag,
+                                    window: calibration.scaleWindow, stepLags: calibration.stepLags)
         return levels.map { level in
-            let half = forecast.indices.map { calibration.halfWidth(level: level, step: $0) * scale }
+            let half = forecast.indices.map { calibration.halfWidth(level: level, step: $0) * scales[$0] }
             return PredictionInterval(level: level, lower: zip(forecast, half).map { $0 - $1 },
                                       upper: zip(forecast, half).map { $0 + $1 })
         }
@@ -255,8 +329,14 @@ extension ForecastModel {
     /// The conformal calibration of a model trained without the windows whose whole horizon lies
     /// in each series' `validation` range: its forecast of each (at most `limit`, evenly spaced)
     /// and their absolute errors divided by the series' scale, per step. Nil when no window fits.
-    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scaleLag: Int? = nil, scaleWindow: Int? = nil,
-                              limit: Int = 20_000) -> ConformalCalibration? {
+    ///
+    /// The scale is `scale`'s; ``IntervalScale/automatic`` chooses between the model's and the
+    /// per-step scales by their interval score on the validation windows, cross-fitted (each half
+    /// of the windows scored with the calibration of the other half), when there are at least
+    /// ``IntervalScale/automaticMinimum`` windows, and keeps the model's otherwise. A `scaleLag`
+    /// or `scaleWindow` (comparisons of other one-scale choices) overrides `scale`.
+    func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scale: IntervalScale = .model,
+                              scaleLag: Int? = nil, scaleWindow: Int? = nil, limit: Int = 20_000) -> ConformalCalibration? {
         let horizon = configuration.horizon
         let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
         var requests: [ForecastRequest] = []
@@ -271,15 +351,91 @@ extension ForecastModel {
             requests = (0..<limit).map { requests[Int(Double($0) * step)] }
         }
         let (forecasts, _) = forecast(series, requests: requests, steps: horizon)
-        var errors = [[Double]](repeating: [], count: horizon)
-        for (request, values) in zip(requests, forecasts) {
+        let errors = zip(requests, forecasts).map { request, values in
             let target = series[request.series].target
-            let scale = intervalScale(for: series[request.series], end: request.end, lag: scaleLag, window: scaleWindow)
-            for h in 0..<horizon { errors[h].append(abs(target[request.end + h] - values[h]) / scale) }
+            return (0..<horizon).map { abs(target[request.end + $0] - values[$0]) }
         }
-        let calibration = ConformalCalibration(errors: errors, scaleLag: scaleLag, scaleWindow: scaleWindow)
-        return calibration.isUsable ? calibration : nil
+        // Each window's scales, per step, under one choice.
+        func scales(stepLags: Bool, window: Int?) -> [[Double]] {
+            requests.map { intervalScales(for: series[$0.series], end: $0.end, steps: horizon, lag: scaleLag, window: window, stepLags: stepLags) }
+        }
+        let modelScales = scales(stepLags: false, window: scaleWindow)
+        let stepWindow = IntervalScale.stepWindow(season: configuration.windowNormalization.period, horizon: horizon)
+        var stepLags = scale == .steps && scaleLag == nil && scaleWindow == nil
+        var comparison: IntervalScaleComparison?
+        if scale == .automatic && scaleLag == nil && scaleWindow == nil && requests.count >= IntervalScale.automaticMinimum {
+            let stepScales = scales(stepLags: true, window: stepWindow)
+            comparison = IntervalScaleComparison(model: IntervalScale.crossFittedScore(errors: errors, scales: modelScales, units: modelScales),
+                                                 steps: IntervalScale.crossFittedScore(errors: errors, scales: stepScales, units: modelScales))
+            stepLags = comparison.map { $0.steps < $0.model } ?? false
+        }
+        let chosen = stepLags ? scales(stepLags: true, window: stepWindow) : modelScales
+        let scored = (0..<horizon).map { h in errors.indices.map { errors[$0][h] / chosen[$0][h] } }
+        let result = ConformalCalibration(errors: scored, scaleLag: scaleLag, scaleWindow: stepLags ? stepWindow : scaleWindow,
+                                          stepLags: stepLags, scaleComparison: comparison)
+        return result.isUsable ? result : nil
     }
+}
+
+/// The scale each series' conformal errors are measured in, so that one distribution of scores
+/// serves series of every size and volatility.
+public enum IntervalScale: String, Codable, CaseIterable, Sendable {
+    /// Chosen on the validation windows (cross-fitted interval score) between ``model`` and
+    /// ``steps``; ``model`` with fewer than ``automaticMinimum`` windows.
+    case automatic = "auto"
+    /// The target's scale in the model (for one series the training part's standard deviation,
+    /// for a model of many series each series' mean absolute seasonal difference), the same for
+    /// every step.
+    case model
+    /// Each step h its own: the series' mean |y_t − y_(t−h)| over its last three seasons (at
+    /// least three horizons) before the origin, the recent error of a naive forecast h steps ahead.
+    case steps
+
+    /// The fewest validation windows with which ``automatic`` chooses (twice the per-step minimum:
+    /// each half then calibrates every step on its own).
+    public static let automaticMinimum = 2 * ConformalCalibration.perStepMinimum
+    /// The levels whose interval scores ``automatic`` adds up.
+    static let comparisonLevels: [Double] = [80, 95]
+
+    /// The interval score of measuring the absolute `errors` (per window, per step) in `scales`,
+    /// cross-fitted: the first half of the windows calibrates the intervals of the second, and the
+    /// other way round. The mean over the windows, the steps and ``comparisonLevels`` of
+    /// (width + 2/α · miss) ÷ `units` (a common unit, so that two choices compare).
+    static func crossFittedScore(errors: [[Double]], scales: [[Double]], units: [[Double]]) -> Double {
+        let n = errors.count, horizon = errors.first?.count ?? 0
+        guard n >= 2, horizon > 0 else { return .infinity }
+        let halves = [0..<n / 2, n / 2..<n]
+        var total = 0.0
+        for (fit, scored) in [(halves[0], halves[1]), (halves[1], halves[0])] {
+            let fitted = ConformalCalibration(errors: (0..<horizon).map { h in fit.map { errors[$0][h] / scales[$0][h] } })
+            guard fitted.isUsable else { return .infinity }
+            for level in comparisonLevels {
+                let alpha = 1 - level / 100
+                for h in 0..<horizon {
+                    let quantile = fitted.halfWidth(level: level, step: h)
+                    for r in scored {
+                        let half = quantile * scales[r][h]
+                        total += (2 * half + 2 / alpha * max(0, errors[r][h] - half)) / units[r][h]
+                    }
+                }
+            }
+        }
+        return total / Double(n * horizon * comparisonLevels.count)
+    }
+
+    /// The points the per-step scales are measured over: three seasons, and at least three
+    /// horizons (twice the longest lag's differences beyond it).
+    static func stepWindow(season: Int, horizon: Int) -> Int { max(3 * season, 3 * horizon) }
+}
+
+/// The cross-fitted interval scores of the two scales on the validation windows (mean over the
+/// windows, steps and the 80% and 95% levels of width + 2/α·miss, in units of the model's scale):
+/// the lower was chosen.
+public struct IntervalScaleComparison: Codable, Equatable, Sendable {
+    /// The score with the model's scale.
+    public var model: Double
+    /// The score with the per-step scales.
+    public var steps: Double
 }
 
 /// How the model reaches its prediction intervals.

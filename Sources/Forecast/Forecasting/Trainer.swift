@@ -211,7 +211,7 @@ public enum Trainer {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
             calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation),
-                                                                            scaleLag: options.intervalScaleLag,
+                                                                            scale: options.intervalScale, scaleLag: options.intervalScaleLag,
                                                                             scaleWindow: options.intervalScaleWindow)
         }
         var refitted = false

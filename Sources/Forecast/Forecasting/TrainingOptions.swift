@@ -97,7 +97,11 @@ public struct TrainingOptions: Sendable {
     /// (``PredictionInterval/quantiles(levels:)``), trained with the pinball loss instead of `loss`.
     /// Nil for a point head.
     public var quantileLevels: [Double]?
-    /// The scale conformal errors are measured in (``ConformalCalibration/scaleLag``): nil for
+    /// The scale conformal errors are measured in: chosen on the validation windows by default
+    /// (``IntervalScale``).
+    public var intervalScale: IntervalScale = .automatic
+    /// A one-scale alternative for comparisons (``ConformalCalibration/scaleLag``, overriding
+    /// ``intervalScale``): nil for
     /// the target's scale in the model, k for each series' mean |y_t − y_(t−k)| before the origin.
     public var intervalScaleLag: Int?
     /// The window of that scale (``ConformalCalibration/scaleWindow``): nil for the whole history.
