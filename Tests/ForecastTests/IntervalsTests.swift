@@ -272,6 +272,7 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         let steps = Forecaster(options: options)
         try steps.fit(panel)
         let model = try #require(steps.model), stored = try #require(model.configuration.conformalIntervals)
+        #expect(model.configuration.formatVersion == ModelConfiguration.stepScaledIntervalsFormatVersion)
         #expect(stored.stepLags && stored.scaleComparison == nil && stored.scaleWindow == IntervalScale.stepWindow(season: model.configuration.windowNormalization.period, horizon: 3))
         let forecast = try steps.predict(panel, levels: [80]).forecasts[1]
         let scales = ForecastModel.stepLagScales(b.target, end: b.count, steps: 3, window: stored.scaleWindow, fallback: .nan)

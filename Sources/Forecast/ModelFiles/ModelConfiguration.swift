@@ -6,10 +6,17 @@ import ForecastData
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The version of the model format this configuration writes. Version 1 files (no strategy,
     /// no window normalisation: a direct model on globally scaled values) are read as well.
-    public static let currentFormatVersion = 3
+    public static let currentFormatVersion = 4
     /// The version written for a model of one series (no ``panel``): unchanged since version 2,
     /// so such a model reads with earlier versions of the library too.
     public static let singleSeriesFormatVersion = 2
+    /// The version written for a model of many series (with ``panel``), which version 2 readers
+    /// must refuse: they would scale every series by the stored statistics.
+    public static let panelFormatVersion = 3
+    /// The version written for a model whose conformal intervals scale each horizon step on its
+    /// own (``ConformalCalibration/stepLags``), which earlier readers must refuse: they would
+    /// put the bands at the wrong width.
+    public static let stepScaledIntervalsFormatVersion = 4
 
     /// How a model trained on many series (a long table with an id column) reads them.
     public struct PanelSettings: Codable, Equatable, Sendable {
@@ -165,7 +172,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
-        self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
+        self.formatVersion = conformalIntervals?.stepLags == true ? Self.stepScaledIntervalsFormatVersion
+            : panel == nil ? Self.singleSeriesFormatVersion : Self.panelFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
         self.strategy = strategy
