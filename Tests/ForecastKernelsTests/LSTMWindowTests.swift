@@ -174,19 +174,20 @@ import Testing
         var chosen: [LSTMWindowPlan] = [], ran: [LSTMWindowPlan] = []
         // Laid out before the calls, so that they follow each other within the team's spin.
         let layouts = [1: stack.layout(parties: 1), 2: stack.layout(parties: 2)], input = random.floats(20)
-        for _ in 0 ..< 10 {
+        func timedRuns(_ plan: LSTMWindowPlan) -> Int { zip(ran, ran.dropFirst()).filter { $0 == plan && $1 == plan }.count }
+        while chosen.count < 40 && !plans.allSatisfy({ timedRuns($0) >= 2 }) {
             let plan = workspace.plan(among: plans)
             chosen.append(plan)
             _ = lstmWindowForward(layers: layouts[plan.unitShares]!, input: input, time: 20,
                                   keepsOutputs: false, plan: plan, workspace: workspace, team: team)
             ran.append(workspace.lastPlan ?? .oneThread)
         }
-        // Each plan in turn, three calls each (one untimed, two timed); but the first shared call
-        // finds the team's thread not started, runs alone and starts it, so the split takes four.
-        let expected: [LSTMWindowPlan] = [.oneThread, .oneThread, .oneThread, .unitsSplit(threads: 2), .unitsSplit(threads: 2),
-                                          .unitsSplit(threads: 2), .unitsSplit(threads: 2), .layersPipelined(threads: 2),
-                                          .layersPipelined(threads: 2), .layersPipelined(threads: 2)]
-        #expect(chosen == expected)
-        #expect(ran == [.oneThread, .oneThread, .oneThread, .oneThread] + expected.dropFirst(4))
+        // Each plan in turn, three calls each (one untimed, two timed). A shared plan whose call
+        // finds the team's thread not spinning (not started yet, or descheduled on a busy machine)
+        // runs alone, and is chosen again until it has been timed twice as itself.
+        #expect(Array(chosen.prefix(3)) == [.oneThread, .oneThread, .oneThread])
+        #expect(plans.allSatisfy { timedRuns($0) >= 2 }, "\(ran)")
+        let firstChosen = plans.map { plan in chosen.firstIndex(of: plan) ?? .max }
+        #expect(firstChosen == firstChosen.sorted(), "\(chosen)")
     }
 }
