@@ -77,6 +77,9 @@ public final class Forecaster {
             options.testSize = .count(horizon)
             options.scaling = .mase
             options.choosesNormalization = true
+            // The fallback chooses one combination for every series together; until it chooses
+            // per series, a panel keeps the network alone by default (docs/accuracy.md).
+            options.fallback = false
         }
         return options
     }

@@ -158,6 +158,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Prediction intervals: conformal (from the errors of the validation windows, stored in the model; the default), quantile (the quantile head's own; the default with --loss quantile) or none.")
     var intervals: IntervalMethod?
 
+    @Flag(inversion: .prefixedNo, help: "Measure the network beside seasonal naive, naive, drift, mean and Holt-Winters on the validation windows and forecast with the inverse-error weighted mean of those within 10% of the best (the default for one series); --no-fallback gives the bare network.")
+    var fallback: Bool?
+
     /// The levels of `--levels`, nil when they do not parse.
     var quantileLevels: [Double]? {
         guard case .success(let levels) = PredictionInterval.parse(levels: levels) else { return nil }
@@ -214,6 +217,7 @@ struct TrainingArguments: ParsableArguments {
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize
         options.intervals = intervals ?? (loss == .quantile ? .quantile : .conformal)
+        if let fallback { options.fallback = fallback }
         return options
     }
 }

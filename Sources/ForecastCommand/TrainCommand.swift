@@ -74,6 +74,7 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
            ?? "; final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
+    lines.append(fallbackLine(result.model.configuration.combination))
     let horizon = result.model.configuration.horizon
     let test = result.splits.map(\.test.count)
     if let shortest = test.min(), shortest >= horizon {
@@ -82,7 +83,7 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
                                              levels: Forecaster.defaultLevels(for: result.model))
         let points = panel.hasIDs ? "\(shortest == test.max() ? "\(shortest)" : "\(shortest)–\(test.max()!)") points of each series" : "\(shortest) points"
         lines.append("test part: \(points), \(evaluationHeadline(evaluation, panel: panel, horizon: horizon))")
-        lines.append(accuracyTable(evaluation))
+        lines.append(accuracyTable(evaluation, modelName: modelRowName(result.model.configuration.combination)))
     }
     return lines.joined(separator: "\n")
 }

@@ -151,6 +151,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// (``PredictionInterval/quantiles(levels:)``); the head has `horizon` × that many outputs,
     /// quantile-major. Nil for a point head.
     public var quantileLevels: [Double]?
+    /// How the final forecast combines the network with the simple forecasters, chosen on the
+    /// validation windows (``ForecastCombination``); nil for the network alone (trained with
+    /// `--no-fallback`, or before the combination existed). Older readers ignore the key.
+    public var combination: ForecastCombination?
 
     /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
     public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
@@ -162,7 +166,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
-                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
+                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil,
+                combination: ForecastCombination? = nil) {
+        self.combination = combination
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
         self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
@@ -183,6 +189,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
+        case combination
     }
 
     public init(from decoder: any Decoder) throws {
@@ -201,6 +208,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
+        combination = try container.decodeIfPresent(ForecastCombination.self, forKey: .combination)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -220,6 +228,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(panel, forKey: .panel)
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
+        try container.encodeIfPresent(combination, forKey: .combination)
     }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
@@ -271,6 +280,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scale_lag is \(lag); it must be positive")
             } else if let window = intervals.scaleWindow, window <= 1 {
                 problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
+            }
+        }
+        if let combination {
+            let weights = combination.entries.map(\.weight)
+            if combination.entries.isEmpty || weights.contains(where: { !($0.isFinite && $0 >= 0) }) || abs(weights.reduce(0, +) - 1) > 1e-6 {
+                problems.append("combination.members needs finite non-negative weights that sum to 1")
+            } else if combination.season <= 0 {
+                problems.append("combination.season is \(combination.season); it must be positive")
+            } else if let smoothing = combination.holtWinters, !((0...1).contains(smoothing.alpha) && (0...1).contains(smoothing.gamma)) {
+                problems.append("combination.holt_winters needs alpha and gamma in [0, 1]")
             }
         }
         return problems
