@@ -1,6 +1,6 @@
 """Writes Tests/ForecastTests/Fixtures/holt_winters.json: statsmodels' additive Holt-Winters
 (level and season, no trend) on two bundled series, with fixed smoothing parameters and the simple
-start, for HoltWintersTests (swift test reads the JSON; it needs no Python).
+start (the mean of the first season; its points less that mean) given as known, for HoltWintersTests (swift test reads the JSON; it needs no Python).
 
     pip install statsmodels
     python3 scripts/make_holt_winters_fixture.py
@@ -23,8 +23,11 @@ cases = []
 for file, column, season, parameters in CASES:
     y = pd.read_csv(os.path.join(ROOT, "data", file))[column].to_numpy(dtype=float)
     for alpha, gamma in parameters:
+        # The simple start: the mean of the first season, and each of its points less that mean.
+        level0 = float(np.mean(y[:season]))
+        seasons0 = y[:season] - level0
         model = ExponentialSmoothing(y, trend=None, seasonal="add", seasonal_periods=season,
-                                     initialization_method="simple")
+                                     initialization_method="known", initial_level=level0, initial_seasonal=seasons0)
         fit = model.fit(smoothing_level=alpha, smoothing_seasonal=gamma, optimized=False)
         cases.append({
             "series": file, "column": column, "season": season, "alpha": alpha, "gamma": gamma,
@@ -38,7 +41,7 @@ for file, column, season, parameters in CASES:
 
 import statsmodels
 out = {"producer": f"statsmodels {statsmodels.__version__} ExponentialSmoothing(trend=None, seasonal='add', "
-                   "initialization_method='simple').fit(optimized=False)", "horizon": HORIZON, "cases": cases}
+                   "initialization_method='known' with the simple start).fit(optimized=False)", "horizon": HORIZON, "cases": cases}
 path = os.path.join(ROOT, "Tests", "ForecastTests", "Fixtures", "holt_winters.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1)

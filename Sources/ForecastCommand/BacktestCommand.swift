@@ -80,7 +80,7 @@ struct BacktestCommand: ParsableCommand {
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
-                print(metricsJSON(evaluation, extra: [("combination", combinationJSON(backtest.combinations.last ?? nil))]))
+                print(metricsJSON(evaluation, extra: (backtest.combinations.last ?? nil).map { [("combination", combinationJSON($0))] } ?? []))
             } else {
                 let trainings = backtest.trainings
                 printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "

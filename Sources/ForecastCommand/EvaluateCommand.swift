@@ -68,7 +68,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if json {
-                print(metricsJSON(evaluation, extra: [("combination", combinationJSON(model.configuration.combination))]))
+                print(metricsJSON(evaluation, extra: model.configuration.combination.map { [("combination", combinationJSON($0))] } ?? []))
             } else {
                 let points = evaluation.series[0].origins.reduce(0) { $0 + $1.actual.count }
                 let test = testSize.map { panel.hasIDs ? "\($0) points of each series" : "\($0.points(of: panel.series[0].count)) points" }

@@ -97,7 +97,8 @@ import Testing
         let json = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv", "--json"], in: dir)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]])
         // The model has conformal intervals (the default): scored at 80 and 95.
-        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals"])
+        // The fallback's combination (the default) is written beside the figures.
+        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals", "combination"])
         #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
         #expect(Set(object["intervals"]!.keys) == ["levels", "msis", "weighted_quantile_loss"])
         #expect(Set((object["intervals"]!["levels"] as? [String: Any])?.keys ?? [:].keys) == ["80", "95"])

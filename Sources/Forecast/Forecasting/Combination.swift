@@ -179,11 +179,12 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         self.validationError = validationError
     }
 
-    /// Chooses the weights on `validation`: the members within `tolerance` × the best error,
-    /// weighted by 1 / error. Nil when no member has a finite error.
+    /// Chooses the weights on `validation`: of the `candidates` (default: every member), those
+    /// within `tolerance` × the best error, weighted by 1 / error. Nil when no candidate has a
+    /// finite error.
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
-                              holtWinters: HoltWinters?) -> ForecastCombination? {
-        let errors = validation.memberErrors
+                              holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases)) -> ForecastCombination? {
+        let errors = validation.memberErrors.filter { candidates.contains($0.member) }
         guard let best = errors.map(\.error).min() else { return nil }
         let kept = errors.filter { $0.error <= best * max(tolerance, 1) }
         // A member with no error at all takes the whole weight (with its equals).
@@ -223,7 +224,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     }
 
     /// The forecast of `member` of the `horizon` points after `history`.
-    static func forecast(of member: CombinationMember, history: [Double], horizon: Int, season: Int,
+    public static func forecast(of member: CombinationMember, history: [Double], horizon: Int, season: Int,
                          holtWinters: HoltWinters?) -> [Double] {
         if let baseline = member.baseline { return baseline.forecast(history: history, horizon: horizon, season: season) }
         let model = holtWinters ?? HoltWinters.fit(history, season: season)
