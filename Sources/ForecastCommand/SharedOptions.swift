@@ -158,7 +158,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Prediction intervals: conformal (from the errors of the validation windows, stored in the model; the default), quantile (the quantile head's own; the default with --loss quantile) or none.")
     var intervals: IntervalMethod?
 
-    @Flag(inversion: .prefixedNo, help: "Measure the network beside seasonal naive, naive, drift, mean and Holt-Winters on the validation windows and forecast with the inverse-error weighted mean of those within 10% of the best (the default for one series); --no-fallback gives the bare network.")
+    @Flag(inversion: .prefixedNo, help: "Measure the network beside seasonal naive, naive, drift, mean and Holt-Winters on the validation windows and forecast with the inverse-error weighted mean of those within 50% of the best (the default for one series); --no-fallback gives the bare network.")
     var fallback: Bool?
 
     /// The levels of `--levels`, nil when they do not parse.
