@@ -100,6 +100,27 @@ private func smallOptions() -> TrainingOptions {
         #expect(old.forecast([series], requests: requests, steps: 6).values == old.networkForecast([series], requests: requests, steps: 6).values)
     }
 
+    @Test func aCombinationWhoseWeightsDoNotSumToOneIsNamed() throws {
+        let series = seasonalNaivePlusNoise(count: 300, seed: 17)
+        let model = try Trainer.fit(series, options: smallOptions()).model
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combination-bad-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var combination = try #require(json["combination"] as? [String: Any])
+        var members = try #require(combination["members"] as? [[String: Any]])
+        members[0]["weight"] = 2.5
+        combination["members"] = members
+        json["combination"] = combination
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            _ = try ForecastModel(contentsOf: directory)
+        } throws: { error in
+            "\(error)".contains("combination.members needs finite non-negative weights that sum to 1")
+        }
+    }
+
     @Test func trainingTwiceWithTheSameSeedWritesTheSameBytes() throws {
         let series = seasonalNaivePlusNoise(count: 300, seed: 14)
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("determinism-\(UUID().uuidString)")
