@@ -69,7 +69,35 @@ struct AccuracyCommand: ParsableCommand {
     @Flag(help: "Print one JSON line per task instead of the table.")
     var json = false
 
+    @Flag(help: "Run the development pool instead (docs/accuracy.md): the three tasks, ETTh1 and --pool-size series of each M4 set, one seed (the first of --seeds) each; one JSON line per series, then the summary.")
+    var pool = false
+
+    @Option(help: "The folder holding ett/ETTh1.csv and m4/ (the pool).")
+    var sharedDirectory = "../shared/data"
+
+    @Option(help: "Series drawn from each of the M4 hourly and weekly sets (the pool).")
+    var poolSize = 30
+
+    @Option(help: "The seed of the draw (the pool).")
+    var poolSeed: UInt64 = 18
+
+    @Option(help: "Draw only M4 series with at least this many points, train and test (the pool).")
+    var poolMinimumLength = 300
+
+    @Option(help: "Override the most optimiser steps of each training (the pool).")
+    var maxSteps: Int?
+
+    @Option(help: "Append each series' JSON line to this file and skip the series already in it (the pool).")
+    var poolOutput: String?
+
+    @Option(help: "Run only the series i of every n of the pool, as i/n (the pool).")
+    var shard: String?
+
+    @Option(help: "Score the series of --pool-output again from their stored network forecasts, with this fallback tolerance as the default, without training (the pool).")
+    var rescore: Double?
+
     func run() throws {
+        if pool { return try runPool() }
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
         let chosen = tasks.map { Set($0.split(separator: ",").map(String.init)) }
@@ -153,6 +181,64 @@ struct AccuracyCommand: ParsableCommand {
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    private func runPool() throws {
+        let seed = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }.first ?? 1
+        var (index, count) = (0, 1)
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] > 0, (0..<parts[1]).contains(parts[0]) else { throw ValidationError("--shard: give i/n with 0 ≤ i < n, e.g. 0/2") }
+            (index, count) = (parts[0], parts[1])
+        }
+        let entries: [AccuracyPool.Entry]
+        do {
+            entries = try AccuracyPool.load(dataDirectory: dataDirectory, sharedDirectory: sharedDirectory, perSet: poolSize,
+                                            seed: poolSeed, minimumLength: poolMinimumLength)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(66)
+        }
+        var results: [AccuracyPool.Result] = []
+        if let poolOutput, let text = try? String(contentsOfFile: poolOutput, encoding: .utf8) {
+            results = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(AccuracyPool.Result.self, from: Data($0.utf8)) }
+        }
+        if let rescore {
+            let byName = Dictionary(results.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let rescored = entries.compactMap { entry in byName[entry.name].map { AccuracyPool.rescore(entry, cached: $0, tolerance: rescore) } }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for result in rescored {
+                var shown = result
+                (shown.testNetwork, shown.validationNetwork, shown.validationEnds) = (nil, nil, nil)
+                print(String(decoding: try encoder.encode(shown), as: UTF8.self))
+            }
+            print(AccuracyPool.summary(rescored))
+            print(AccuracyPool.markdownRows(rescored))
+            return
+        }
+        let done = Set(results.map(\.name))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (position, entry) in entries.enumerated() where position % count == index && !done.contains(entry.name) {
+            let result = try AccuracyPool.run(entry, seed: seed, maxSteps: maxSteps)
+            results.append(result)
+            let line = String(decoding: try encoder.encode(result), as: UTF8.self)
+            print(line)
+            if let poolOutput {
+                if !FileManager.default.fileExists(atPath: poolOutput) { FileManager.default.createFile(atPath: poolOutput, contents: nil) }
+                if let handle = FileHandle(forWritingAtPath: poolOutput) {
+                    handle.seekToEndOfFile()
+                    handle.write(Data((line + "\n").utf8))
+                    handle.closeFile()
+                }
+            }
+            FileHandle.standardError.write(Data(String(format: "%@: network %.3f, default %.3f, seasonal naive %.3f (%@; %.1f s)\n",
+                                                       entry.name, result.mase["network"] ?? .nan, result.mase["default"] ?? .nan,
+                                                       result.mase["seasonal_naive"] ?? .nan, result.combination, result.seconds).utf8))
+        }
+        let names = Set(entries.map(\.name))
+        print(AccuracyPool.summary(results.filter { names.contains($0.name) }))
+    }
 
     /// Conformal intervals around the backtest's forecasts calibrated the other way: `windows`
     /// models, each trained on the data before an origin c_j = o_0 − (windows − j)·h, forecast

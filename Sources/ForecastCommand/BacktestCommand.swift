@@ -80,13 +80,17 @@ struct BacktestCommand: ParsableCommand {
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
-                print(metricsJSON(evaluation))
+                print(metricsJSON(evaluation, extra: (backtest.combinations.last ?? nil).map { [("combination", combinationJSON($0))] } ?? []))
             } else {
                 let trainings = backtest.trainings
                 printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "
                            + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))"
                            + (panel.hasIDs ? " of each of \(panel.count) series; means over series" : ""))
-                print(accuracyTable(evaluation))
+                for (k, combination) in backtest.combinations.enumerated() {
+                    if let fallback = fallbackLine(combination) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + fallback) }
+                }
+                print(accuracyTable(evaluation, modelName: backtest.combinations.count == 1 ? modelRowName(backtest.combinations[0])
+                                                      : backtest.combinations.allSatisfy { $0 == nil } ? "LSTM" : "LSTM + fallback"))
             }
         }
     }

@@ -68,13 +68,14 @@ struct EvaluateCommand: ParsableCommand {
             }
             if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if json {
-                print(metricsJSON(evaluation))
+                print(metricsJSON(evaluation, extra: model.configuration.combination.map { [("combination", combinationJSON($0))] } ?? []))
             } else {
                 let points = evaluation.series[0].origins.reduce(0) { $0 + $1.actual.count }
                 let test = testSize.map { panel.hasIDs ? "\($0) points of each series" : "\($0.points(of: panel.series[0].count)) points" }
                     ?? "\(model.configuration.training?.testSize ?? points) points\(panel.hasIDs ? " of each series" : "")"
                 print("\(panel.source): test part of \(test), \(evaluationHeadline(evaluation, panel: panel, horizon: model.configuration.horizon))")
-                print(accuracyTable(evaluation))
+                if let fallback = fallbackLine(model.configuration.combination) { print(fallback) }
+                print(accuracyTable(evaluation, modelName: modelRowName(model.configuration.combination)))
             }
         }
     }

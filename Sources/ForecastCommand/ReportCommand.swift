@@ -92,6 +92,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
     } else if let levels = configuration.quantileLevels {
         settings.append(("intervals", "the quantile head's, levels \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")) (pinball loss; the median is the point forecast)"))
     }
+    if let fallback = fallbackLine(configuration.combination) { settings.append(("fallback", String(fallback.dropFirst("fallback: ".count)))) }
 
     var plots: [(caption: String, svg: String)] = []
     let metricNames = [Metric.mae, .rmse, .smape, .mase]
@@ -110,7 +111,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
                              + String(format: "; MSIS %.3f; weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
                              + (panel.hasIDs ? " (means over series; wQL pooled)" : "")))
         }
-        var entries: [(String, Accuracy)] = [(panel.hasIDs ? "LSTM (mean of \(panel.count) series)" : "LSTM", evaluation.model)]
+        var entries: [(String, Accuracy)] = [(panel.hasIDs ? "\(modelRowName(configuration.combination)) (mean of \(panel.count) series)" : modelRowName(configuration.combination), evaluation.model)]
         for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
         metrics.rows = entries.map { name, accuracy in [name] + metricNames.map { String(format: "%.3f", accuracy[$0]) } }
         var captions: [Int: String] = [:]

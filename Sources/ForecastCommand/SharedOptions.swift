@@ -162,6 +162,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The scale conformal errors are measured in: auto (chosen on the validation windows; the default), model (the target's scale) or steps (each step's recent naive error).")
     var intervalScale: IntervalScale = .automatic
 
+    @Flag(inversion: .prefixedNo, help: "Measure the network beside seasonal naive, naive, drift, mean and Holt-Winters on the validation windows and forecast with the inverse-error weighted mean of those within 50% of the best (off by default; see docs/accuracy.md, \"The development pool\").")
+    var fallback: Bool?
+
     /// The levels of `--levels`, nil when they do not parse.
     var quantileLevels: [Double]? {
         guard case .success(let levels) = PredictionInterval.parse(levels: levels) else { return nil }
@@ -219,6 +222,7 @@ struct TrainingArguments: ParsableArguments {
         options.validationSize = validationSize
         options.intervals = intervals ?? (loss == .quantile ? .quantile : .conformal)
         options.intervalScale = intervalScale
+        if let fallback { options.fallback = fallback }
         return options
     }
 }

@@ -63,3 +63,27 @@ func metricsJSON(_ evaluation: PanelEvaluation, extra: [(String, String)] = []) 
 func jsonNumber(_ value: Double) -> String {
     value.isFinite ? String(format: "%.6g", value) : "null"
 }
+
+/// The name of the model's row in accuracy tables: `LSTM` for the network alone, else the members
+/// of its combination (`LSTM + seasonal naive`).
+func modelRowName(_ combination: ForecastCombination?) -> String {
+    guard let combination, !combination.isNetworkAlone else { return "LSTM" }
+    return combination.used.map(\.member.displayName).joined(separator: " + ")
+}
+
+/// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for
+/// a model without one (the network alone).
+func fallbackLine(_ combination: ForecastCombination?) -> String? {
+    guard let combination else { return nil }
+    let measured = combination.entries.map { "\($0.member.displayName) \(String(format: "%.3f", $0.validationError))" }.joined(separator: ", ")
+    return "fallback: \(combination.summary)\nvalidation MASE of each: \(measured)"
+}
+
+/// The combination as JSON: `{"members": [{"member": "network", "weight": …, "validation_error": …}, …], "validation_error": …}`.
+func combinationJSON(_ combination: ForecastCombination?) -> String {
+    guard let combination else { return "null" }
+    let members = combination.entries.map {
+        "{\"member\": \"\($0.member.rawValue)\", \"weight\": \(jsonNumber($0.weight)), \"validation_error\": \(jsonNumber($0.validationError))}"
+    }
+    return "{\"members\": [\(members.joined(separator: ", "))], \"validation_error\": \(jsonNumber(combination.validationError)), \"windows\": \(combination.windows)}"
+}

@@ -10,6 +10,8 @@ public struct Backtest: Sendable {
     public var evaluation: PanelEvaluation
     /// How each training went (one entry, or one per origin with `retrain`).
     public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double)]
+    /// The combination each trained model forecasts with (nil: the network alone), one per training.
+    public var combinations: [ForecastCombination?]
 
     /// Runs the backtest on one series.
     public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false, levels: [Double]? = nil,
@@ -44,12 +46,13 @@ public struct Backtest: Sendable {
         var trainOptions = options
         trainOptions.testSize = .count(0)
         let m = season ?? panel.time?.frequency?.seasonalPeriod ?? 1
-        var trainings: [(Int, Int, Double)] = []
+        var trainings: [(Int, Int, Double)] = [], combinations: [ForecastCombination?] = []
         var requests: [ForecastRequest] = [], results: [HoldoutEvaluation.Origin] = []
         var model: ForecastModel?
         for k in 0..<origins where model == nil || retrain {
             let result = try Trainer.fit(panel.prefixes(firsts.map { $0 + k * h }), options: trainOptions) { progress(k, $0) }
             trainings.append((result.history.count, result.bestEpoch, result.seconds))
+            combinations.append(result.model.configuration.combination)
             model = result.model
             // This model forecasts origin k (with retrain), or every origin (without).
             let ks = retrain ? k..<(k + 1) : 0..<origins
@@ -64,5 +67,6 @@ public struct Backtest: Sendable {
         evaluation = PanelEvaluation(ids: panel.ids, panel: panel, requests: order.map { requests[$0] }, origins: order.map { results[$0] },
                                      trainEnds: firsts, season: m)
         self.trainings = trainings
+        self.combinations = combinations
     }
 }

@@ -110,12 +110,29 @@ extension ForecastModel {
     }
 
     /// The `steps` points after each request's history, in the data's units, with the number of
-    /// blocks the network was run for: every request's window goes through the network in batches,
-    /// and beyond the model's output the forecasts continue recursively, all requests together.
+    /// blocks the network was run for: the network's forecast (``networkForecast(_:requests:steps:)``),
+    /// combined with the simple forecasters as the model's ``ModelConfiguration/combination`` says
+    /// when it has one.
     ///
     /// - Precondition: `steps` is within the output, or the model reads no features; every request
     ///   has at least one point of history.
     public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
+        let (network, blocks) = networkForecast(series, requests: requests, steps: steps)
+        guard let combination = configuration.combination, !combination.isNetworkAlone else { return (network, blocks) }
+        let values = zip(requests, network).map { request, forecast in
+            combination.combine(network: forecast, history: Array(series[request.series].target[..<request.end]))
+        }
+        return (values, blocks)
+    }
+
+    /// The network's own forecast of the `steps` points after each request's history, in the
+    /// data's units, with the number of blocks it was run for: every request's window goes through
+    /// the network in batches, and beyond the model's output the forecasts continue recursively,
+    /// all requests together.
+    ///
+    /// - Precondition: `steps` is within the output, or the model reads no features; every request
+    ///   has at least one point of history.
+    public func networkForecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
         precondition(steps <= configuration.pointOutputSize || configuration.features.isEmpty,
                      "a model with features cannot forecast beyond its output")
         for request in requests {

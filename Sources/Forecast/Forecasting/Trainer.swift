@@ -72,6 +72,10 @@ public struct TrainingResult {
     public var anchorErrors: [(method: WindowNormalization.Method, error: Double)]
     /// Things the user should know (constant columns, short series…).
     public var warnings: [String]
+    /// The forecasts of the validation windows by the network of the best epoch and by every
+    /// simple forecaster, on which the model's ``ModelConfiguration/combination`` was chosen; nil
+    /// without a fallback (``TrainingOptions/fallback``).
+    public var validation: ValidationForecasts?
 
     /// The split of the first (for a table of one series, the only) series.
     public var split: Split { splits[0] }
@@ -181,7 +185,7 @@ public enum Trainer {
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         let bestEpoch = run.bestEpoch
-        func configuration(_ intervals: ConformalCalibration?) -> ModelConfiguration {
+        func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?) -> ModelConfiguration {
             ModelConfiguration(
                 model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
                              outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout),
@@ -195,22 +199,35 @@ public enum Trainer {
                                 maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
-                quantileLevels: options.quantileLevels)
+                quantileLevels: options.quantileLevels, combination: combination)
         }
-        func model(_ network: LSTMModel, intervals: ConformalCalibration?) -> ForecastModel {
+        func model(_ network: LSTMModel, intervals: ConformalCalibration?, combination: ForecastCombination? = nil) -> ForecastModel {
             do {
-                return try ForecastModel(configuration: configuration(intervals), network: network)
+                return try ForecastModel(configuration: configuration(intervals, combination), network: network)
             } catch {
                 preconditionFailure("the trainer built an inconsistent model: \(error)")
             }
         }
-        // Conformal intervals: the network of the best epoch, trained without the validation
-        // windows, forecasts them; their errors, per step, make the intervals of the final model.
+        // The fallback: the network of the best epoch, trained without the validation windows,
+        // and the simple forecasters forecast them; the combination is chosen on their errors.
+        var combination: ForecastCombination?, validationForecasts: ValidationForecasts?
+        if options.fallback && quantiles == nil && validation.count > 0 {
+            if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
+            network.isTraining = false
+            if let measured = model(network, intervals: nil).validationForecasts(
+                panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period) {
+                validationForecasts = measured.table
+                combination = ForecastCombination.choose(on: measured.table, tolerance: options.fallbackTolerance, season: period,
+                                                         holtWinters: measured.holtWinters)
+            }
+        }
+        // Conformal intervals: the same windows' errors of the final (combined) forecast, per
+        // step, make the intervals of the final model.
         var calibration: ConformalCalibration?
         if options.intervals == .conformal && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
-            calibration = model(network, intervals: nil).conformalCalibration(panel.series, validation: splits.map(\.validation),
+            calibration = model(network, intervals: nil, combination: combination).conformalCalibration(panel.series, validation: splits.map(\.validation),
                                                                             scale: options.intervalScale, scaleLag: options.intervalScaleLag,
                                                                             scaleWindow: options.intervalScaleWindow)
         }
@@ -235,10 +252,11 @@ public enum Trainer {
             throw Divergence(phase: refitted ? .refitting : .training).error(file: panel.source, options: options)
         }
 
-        let model = model(network, intervals: calibration)
+        let model = model(network, intervals: calibration, combination: combination)
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
-                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings)
+                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings,
+                              validation: validationForecasts)
     }
 
     /// The mean absolute normalised target of the windows at `sample`: how far each window's

@@ -106,6 +106,18 @@ public struct TrainingOptions: Sendable {
     public var intervalScaleLag: Int?
     /// The window of that scale (``ConformalCalibration/scaleWindow``): nil for the whole history.
     public var intervalScaleWindow: Int?
+    /// Whether the final forecast protects the user from a network that does worse than simple
+    /// methods: the network of the best epoch and the simple forecasters (``CombinationMember``)
+    /// forecast the validation windows, and the model forecasts with the inverse-error weighted
+    /// mean of those within ``fallbackTolerance`` of the best (``ForecastCombination``). Needs a
+    /// validation part; a quantile head is never combined. Off by default (`--fallback` turns it
+    /// on): on the development pool it beat seasonal naive more often than the network alone, but
+    /// it made airpassengers and wineind worse, whose few validation windows misjudge the network
+    /// (docs/accuracy.md, "The development pool").
+    public var fallback = false
+    /// The ratio to the best validation error within which a member joins the combination
+    /// (``ForecastCombination/tolerance``).
+    public var fallbackTolerance = ForecastCombination.defaultTolerance
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {
@@ -131,6 +143,7 @@ public struct TrainingOptions: Sendable {
         if let clipNorm, !(clipNorm > 0) { problems.append("the clipping norm must be positive (got \(clipNorm))") }
         if let patience, patience <= 0 { problems.append("the patience must be at least 1 epoch (got \(patience))") }
         if !(weightAveraging >= 0 && weightAveraging <= 1) { problems.append("the weight-averaging fraction must be in [0, 1] (got \(weightAveraging))") }
+        if !(fallbackTolerance >= 1 && fallbackTolerance.isFinite) { problems.append("the fallback tolerance must be at least 1 (got \(fallbackTolerance))") }
         if let season, season <= 0 { problems.append("the season must be at least 1 (got \(season))") }
         if let quantileLevels {
             if quantileLevels.isEmpty { problems.append("a quantile head needs at least one level, e.g. --levels 80,95") }

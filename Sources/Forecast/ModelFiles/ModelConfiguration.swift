@@ -13,9 +13,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The version written for a model of many series (with ``panel``), which version 2 readers
     /// must refuse: they would scale every series by the stored statistics.
     public static let panelFormatVersion = 3
-    /// The version written for a model whose conformal intervals scale each horizon step on its
-    /// own (``ConformalCalibration/stepLags``), which earlier readers must refuse: they would
-    /// put the bands at the wrong width.
+    /// The version written for a model that earlier readers would misuse, so must refuse: one
+    /// whose conformal intervals scale each horizon step on its own
+    /// (``ConformalCalibration/stepLags``: they would put the bands at the wrong width), or that
+    /// combines the network with simple forecasters (``combination``: they would forecast with
+    /// the network alone).
     public static let stepScaledIntervalsFormatVersion = 4
 
     /// How a model trained on many series (a long table with an id column) reads them.
@@ -158,6 +160,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// (``PredictionInterval/quantiles(levels:)``); the head has `horizon` × that many outputs,
     /// quantile-major. Nil for a point head.
     public var quantileLevels: [Double]?
+    /// How the final forecast combines the network with the simple forecasters, chosen on the
+    /// validation windows (``ForecastCombination``); nil for the network alone (the default, or a
+    /// model from before the combination existed). Written as format version 4.
+    public var combination: ForecastCombination?
 
     /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
     public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
@@ -169,10 +175,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
-                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
+                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil,
+                combination: ForecastCombination? = nil) {
+        self.combination = combination
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
-        self.formatVersion = conformalIntervals?.stepLags == true ? Self.stepScaledIntervalsFormatVersion
+        self.formatVersion = conformalIntervals?.stepLags == true || combination != nil ? Self.stepScaledIntervalsFormatVersion
             : panel == nil ? Self.singleSeriesFormatVersion : Self.panelFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -191,6 +199,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
+        case combination
     }
 
     public init(from decoder: any Decoder) throws {
@@ -209,6 +218,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
+        combination = try container.decodeIfPresent(ForecastCombination.self, forKey: .combination)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -228,6 +238,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(panel, forKey: .panel)
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
+        try container.encodeIfPresent(combination, forKey: .combination)
     }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
@@ -279,6 +290,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scale_lag is \(lag); it must be positive")
             } else if let window = intervals.scaleWindow, window <= 1 {
                 problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
+            }
+        }
+        if let combination {
+            let weights = combination.entries.map(\.weight)
+            if combination.entries.isEmpty || weights.contains(where: { !($0.isFinite && $0 >= 0) }) || abs(weights.reduce(0, +) - 1) > 1e-6 {
+                problems.append("combination.members needs finite non-negative weights that sum to 1")
+            } else if combination.season <= 0 {
+                problems.append("combination.season is \(combination.season); it must be positive")
+            } else if let smoothing = combination.holtWinters, !((0...1).contains(smoothing.alpha) && (0...1).contains(smoothing.gamma)) {
+                problems.append("combination.holt_winters needs alpha and gamma in [0, 1]")
             }
         }
         return problems

@@ -1,0 +1,277 @@
+import Foundation
+import ForecastData
+
+/// A forecaster the network is measured beside on the validation windows, and may be combined with.
+public enum CombinationMember: String, Codable, CaseIterable, Sendable {
+    /// The trained network.
+    case network
+    /// The last value, repeated.
+    case naive
+    /// The value one season earlier.
+    case seasonalNaive = "seasonal_naive"
+    /// The last value plus the average change over the history.
+    case drift
+    /// The mean of the history.
+    case mean
+    /// Additive Holt–Winters (level and season, ``HoltWinters``), its smoothing parameters fitted
+    /// on the training part.
+    case holtWinters = "holt_winters"
+
+    /// The name shown in tables.
+    public var displayName: String {
+        switch self {
+        case .network: "LSTM"
+        case .holtWinters: "Holt-Winters"
+        default: baseline?.displayName ?? rawValue
+        }
+    }
+
+    /// The baseline this member is, if it is one.
+    public var baseline: Baseline? {
+        switch self {
+        case .naive: .naive
+        case .seasonalNaive: .seasonalNaive
+        case .drift: .drift
+        case .mean: .mean
+        case .network, .holtWinters: nil
+        }
+    }
+}
+
+/// The forecasts of every member at rolling-origin validation windows: origins in the part before
+/// the test part that the network did not train on, each forecast from the real history before it.
+public struct ValidationForecasts: Sendable {
+    /// Each window: the series and the end of its history.
+    public var requests: [ForecastRequest]
+    /// The observed values of each window's horizon.
+    public var actual: [[Double]]
+    /// Each member's forecast of each window.
+    public var forecasts: [CombinationMember: [[Double]]]
+    /// The unit of each window's errors: its series' mean seasonal difference before its first
+    /// validation origin (MASE's scale), so that windows of different series weigh alike.
+    public var scales: [Double]
+
+    /// Creates a table from forecasts made elsewhere.
+    public init(requests: [ForecastRequest], actual: [[Double]], forecasts: [CombinationMember: [[Double]]], scales: [Double]) {
+        self.requests = requests
+        self.actual = actual
+        self.forecasts = forecasts
+        self.scales = scales
+    }
+
+    /// The validation windows of `series` whose whole horizon lies in each series' `validation`
+    /// range and which have `minimumHistory` points before them; at most `limit`, evenly spaced.
+    public static func requests(_ series: [TimeSeries], validation: [Range<Int>], horizon: Int, minimumHistory: Int,
+                                limit: Int = 2000) -> [ForecastRequest] {
+        var requests: [ForecastRequest] = []
+        for (s, range) in validation.enumerated() where range.count >= horizon {
+            for end in stride(from: max(range.lowerBound, minimumHistory), through: range.upperBound - horizon, by: 1) {
+                requests.append(ForecastRequest(series: s, end: end))
+            }
+        }
+        guard requests.count > limit else { return requests }
+        let step = Double(requests.count) / Double(limit)
+        return (0..<limit).map { requests[Int(Double($0) * step)] }
+    }
+
+    /// The table for `requests`, given the network's forecasts of them: every other member's
+    /// forecast is made here from the history before each origin, with seasonal period `season`
+    /// (Holt–Winters with `holtWinters[s]`, its parameters fitted on the series' training part;
+    /// nil: fitted on the history before each origin). MASE's scale of series s is taken over its
+    /// points before `scaleEnds[s]`.
+    public init(series: [TimeSeries], requests: [ForecastRequest], network: [[Double]], horizon: Int, season: Int,
+                holtWinters: [HoltWinters?], scaleEnds: [Int]) {
+        var forecasts: [CombinationMember: [[Double]]] = [.network: network]
+        for member in CombinationMember.allCases where member != .network {
+            forecasts[member] = requests.map { request in
+                let history = Array(series[request.series].target[..<request.end])
+                return ForecastCombination.forecast(of: member, history: history, horizon: horizon, season: season,
+                                                    holtWinters: holtWinters[request.series])
+            }
+        }
+        let seriesScales = series.indices.map { s in
+            let scale = Accuracy.naiveScale(Array(series[s].target[..<max(1, min(scaleEnds[s], series[s].count))]), season: season)
+            return scale.isFinite && scale > 0 ? scale : 1
+        }
+        self.init(requests: requests,
+                  actual: requests.map { Array(series[$0.series].target[$0.end..<($0.end + horizon)]) },
+                  forecasts: forecasts, scales: requests.map { seriesScales[$0.series] })
+    }
+
+    /// The mean absolute error of `forecast` (one row per window) over every window and step,
+    /// each divided by its window's scale: a MASE over the validation windows.
+    public func error(of forecast: [[Double]]) -> Double {
+        var sum = 0.0, count = 0
+        for (w, row) in forecast.enumerated() {
+            for (h, value) in row.enumerated() {
+                sum += abs(actual[w][h] - value) / scales[w]
+                count += 1
+            }
+        }
+        return count > 0 ? sum / Double(count) : .infinity
+    }
+
+    /// Each member's validation error (``error(of:)``), in ``CombinationMember/allCases`` order;
+    /// a member whose forecasts hold a non-finite value is left out.
+    public var memberErrors: [(member: CombinationMember, error: Double)] {
+        CombinationMember.allCases.compactMap { member in
+            guard let rows = forecasts[member], rows.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return nil }
+            let error = error(of: rows)
+            return error.isFinite ? (member, error) : nil
+        }
+    }
+}
+
+/// How the final forecast is made from the network and the simple forecasters, chosen on the
+/// validation windows (``ValidationForecasts``) and stored in the model (the `combination` key of
+/// config.json): a weighted mean of the members whose validation error is within ``tolerance`` of
+/// the best one's, each weighted by the inverse of its error (Hyndman & Athanasopoulos, §13.4; the
+/// M4 results, where combinations beat single methods). With a tolerance of 1 only the best
+/// member is kept; with the network best by a margin it is the network alone, as before.
+public struct ForecastCombination: Codable, Equatable, Sendable {
+    /// One member's validation error and weight.
+    public struct Entry: Codable, Equatable, Sendable {
+        /// The member.
+        public var member: CombinationMember
+        /// Its validation error: mean absolute error ÷ the series' mean seasonal difference.
+        public var validationError: Double
+        /// Its weight in the final forecast (0 when left out); the weights sum to 1.
+        public var weight: Double
+
+        /// Creates an entry.
+        public init(member: CombinationMember, validationError: Double, weight: Double) {
+            self.member = member
+            self.validationError = validationError
+            self.weight = weight
+        }
+
+        enum CodingKeys: String, CodingKey { case member, weight, validationError = "validation_error" }
+    }
+
+    /// The default ``tolerance``: members within 50% of the best validation error are combined
+    /// (on the development pool of docs/accuracy.md it did better than 1, 1.1, 1.25 and every member).
+    public static let defaultTolerance = 1.5
+
+    /// Every member measured, in ``CombinationMember/allCases`` order.
+    public var entries: [Entry]
+    /// The ratio to the best validation error within which a member is combined.
+    public var tolerance: Double
+    /// The seasonal period of seasonal naive and Holt–Winters.
+    public var season: Int
+    /// Holt–Winters' smoothing parameters (fitted on the training part), when it was measured.
+    public var holtWinters: HoltWinters?
+    /// The number of validation windows measured.
+    public var windows: Int
+    /// The validation error of the combined forecast (on the windows it was chosen on).
+    public var validationError: Double
+
+    enum CodingKeys: String, CodingKey {
+        case entries = "members", tolerance, season, windows
+        case holtWinters = "holt_winters", validationError = "validation_error"
+    }
+
+    /// Creates a combination.
+    public init(entries: [Entry], tolerance: Double, season: Int, holtWinters: HoltWinters?, windows: Int, validationError: Double) {
+        self.entries = entries
+        self.tolerance = tolerance
+        self.season = season
+        self.holtWinters = holtWinters
+        self.windows = windows
+        self.validationError = validationError
+    }
+
+    /// Chooses the weights on `validation`: of the `candidates` (default: every member), those
+    /// within `tolerance` × the best error, weighted by 1 / error. Nil when no candidate has a
+    /// finite error.
+    public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
+                              holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases)) -> ForecastCombination? {
+        let errors = validation.memberErrors.filter { candidates.contains($0.member) }
+        guard let best = errors.map(\.error).min() else { return nil }
+        let kept = errors.filter { $0.error <= best * max(tolerance, 1) }
+        // A member with no error at all takes the whole weight (with its equals).
+        let inverse = kept.map { best > 0 ? 1 / $0.error : ($0.error == 0 ? 1 : 0) }
+        let total = inverse.reduce(0, +)
+        var entries = errors.map { Entry(member: $0.member, validationError: $0.error, weight: 0) }
+        for (entry, weight) in zip(kept, inverse) {
+            if let i = entries.firstIndex(where: { $0.member == entry.member }) { entries[i].weight = weight / total }
+        }
+        var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
+                                              windows: validation.requests.count, validationError: .nan)
+        let combined = validation.requests.indices.map { w in
+            combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
+        }
+        combination.validationError = validation.error(of: combined)
+        return combination
+    }
+
+    /// The members with a weight, heaviest first.
+    public var used: [Entry] { entries.filter { $0.weight > 0 }.sorted { $0.weight > $1.weight } }
+
+    /// Whether the final forecast is the network's alone.
+    public var isNetworkAlone: Bool { used.count == 1 && used[0].member == .network }
+
+    /// The validation error of `member`, if measured.
+    public func validationError(of member: CombinationMember) -> Double? { entries.first { $0.member == member }?.validationError }
+
+    /// One line for people: `LSTM 0.62 × 0.71, seasonal naive 0.38 × 1.15 (validation MASE of
+    /// each, 12 windows); combined 0.68`.
+    public var summary: String {
+        let parts = used.map { "\($0.member.displayName) \(format($0.weight)) (validation MASE \(format($0.validationError)))" }
+        return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")"
+    }
+
+    private func format(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.3f", value) : "\(value)"
+    }
+
+    /// The forecast of `member` of the `horizon` points after `history`.
+    public static func forecast(of member: CombinationMember, history: [Double], horizon: Int, season: Int,
+                         holtWinters: HoltWinters?) -> [Double] {
+        if let baseline = member.baseline { return baseline.forecast(history: history, horizon: horizon, season: season) }
+        let model = holtWinters ?? HoltWinters.fit(history, season: season)
+        return model.forecast(history: history, horizon: horizon)
+    }
+
+    /// The weighted mean of the members' forecasts, each from `members(member)`; the network's
+    /// forecast unchanged, value for value, when it is the only member used.
+    func combine(members: (CombinationMember) -> [Double]) -> [Double] {
+        let used = self.used
+        if used.count == 1 { return members(used[0].member) }
+        var result: [Double] = []
+        for entry in used {
+            let values = members(entry.member)
+            if result.isEmpty { result = [Double](repeating: 0, count: values.count) }
+            for i in result.indices where i < values.count { result[i] += entry.weight * values[i] }
+        }
+        return result
+    }
+
+    /// The final forecast of the `network`'s forecast of the points after `history`.
+    public func combine(network: [Double], history: [Double]) -> [Double] {
+        combine { member in
+            member == .network ? network
+                : Self.forecast(of: member, history: history, horizon: network.count, season: season, holtWinters: holtWinters)
+        }
+    }
+}
+
+extension ForecastModel {
+    /// The validation table of this model (its network trained without the validation windows):
+    /// every window whose horizon lies in a series' `validation` range, forecast by the network and
+    /// by every other member from the real history before it. For a model of one series
+    /// Holt–Winters' parameters are fitted once on the training part (`trainEnds[0]` points);
+    /// for many, on the history before each origin. Nil when no window fits.
+    func validationForecasts(_ series: [TimeSeries], validation: [Range<Int>], trainEnds: [Int],
+                             season: Int) -> (table: ValidationForecasts, holtWinters: HoltWinters?)? {
+        let horizon = configuration.horizon
+        let requests = ValidationForecasts.requests(series, validation: validation, horizon: horizon,
+                                                    minimumHistory: configuration.scalesPerSeries ? 1 : configuration.lookback)
+        guard !requests.isEmpty else { return nil }
+        let holtWinters = configuration.scalesPerSeries ? nil
+            : HoltWinters.fit(Array(series[0].target[..<max(1, trainEnds[0])]), season: season)
+        let network = networkForecast(series, requests: requests, steps: horizon).values
+        let table = ValidationForecasts(series: series, requests: requests, network: network, horizon: horizon, season: season,
+                                        holtWinters: series.map { _ in holtWinters }, scaleEnds: validation.map(\.lowerBound))
+        return (table, holtWinters)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import Forecast
+
+/// A seasonal random walk: y_t = y_(t−12) + ε_t, ε standard normal from a seeded generator, started
+/// from a monthly wave. Seasonal naive is the best forecast there is.
+private func seasonalNaivePlusNoise(count: Int, seed: UInt64) -> TimeSeries {
+    var generator = SeededGenerator(seed: seed)
+    func normal() -> Double {
+        let u1 = (Double(generator.next() >> 11) + 0.5) / Double(1 << 53), u2 = Double(generator.next() >> 11) / Double(1 << 53)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+    var values = (0..<12).map { 100 + 20 * sin(2 * Double.pi * Double($0) / 12) }
+    while values.count < count { values.append(values[values.count - 12] + normal()) }
+    return TimeSeries(source: "snaive.csv", targetName: "y", columns: [values])
+}
+
+/// A small network that trains in seconds in a debug build.
+private func smallOptions() -> TrainingOptions {
+    var options = TrainingOptions(lookback: 24, horizon: 6)
+    options.hiddenSize = 8
+    options.layers = 1
+    options.epochs = 4
+    options.batchSize = 32
+    options.season = 12
+    options.seed = 5
+    options.fallback = true
+    return options
+}
+
+/// The fallback: the choice on the validation windows, the model file, determinism, `--no-fallback`.
+@Suite struct CombinationTests {
+    @Test func seasonalNaivePlusNoiseChoosesSeasonalNaive() throws {
+        let series = seasonalNaivePlusNoise(count: 400, seed: 11)
+        let result = try Trainer.fit(series, options: smallOptions())
+        let combination = try #require(result.model.configuration.combination)
+        #expect(combination.used.first?.member == .seasonalNaive)
+        // Its validation error is the lowest measured, and the table it was chosen on is the result's.
+        let errors = try #require(result.validation).memberErrors
+        #expect(errors.min { $0.error < $1.error }?.member == .seasonalNaive)
+        #expect(combination.windows == result.validation?.requests.count)
+    }
+
+    @Test func aNetworkThatFitsExactlyIsChosenAloneAndForecastsUnchanged() {
+        // The network's validation forecasts are the actual values: error 0, every other member's
+        // is positive, so the network takes the whole weight.
+        let series = seasonalNaivePlusNoise(count: 200, seed: 12)
+        let requests = (150...170).map { ForecastRequest(series: 0, end: $0) }
+        let exact = requests.map { Array(series.target[$0.end..<($0.end + 6)]) }
+        let table = ValidationForecasts(series: [series], requests: requests, network: exact, horizon: 6, season: 12,
+                                        holtWinters: [nil], scaleEnds: [150])
+        let combination = try! #require(ForecastCombination.choose(on: table, season: 12, holtWinters: nil))
+        #expect(combination.isNetworkAlone)
+        #expect(combination.validationError == 0)
+        let network: [Double] = [1.5, -2.25, 3.125, 7, 8, 9]
+        let combined = combination.combine(network: network, history: Array(series.target[..<190]))
+        #expect(combined.map(\.bitPattern) == network.map(\.bitPattern))
+    }
+
+    @Test func weightsAreInverseValidationErrorsOfTheMembersWithinTheTolerance() throws {
+        // Two windows of one step: the network is off by 1 and 1 (error 1), seasonal naive by 1 and
+        // 1.2 (1.1), naive by 3 (3); scale 1 (a series whose seasonal differences average 1).
+        let values: [Double] = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1]
+        let series = TimeSeries(source: "s.csv", targetName: "y", columns: [values])
+        let requests = [ForecastRequest(series: 0, end: 8), ForecastRequest(series: 0, end: 9)]
+        let table = ValidationForecasts(requests: requests, actual: [[0], [1]],
+                                        forecasts: [.network: [[1], [0]], .seasonalNaive: [[1], [-0.2]], .naive: [[3], [-2]]],
+                                        scales: [1, 1])
+        _ = series
+        let combination = try #require(ForecastCombination.choose(on: table, tolerance: 1.1, season: 1, holtWinters: nil))
+        let weights = Dictionary(uniqueKeysWithValues: combination.entries.map { ($0.member, $0.weight) })
+        // 1/1 and 1/1.1, normalised.
+        let total = 1 + 1 / 1.1
+        #expect(abs(weights[.network]! - 1 / total) < 1e-12)
+        #expect(abs(weights[.seasonalNaive]! - (1 / 1.1) / total) < 1e-12)
+        #expect(weights[.naive] == 0)
+        // Tolerance 1: the best alone.
+        let best = try #require(ForecastCombination.choose(on: table, tolerance: 1, season: 1, holtWinters: nil))
+        #expect(best.isNetworkAlone)
+    }
+
+    @Test func theCombinationIsSavedAndLoadedAndOldFilesLoadWithout() throws {
+        let series = seasonalNaivePlusNoise(count: 300, seed: 13)
+        let model = try Trainer.fit(series, options: smallOptions()).model
+        #expect(model.configuration.combination != nil)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combination-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let loaded = try ForecastModel(contentsOf: directory)
+        #expect(loaded.configuration == model.configuration)
+        let panel = Panel(series)
+        #expect(try loaded.forecast(panel).forecasts[0].values == (try model.forecast(panel).forecasts[0].values))
+        // A file written before the key existed: the network alone.
+        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        json["combination"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let old = try ForecastModel(contentsOf: directory)
+        #expect(old.configuration.combination == nil)
+        let requests = [ForecastRequest(series: 0, end: series.count)]
+        #expect(old.forecast([series], requests: requests, steps: 6).values == old.networkForecast([series], requests: requests, steps: 6).values)
+    }
+
+    @Test func aCombinationWhoseWeightsDoNotSumToOneIsNamed() throws {
+        let series = seasonalNaivePlusNoise(count: 300, seed: 17)
+        let model = try Trainer.fit(series, options: smallOptions()).model
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combination-bad-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var combination = try #require(json["combination"] as? [String: Any])
+        var members = try #require(combination["members"] as? [[String: Any]])
+        members[0]["weight"] = 2.5
+        combination["members"] = members
+        json["combination"] = combination
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            _ = try ForecastModel(contentsOf: directory)
+        } throws: { error in
+            "\(error)".contains("combination.members needs finite non-negative weights that sum to 1")
+        }
+    }
+
+    @Test func trainingTwiceWithTheSameSeedWritesTheSameBytes() throws {
+        let series = seasonalNaivePlusNoise(count: 300, seed: 14)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("determinism-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        var files: [[Data]] = []
+        for run in 0..<2 {
+            let directory = base.appendingPathComponent("\(run)")
+            try Trainer.fit(series, options: smallOptions()).model.save(to: directory)
+            files.append(try [ForecastModel.configurationFileName, ForecastModel.weightsFileName].map {
+                try Data(contentsOf: directory.appendingPathComponent($0))
+            })
+        }
+        #expect(files[0] == files[1])
+    }
+
+    @Test func withoutTheFallbackTheModelIsTheBareNetwork() throws {
+        let series = seasonalNaivePlusNoise(count: 300, seed: 15)
+        var options = smallOptions()
+        options.fallback = false
+        let result = try Trainer.fit(series, options: options)
+        #expect(result.model.configuration.combination == nil)
+        #expect(result.validation == nil)
+        // The network itself is the same as with the fallback: the choice is made after training.
+        let withFallback = try Trainer.fit(series, options: smallOptions()).model
+        let requests = [ForecastRequest(series: 0, end: series.count)]
+        #expect(result.model.forecast([series], requests: requests, steps: 6).values
+                == withFallback.networkForecast([series], requests: requests, steps: 6).values)
+    }
+
+    @Test func conformalScoresAreTheCombinedForecastsErrors() throws {
+        // Without refit the network that forecast the validation windows is the final one, so the
+        // calibration recomputed with the final model (combination included) is the stored one.
+        let series = seasonalNaivePlusNoise(count: 300, seed: 16)
+        var options = smallOptions()
+        options.refit = false
+        let result = try Trainer.fit(series, options: options)
+        let model = result.model
+        let combination = try #require(model.configuration.combination)
+        #expect(!combination.isNetworkAlone)
+        let recomputed = model.conformalCalibration([series], validation: [result.split.validation])
+        #expect(recomputed == model.configuration.conformalIntervals)
+    }
+
+    @Test func aToleranceBelowOneIsAProblem() {
+        var options = smallOptions()
+        options.fallbackTolerance = 0.5
+        #expect(options.problems.contains { $0.contains("fallback tolerance") })
+    }
+}
