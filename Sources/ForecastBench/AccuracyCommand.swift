@@ -3,7 +3,6 @@ import Forecast
 import Foundation
 
 extension WindowNormalization.Method: ExpressibleByArgument {}
-extension IntervalScale: ExpressibleByArgument {}
 
 /// The accuracy benchmark of docs/accuracy.md: the rolling-origin protocol over the bundled data
 /// sets, with the default training options, several seeds, beside the baselines and the PyTorch
@@ -51,20 +50,10 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Override the normalisation (to compare the choices).")
     var normalization: WindowNormalization.Method?
 
+    @OptionGroup var intervalChoices: IntervalChoiceOptions
+
     @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
     var backtestCalibration: Int?
-
-    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
-    var quantileLevels: String?
-
-    @Option(help: "Measure conformal errors in units of each window's mean absolute difference at this lag (to compare the choices).")
-    var intervalScaleLag: Int?
-
-    @Option(help: "Take that mean over the last this-many points before the origin only (to compare the choices).")
-    var intervalScaleWindow: Int?
-
-    @Option(help: "The scale of conformal errors: auto (the default), model or steps (to compare the choices).")
-    var intervalScale: IntervalScale = .automatic
 
     @Flag(help: "Print one JSON line per task instead of the table.")
     var json = false
@@ -114,14 +103,7 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
-            options.intervalScaleLag = intervalScaleLag
-            options.intervalScaleWindow = intervalScaleWindow
-            options.intervalScale = intervalScale
-            if let quantileLevels {
-                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
-                options.quantileLevels = levels
-                options.intervals = .quantile
-            }
+            try intervalChoices.apply(to: &options)
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
             for seed in seedList {

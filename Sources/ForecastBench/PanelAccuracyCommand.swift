@@ -64,23 +64,13 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Override the normalisation (to compare the choices).")
     var normalization: WindowNormalization.Method?
 
+    @OptionGroup var intervalChoices: IntervalChoiceOptions
+
     @Option(help: "Override the scaling: standard, minmax or mase.")
     var scaling: Scaler.Method?
 
     @Option(help: "Override the loss: mse, mae or huber.")
     var loss: Loss?
-
-    @Option(help: "Measure conformal errors in each series' mean |y_t − y_(t−k)| with this k instead of the model's scale (to compare the choices).")
-    var intervalScaleLag: Int?
-
-    @Option(help: ArgumentHelp("Train a quantile head for these levels (pinball loss; intervals from the head) instead of the MSE head with conformal intervals.", valueName: "80,95"))
-    var quantileLevels: String?
-
-    @Option(help: "Measure that scale over each series' last this many points only (to compare the choices).")
-    var intervalScaleWindow: Int?
-
-    @Option(help: "The scale of conformal errors: auto (the default), model or steps (to compare the choices).")
-    var intervalScale: IntervalScale = .automatic
 
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
@@ -109,14 +99,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let normalization { options.normalization = normalization; options.choosesNormalization = false }
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
-            if let intervalScaleLag { options.intervalScaleLag = intervalScaleLag }
-            if let quantileLevels {
-                guard case .success(let levels) = PredictionInterval.parse(levels: quantileLevels) else { throw ValidationError("--quantile-levels: give levels such as 80,95") }
-                options.quantileLevels = levels
-                options.intervals = .quantile
-            }
-            if let intervalScaleWindow { options.intervalScaleWindow = intervalScaleWindow }
-            options.intervalScale = intervalScale
+            try intervalChoices.apply(to: &options)
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {
