@@ -76,7 +76,7 @@ struct BacktestCommand: ParsableCommand {
             if let output { try writeOutput(ForecastTables.heldOutCSV(evaluation, panel: panel), to: output) }
             if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if let plot {
-                let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon)
+                let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon, cell: options.cell)
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
@@ -86,7 +86,7 @@ struct BacktestCommand: ParsableCommand {
                 printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "
                            + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))"
                            + (panel.hasIDs ? " of each of \(panel.count) series; means over series" : ""))
-                print(accuracyTable(evaluation))
+                print(accuracyTable(evaluation, modelName: cellName(options.cell)))
             }
         }
     }

@@ -74,7 +74,7 @@ struct EvaluateCommand: ParsableCommand {
                 let test = testSize.map { panel.hasIDs ? "\($0) points of each series" : "\($0.points(of: panel.series[0].count)) points" }
                     ?? "\(model.configuration.training?.testSize ?? points) points\(panel.hasIDs ? " of each series" : "")"
                 print("\(panel.source): test part of \(test), \(evaluationHeadline(evaluation, panel: panel, horizon: model.configuration.horizon))")
-                print(accuracyTable(evaluation))
+                print(accuracyTable(evaluation, modelName: cellName(model.configuration.model.cell)))
             }
         }
     }

@@ -74,7 +74,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
 
     let m = configuration.model
     var settings: [(String, String)] = [
-        ("network", "LSTM, \(m.numLayers) layer\(m.numLayers == 1 ? "" : "s") of \(m.hiddenSize), then Linear to \(m.outputSize)"),
+        ("network", "\((m.cell ?? .lstm).rawValue.uppercased()), \(m.numLayers) layer\(m.numLayers == 1 ? "" : "s") of \(m.hiddenSize), then Linear to \(m.outputSize)"),
         ("window", "lookback \(configuration.lookback) → horizon \(configuration.horizon), \(configuration.strategy.rawValue) strategy"),
         ("scaling", "\(configuration.scaling.method.rawValue)\(configuration.scalesPerSeries ? " per series" : ""), then per-window normalisation '\(configuration.windowNormalization.method.rawValue)'"
             + (configuration.windowNormalization.method == .season ? " (period \(configuration.windowNormalization.period))" : "")),

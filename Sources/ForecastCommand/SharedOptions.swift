@@ -9,6 +9,7 @@ extension LearningRateSchedule: ExpressibleByArgument {}
 extension ModelConfiguration.Strategy: ExpressibleByArgument {}
 extension WindowNormalization.Method: ExpressibleByArgument {}
 extension IntervalMethod: ExpressibleByArgument {}
+extension RecurrentCell: ExpressibleByArgument {}
 
 /// `--loss`: a point loss, or `quantile` for a quantile head (with `--levels`).
 enum LossChoice: String, ExpressibleByArgument, CaseIterable {
@@ -88,6 +89,9 @@ struct TrainingArguments: ParsableArguments {
 
     @Option(help: "Time steps forecast at once (default: one season, e.g. 12 for monthly data).")
     var horizon: Int?
+
+    @Option(help: "The recurrent cell: lstm (PyTorch's nn.LSTM) or gru (nn.GRU).")
+    var cell: RecurrentCell = .lstm
 
     @Option(help: "Hidden units per LSTM layer.")
     var hiddenSize: Int = 64
@@ -186,6 +190,7 @@ struct TrainingArguments: ParsableArguments {
     /// The options for `panel`: the library's defaults for its window and test part, then what was given.
     func options(for panel: Panel) -> TrainingOptions {
         var options = Forecaster.defaultOptions(for: panel, lookback: lookback, horizon: horizon, season: season)
+        options.cell = cell
         options.hiddenSize = hiddenSize
         options.layers = layers
         options.dropout = dropout

@@ -184,7 +184,7 @@ public enum Trainer {
         func configuration(_ intervals: ConformalCalibration?) -> ModelConfiguration {
             ModelConfiguration(
                 model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                             outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout),
+                             outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout, cell: options.cell),
                 lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
                 scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
                 frequency: panel.time?.frequency,
@@ -197,7 +197,7 @@ public enum Trainer {
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
                 quantileLevels: options.quantileLevels)
         }
-        func model(_ network: LSTMModel, intervals: ConformalCalibration?) -> ForecastModel {
+        func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?) -> ForecastModel {
             do {
                 return try ForecastModel(configuration: configuration(intervals), network: network)
             } catch {
@@ -265,9 +265,9 @@ public enum Trainer {
         return indices[..<limit].sorted()
     }
 
-    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> LSTMModel {
-        LSTMModel(inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                  outputSize: outputs, dropout: options.dropout, seed: options.seed)
+    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> any ForecastNetwork {
+        makeForecastNetwork(cell: options.cell, inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
+                            outputSize: outputs, dropout: options.dropout, seed: options.seed)
     }
 
     /// Counts windows and time across both phases, for the progress reports.
@@ -293,7 +293,7 @@ public enum Trainer {
     /// after `patience` epochs without improvement. `learningRates` replays a schedule recorded
     /// earlier. With `averageLast` > 0 the network ends with the mean of its weights after each of
     /// the last `averageLast` epochs (stochastic weight averaging; Izmailov et al., 2018).
-    private static func train(_ network: LSTMModel, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
+    private static func train(_ network: any ForecastNetwork, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
                               options: TrainingOptions, objective: Objective, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
                               learningRates: [Float]? = nil, averageLast: Int = 0,
                               clock: inout Clock, progress: (TrainingProgress) -> Void) -> Run {
@@ -404,7 +404,7 @@ public enum Trainer {
 
     /// The mean loss over the windows at `indices` (every window when nil), in inference mode,
     /// batched to bound memory.
-    static func loss(of network: LSTMModel, on windows: WindowSet, indices: [Int]? = nil, loss: Objective) -> Double {
+    static func loss(of network: any ForecastNetwork, on windows: WindowSet, indices: [Int]? = nil, loss: Objective) -> Double {
         let wasTraining = network.isTraining
         network.isTraining = false
         defer { network.isTraining = wasTraining }

@@ -20,6 +20,8 @@ public struct TrainingOptions: Sendable {
     public var lookback: Int
     /// Time steps forecast at once.
     public var horizon: Int
+    /// The recurrent cell: the tutorial's LSTM, or a GRU.
+    public var cell: RecurrentCell = .lstm
     /// Hidden units per LSTM layer.
     public var hiddenSize = 64
     /// Stacked LSTM layers.

@@ -39,7 +39,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// The network's shape.
     public struct Architecture: Codable, Equatable, Sendable {
-        /// The kind of network; `"lstm"` (the tutorial's LSTM + Linear head) is the only one.
+        /// The kind of network: `"lstm"` (the tutorial's LSTM + Linear head) or `"gru"` (the same
+        /// with a GRU, ``GRUModel``).
         public var type: String = "lstm"
         /// Features per time step: 1 (the target) + the number of extra features.
         public var inputSize: Int
@@ -52,8 +53,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         /// Dropout between LSTM layers in training.
         public var dropout: Float = 0
 
+        /// The recurrent cell ``type`` names, nil for a type this version does not know.
+        public var cell: RecurrentCell? { RecurrentCell(rawValue: type) }
+
         /// Creates an architecture description.
-        public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0) {
+        public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0, cell: RecurrentCell = .lstm) {
+            self.type = cell.rawValue
             self.inputSize = inputSize
             self.hiddenSize = hiddenSize
             self.numLayers = numLayers
@@ -231,7 +236,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(1...Self.currentFormatVersion).contains(formatVersion) {
             problems.append("format_version \(formatVersion) is not supported (this version reads 1 to \(Self.currentFormatVersion))")
         }
-        if model.type != "lstm" { problems.append("model.type '\(model.type)' is not supported (only 'lstm')") }
+        if model.cell == nil { problems.append("model.type '\(model.type)' is not supported (only 'lstm' and 'gru')") }
         for (name, value) in [("model.input_size", model.inputSize), ("model.hidden_size", model.hiddenSize),
                               ("model.num_layers", model.numLayers), ("model.output_size", model.outputSize),
                               ("lookback", lookback), ("horizon", horizon)] where value <= 0 {
