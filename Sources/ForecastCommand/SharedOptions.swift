@@ -93,6 +93,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The recurrent cell: lstm (PyTorch's nn.LSTM) or gru (nn.GRU).")
     var cell: RecurrentCell = .lstm
 
+    @Option(help: ArgumentHelp("Calendar features read at every lookback step, sin/cos encoded: auto (those the data's frequency makes meaningful) or some of hour,dayofweek,dayofmonth,month,weekofyear. Needs dates in the time column.", valueName: "features"))
+    var calendar: String?
+
     @Option(help: "Hidden units per LSTM layer.")
     var hiddenSize: Int = 64
 
@@ -170,6 +173,7 @@ struct TrainingArguments: ParsableArguments {
 
     func validate() throws {
         if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
+        if let calendar, case .failure(let error) = CalendarSelection.parse(calendar) { throw ValidationError("--calendar: \(error)") }
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
@@ -191,6 +195,7 @@ struct TrainingArguments: ParsableArguments {
     func options(for panel: Panel) -> TrainingOptions {
         var options = Forecaster.defaultOptions(for: panel, lookback: lookback, horizon: horizon, season: season)
         options.cell = cell
+        if let calendar, case .success(let selection) = CalendarSelection.parse(calendar) { options.calendar = selection }
         options.hiddenSize = hiddenSize
         options.layers = layers
         options.dropout = dropout

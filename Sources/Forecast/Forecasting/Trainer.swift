@@ -107,6 +107,13 @@ public enum Trainer {
         if options.strategy == .recursive && !panel.featureNames.isEmpty {
             throw DataError(.usage, file: panel.source, "the recursive strategy cannot use features (their future values are unknown); use --strategy direct")
         }
+        // Calendar features are input columns after the features, computed from each point's timestamp.
+        let calendar = try options.calendar.resolved(for: panel.time, source: panel.source)
+        if options.strategy == .recursive && !calendar.isEmpty {
+            throw DataError(.usage, file: panel.source, "the recursive strategy cannot use calendar features; use --strategy direct")
+        }
+        let features = panel.featureNames
+        let panel = try panel.addingCalendar(calendar)
         let start = Date()
         let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
@@ -185,7 +192,7 @@ public enum Trainer {
             ModelConfiguration(
                 model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
                              outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout, cell: options.cell),
-                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
+                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: features,
                 scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
                 frequency: panel.time?.frequency,
                 training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
@@ -195,7 +202,7 @@ public enum Trainer {
                                 maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
-                quantileLevels: options.quantileLevels)
+                quantileLevels: options.quantileLevels, calendar: calendar)
         }
         func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?) -> ForecastModel {
             do {

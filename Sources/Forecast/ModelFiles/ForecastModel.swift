@@ -127,7 +127,7 @@ public final class ForecastModel {
     public func forecast(window: [[Float]], steps: Int) -> (values: [Float], blocks: Int) {
         precondition(window.count == configuration.lookback, "forecast(window:steps:) needs \(configuration.lookback) rows")
         let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
-        let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.features,
+        let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.inputFeatureNames,
                                 columns: columns)
         let (values, blocks) = forecast([series], requests: [ForecastRequest(series: 0, end: window.count)], steps: steps)
         return (values[0].map(Float.init), blocks)

@@ -134,6 +134,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var target: String
     /// The names of extra input columns, read over the lookback window (past covariates).
     public var features: [String]
+    /// The calendar features computed from each lookback step's timestamp, two input columns each
+    /// (sin, cos) after the features; empty for none (the key is then left out of the file).
+    public var calendar: [CalendarFeature] = []
     /// How the data was scaled, x′ = (x − center) / scale per input column, with the training part's statistics.
     public var scaling: Scaler
     /// How each window's target column is normalised after scaling.
@@ -167,7 +170,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public init(model: Architecture, lookback: Int, horizon: Int, target: String, features: [String] = [],
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
-                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil) {
+                conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil, calendar: [CalendarFeature] = []) {
+        self.calendar = calendar
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
         self.formatVersion = panel == nil ? Self.singleSeriesFormatVersion : Self.currentFormatVersion
@@ -188,6 +192,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
+        case calendar
     }
 
     public init(from decoder: any Decoder) throws {
@@ -206,6 +211,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         panel = try container.decodeIfPresent(PanelSettings.self, forKey: .panel)
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
+        calendar = try container.decodeIfPresent([CalendarFeature].self, forKey: .calendar) ?? []
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -225,7 +231,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(panel, forKey: .panel)
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
+        if !calendar.isEmpty { try container.encode(calendar, forKey: .calendar) }
     }
+
+    /// The names of the input columns after the target: the features, then two per calendar feature.
+    public var inputFeatureNames: [String] { features + calendar.flatMap(\.columnNames) }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
     public var scalesPerSeries: Bool { panel != nil }
@@ -243,8 +253,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             problems.append("\(name) is \(value); it must be positive")
         }
         if !(model.dropout >= 0 && model.dropout < 1) { problems.append("model.dropout \(model.dropout) is not in [0, 1)") }
-        if model.inputSize != 1 + features.count {
-            problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
+        if model.inputSize != 1 + inputFeatureNames.count {
+            problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features"
+                            + (calendar.isEmpty ? "" : " + \(2 * calendar.count) calendar columns"))
         }
         if let quantileLevels {
             if quantileLevels.isEmpty || !PredictionInterval.problems(levels: quantileLevels).isEmpty {
@@ -261,6 +272,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if strategy == .recursive && !features.isEmpty {
             problems.append("a recursive model cannot read features (their future values are unknown)")
         }
+        if strategy == .recursive && !calendar.isEmpty {
+            problems.append("a recursive model cannot read calendar features")
+        }
+        if Set(calendar).count != calendar.count { problems.append("calendar names a feature twice") }
         if scaling.center.count != model.inputSize || scaling.scale.count != model.inputSize {
             problems.append("scaling has \(scaling.center.count) centers and \(scaling.scale.count) scales for \(model.inputSize) input columns")
         }
