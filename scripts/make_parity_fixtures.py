@@ -429,7 +429,7 @@ def make_swift_trained_io(rng, model_dir: Path, out_path: Path):
     if not weights.exists():
         return None
     config = json.loads((model_dir / "config.json").read_text())
-    if config.get("format_version") != 1:
+    if config.get("format_version") not in (1, 2):  # the network's tensors are the same in both
         raise SystemExit(f"{model_dir}/config.json: unsupported format_version {config.get('format_version')!r}")
     m = config["model"]
     cell = m.get("type", "lstm")

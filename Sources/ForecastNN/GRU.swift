@@ -24,7 +24,8 @@ import ForecastKernels
 ///
 /// **Training and inference.** Both run the same forward pass, which keeps every step's activations
 /// in buffers reused from batch to batch; only a pass with ``isTraining`` set (dropout active) can
-/// be followed by ``backward(outputGradient:finalStateGradient:)``.
+/// be followed by ``backward(outputGradient:finalStateGradient:)``. A forecasting head's inference
+/// (``GRUModel``'s forward pass) runs large batches in blocks of ``inferenceBlockRows`` rows.
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.GRU.html
 public final class GRU {
     /// The parameters of one layer, named as in PyTorch with the suffix `_l{k}`.
@@ -131,9 +132,31 @@ public final class GRU {
         return (Tensor(shape: [batch, time, h], scalars: output), Tensor(shape: [numLayers, batch, h], scalars: finalHidden))
     }
 
+    /// Rows that inference from a zero state carries through the sequence at once in
+    /// ``lastOutput(_:initialState:)``: the activations kept are those of this many rows, not of the
+    /// whole batch (each row's numbers are the same either way).
+    public static let inferenceBlockRows = 256
+
     /// The last layer's hidden state after the last step, `[B, H]`: what a forecasting head reads.
     /// The same numbers as `forward(input).output[:, T−1, :]`.
     func lastOutput(_ input: Tensor, initialState: Tensor?) -> Tensor {
+        let blockRows = Self.inferenceBlockRows
+        guard !isTraining, initialState == nil, input.shape.count == 3, input.shape[0] > blockRows else {
+            return lastOutputOfWholeBatch(input, initialState: initialState)
+        }
+        // Inference in blocks of rows, so that the kept activations stay a few megabytes whatever the batch.
+        let batch = input.shape[0], rowSize = input.shape[1] * input.shape[2], h = hiddenSize
+        var last = [Float](repeating: 0, count: batch * h)
+        for start in stride(from: 0, to: batch, by: blockRows) {
+            let rows = start..<min(start + blockRows, batch)
+            let block = Tensor(shape: [rows.count, input.shape[1], input.shape[2]],
+                               scalars: Array(input.scalars[(rows.lowerBound * rowSize)..<(rows.upperBound * rowSize)]))
+            copy(lastOutputOfWholeBatch(block, initialState: nil).scalars, into: &last, yOffset: start * h, count: rows.count * h)
+        }
+        return Tensor(shape: [batch, h], scalars: last)
+    }
+
+    private func lastOutputOfWholeBatch(_ input: Tensor, initialState: Tensor?) -> Tensor {
         let (batch, time) = run(input, initialState: initialState)
         let h = hiddenSize, top = numLayers - 1
         var last = [Float](repeating: 0, count: batch * h)

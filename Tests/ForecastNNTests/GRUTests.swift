@@ -162,4 +162,15 @@ import ForecastNN
         let one = trained(threads: 1), two = trained(threads: 2)
         for (a, b) in zip(one.joined(), two.joined()) { #expect(abs(a - b) <= 1e-4 * (1 + abs(a))) }
     }
+
+    @Test func inferenceInBlocksOfRowsGivesTheWholeBatchsNumbers() {
+        // 600 windows: three blocks of at most 256 rows in inference, one pass in training mode.
+        var generator = SeededGenerator(seed: 11)
+        let input = randomTensor(shape: [600, 5, 2], using: &generator)
+        let model = GRUModel(inputSize: 2, hiddenSize: 6, numLayers: 2, outputSize: 2, seed: 12)
+        model.isTraining = true
+        let whole = model.forward(input).scalars
+        model.isTraining = false
+        #expect(model.forward(input).scalars == whole)
+    }
 }

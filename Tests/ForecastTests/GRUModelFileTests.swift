@@ -79,4 +79,13 @@ import Forecast
             expectClose(model.predict(window: rows), Array(rawOutput.scalars[(window * 3)..<(window * 3 + 3)]), "raw window \(window)")
         }
     }
+
+    @Test func gruTrainedHereGivesInPyTorchWhatItGivesHere() throws {
+        // Trained by `forecast train --cell gru` on data/airpassengers.csv; PyTorch's GRUModel loaded
+        // model.safetensors with load_state_dict(strict=True) and wrote its outputs on three windows.
+        let model = try ForecastModel(contentsOf: Self.fixtures.appendingPathComponent("swift_trained_gru"))
+        #expect(model.network is GRUModel)
+        let io = try SafeTensors(contentsOf: Self.fixtures.appendingPathComponent("swift_trained_gru_io.safetensors"))
+        expectClose(model.network.forward(try #require(io["input"])).scalars, try #require(io["output"]).scalars, "output")
+    }
 }
