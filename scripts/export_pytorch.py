@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Export a PyTorch LSTMModel state_dict as a swift-forecast model directory.
+"""Export a PyTorch LSTMModel or GRUModel state_dict as a swift-forecast model directory.
 
 Usage:
     python3 scripts/export_pytorch.py STATE_DICT.pt --lookback L --mean M --std S \\
         [--target NAME] [--horizon H] --output DIR [--force]
 
 STATE_DICT.pt must have been written with ``torch.save(model.state_dict(), path)``
-for the ``LSTMModel`` in scripts/lstm_model.py (nn.LSTM with batch_first=True,
-unidirectional, with biases, no projection; followed by nn.Linear on the last
-time step). Only univariate models (input_size == 1) are supported, scaled with
+for the ``LSTMModel`` or ``GRUModel`` in scripts/lstm_model.py (nn.LSTM or nn.GRU
+with batch_first=True, unidirectional, with biases, no projection; followed by
+nn.Linear on the last time step). The cell is told by the tensor names:
+``lstm.*`` or ``gru.*``. Only univariate models (input_size == 1) are supported, scaled with
 x' = (x - mean) / std. The model's outputs are the next ``horizon`` values in
 scaled units.
 
@@ -48,9 +49,9 @@ def config_json_text(config: dict) -> str:
 
 
 def infer_architecture(state_dict):
-    """Infer (input_size, hidden_size, num_layers, output_size) and validate all tensors.
+    """Infer the cell and (input_size, hidden_size, num_layers, output_size) and validate all tensors.
 
-    Returns (dims, ordered list of (name, tensor)).
+    Returns (cell, dims, ordered list of (name, tensor)).
     """
     import torch
 
@@ -63,22 +64,24 @@ def infer_architecture(state_dict):
         if not isinstance(value, torch.Tensor):
             raise ExportError(f"state_dict entry {name!r} is a {type(value).__name__}, not a tensor")
 
-    for required in ("lstm.weight_ih_l0", "lstm.weight_hh_l0", "fc.weight"):
+    cell = "gru" if "gru.weight_ih_l0" in state_dict and "lstm.weight_ih_l0" not in state_dict else "lstm"
+    gates = 4 if cell == "lstm" else 3
+    for required in (f"{cell}.weight_ih_l0", f"{cell}.weight_hh_l0", "fc.weight"):
         if required not in state_dict:
             hint = ""
             if any(k.startswith("module.") for k in state_dict):
                 hint = " (keys start with 'module.': unwrap DataParallel/DDP with model.module.state_dict())"
             raise ExportError(f"missing tensor {required!r}{hint}; found keys: {sorted(state_dict)}")
 
-    w_ih0 = state_dict["lstm.weight_ih_l0"]
-    w_hh0 = state_dict["lstm.weight_hh_l0"]
+    w_ih0 = state_dict[f"{cell}.weight_ih_l0"]
+    w_hh0 = state_dict[f"{cell}.weight_hh_l0"]
     fc_w = state_dict["fc.weight"]
     if w_ih0.dim() != 2 or w_hh0.dim() != 2 or fc_w.dim() != 2:
-        raise ExportError("lstm.weight_ih_l0, lstm.weight_hh_l0 and fc.weight must be 2-D matrices")
+        raise ExportError(f"{cell}.weight_ih_l0, {cell}.weight_hh_l0 and fc.weight must be 2-D matrices")
     input_size = int(w_ih0.shape[1])
     hidden_size = int(w_hh0.shape[1])
     output_size = int(fc_w.shape[0])
-    layer_re = re.compile(r"^lstm\.weight_ih_l(\d+)$")
+    layer_re = re.compile(rf"^{cell}\.weight_ih_l(\d+)$")
     num_layers = sum(1 for k in state_dict if layer_re.match(k))
     if hidden_size <= 0 or input_size <= 0 or output_size <= 0:
         raise ExportError(f"degenerate sizes: input_size={input_size}, hidden_size={hidden_size}, "
@@ -88,10 +91,10 @@ def infer_architecture(state_dict):
     for k in range(num_layers):
         in_k = input_size if k == 0 else hidden_size
         expected += [
-            (f"lstm.weight_ih_l{k}", (4 * hidden_size, in_k)),
-            (f"lstm.weight_hh_l{k}", (4 * hidden_size, hidden_size)),
-            (f"lstm.bias_ih_l{k}", (4 * hidden_size,)),
-            (f"lstm.bias_hh_l{k}", (4 * hidden_size,)),
+            (f"{cell}.weight_ih_l{k}", (gates * hidden_size, in_k)),
+            (f"{cell}.weight_hh_l{k}", (gates * hidden_size, hidden_size)),
+            (f"{cell}.bias_ih_l{k}", (gates * hidden_size,)),
+            (f"{cell}.bias_hh_l{k}", (gates * hidden_size,)),
         ]
     expected += [("fc.weight", (output_size, hidden_size)), ("fc.bias", (output_size,))]
 
@@ -108,14 +111,14 @@ def infer_architecture(state_dict):
     if extra:
         hints = []
         if any("_reverse" in k for k in extra):
-            hints.append("bidirectional LSTMs are not supported")
+            hints.append("bidirectional networks are not supported")
         if any("weight_hr" in k for k in extra):
             hints.append("LSTMs with proj_size are not supported")
         hint = f" ({'; '.join(hints)})" if hints else ""
         problems.append(f"unexpected tensors: {extra}{hint}")
     if problems:
         raise ExportError(
-            f"state_dict does not match LSTMModel(input_size={input_size}, hidden_size={hidden_size}, "
+            f"state_dict does not match {'LSTMModel' if cell == 'lstm' else 'GRUModel'}(input_size={input_size}, hidden_size={hidden_size}, "
             f"num_layers={num_layers}, output_size={output_size}):\n  - " + "\n  - ".join(problems))
 
     tensors = []
@@ -127,7 +130,7 @@ def infer_architecture(state_dict):
         if not bool(torch.isfinite(t).all()):
             raise ExportError(f"tensor {name!r} contains NaN or infinite values")
         tensors.append((name, t.numpy()))
-    return (input_size, hidden_size, num_layers, output_size), tensors
+    return cell, (input_size, hidden_size, num_layers, output_size), tensors
 
 
 def write_model_dir(output: Path, config: dict, tensors, force: bool) -> None:
@@ -170,7 +173,7 @@ def write_model_dir(output: Path, config: dict, tensors, force: bool) -> None:
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
-        description="Export a PyTorch LSTMModel state_dict to a swift-forecast model directory.")
+        description="Export a PyTorch LSTMModel or GRUModel state_dict to a swift-forecast model directory.")
     p.add_argument("state_dict", help="file written by torch.save(model.state_dict(), path)")
     p.add_argument("--lookback", type=int, required=True, help="number of past points the model reads")
     p.add_argument("--mean", type=float, required=True, help="scaling center: x' = (x - mean) / std")
@@ -212,7 +215,7 @@ def main(argv=None) -> int:
                               "  (expected a file written by torch.save(model.state_dict(), path), "
                               "not a pickled model)") from None
 
-        (input_size, hidden_size, num_layers, output_size), tensors = infer_architecture(state_dict)
+        cell, (input_size, hidden_size, num_layers, output_size), tensors = infer_architecture(state_dict)
         if input_size != 1:
             raise ExportError(f"model has input_size={input_size}; only univariate models (input_size=1) "
                               "can be exported, since a single --mean/--std is applied")
@@ -232,7 +235,7 @@ def main(argv=None) -> int:
                 "input_size": input_size,
                 "num_layers": num_layers,
                 "output_size": output_size,
-                "type": "lstm",
+                "type": cell,
             },
             "scaling": {"center": [float(args.mean)], "method": "standard", "scale": [float(args.std)]},
             "target": args.target,
@@ -242,7 +245,7 @@ def main(argv=None) -> int:
     except ExportError as e:
         print(f"export_pytorch.py: error: {e}", file=sys.stderr)
         return 1
-    print(f"wrote {args.output}: LSTM input_size={input_size} hidden_size={hidden_size} "
+    print(f"wrote {args.output}: {cell.upper()} input_size={input_size} hidden_size={hidden_size} "
           f"num_layers={num_layers} output_size={output_size}, lookback={args.lookback}, horizon={horizon}")
     return 0
 

@@ -12,6 +12,7 @@ rounding to float32 on storage.
 
 Writes (paths relative to the repository root):
   A. Tests/ForecastNNTests/Fixtures/lstm_parity.safetensors   LSTM forward/backward
+  G. Tests/ForecastNNTests/Fixtures/gru_parity.safetensors    GRU forward/backward (own rng, seed 12)
   B. Tests/ForecastNNTests/Fixtures/optim_parity.safetensors  Adam/AdamW/SGD/clipping
   C. Tests/ForecastNNTests/Fixtures/loss_parity.safetensors   MSE/MAE/Huber + grads
   D. Tests/ForecastTests/Fixtures/pytorch_export/             model dir via export_pytorch.py
@@ -19,6 +20,11 @@ Writes (paths relative to the repository root):
   E. Tests/ForecastTests/Fixtures/swift_trained/            a model trained by `forecast train`
      (skipped with --no-swift, or when `swift` is not on PATH; the existing one is kept)
      Tests/ForecastTests/Fixtures/swift_trained_io.safetensors  PyTorch's outputs for it
+  H. Tests/ForecastTests/Fixtures/pytorch_export_gru/       a GRUModel exported by export_pytorch.py
+     Tests/ForecastTests/Fixtures/pytorch_export_gru_io.safetensors
+     Tests/ForecastTests/Fixtures/swift_trained_gru/        a GRU model trained by `forecast train --cell gru`
+     Tests/ForecastTests/Fixtures/swift_trained_gru_io.safetensors  PyTorch's outputs for it
+  (G and H draw from their own generators, so adding them left A-E unchanged.)
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import torch.nn as nn
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
 
-from lstm_model import LSTMModel  # noqa: E402
+from lstm_model import GRUModel, LSTMModel, make_model  # noqa: E402
 from safetensors_io import read_safetensors, read_safetensors_with_metadata, write_safetensors  # noqa: E402
 
 ROOT = SCRIPTS.parent
@@ -182,6 +188,71 @@ def make_lstm_parity(rng):
     return path, out
 
 
+# --------------------------------------------------------------------------- G
+
+def make_gru_parity(rng):
+    """As make_lstm_parity, for GRUModel: the state is h alone."""
+    B, T, I, H, L, O = 4, 6, 3, 5, 2, 2
+    torch.manual_seed(0)
+    model = GRUModel(I, H, L, O).double()
+    params = params32(model)
+    names = list(params)
+    gru_names = [n for n in names if n.startswith("gru.")]
+
+    x_np = f32(rng, B, T, I)
+    h0_np = f32(rng, L, B, H, scale=0.5)
+    target_np = f32(rng, B, O)
+    w_np = f32(rng, B, T, H)
+    wh_np = f32(rng, L, B, H)
+
+    out = OrderedDict(params)
+    out["input"] = x_np
+    out["h0"] = h0_np
+    out["target"] = target_np
+
+    model.zero_grad(set_to_none=True)
+    x, h0 = t64(x_np, True), t64(h0_np, True)
+    y, hn = model.gru(x, h0)
+    pred = model.fc(y[:, -1, :])
+    assert torch.equal(pred, model(x, h0))
+    loss = nn.MSELoss()(pred, t64(target_np))
+    loss.backward()
+    out["gru.output"] = out32(y)
+    out["gru.h_n"] = out32(hn)
+    out["prediction"] = out32(pred)
+
+    with torch.no_grad():
+        y0, _ = model.gru(t64(x_np))
+        p0 = model.fc(y0[:, -1, :])
+    out["gru.output_zero_state"] = out32(y0)
+    out["prediction_zero_state"] = out32(p0)
+
+    out["loss.mse"] = scalar32(loss)
+    named = dict(model.named_parameters())
+    for n in names:
+        out[f"grad.{n}"] = out32(named[n].grad)
+    out["grad.input"] = out32(x.grad)
+    out["grad.h0"] = out32(h0.grad)
+
+    model.zero_grad(set_to_none=True)
+    x, h0 = t64(x_np, True), t64(h0_np, True)
+    y, hn = model.gru(x, h0)
+    loss2 = (y * t64(w_np)).sum() + (hn * t64(wh_np)).sum()
+    loss2.backward()
+    out["gru_output_weights"] = w_np
+    out["h_n_weights"] = wh_np
+    for n in gru_names:
+        out[f"grad2.{n}"] = out32(named[n].grad)
+    out["grad2.input"] = out32(x.grad)
+    out["grad2.h0"] = out32(h0.grad)
+
+    desc = ("GRUModel(input_size=3, hidden_size=5, num_layers=2, output_size=2), B=4, T=6; "
+            "float64 reference. loss.mse = MSELoss(prediction, target); "
+            "loss2 = sum(gru.output*gru_output_weights) + sum(h_n*h_n_weights)")
+    path = save(NN_FIXTURES / "gru_parity.safetensors", out, desc)
+    return path, out
+
+
 # --------------------------------------------------------------------------- B
 
 OPTIM_CONFIGS = OrderedDict([
@@ -275,7 +346,8 @@ def make_loss_parity(rng):
 
 # --------------------------------------------------------------------------- D
 
-def make_pytorch_export(rng):
+def make_pytorch_export(rng, cell="lstm"):
+    suffix = "" if cell == "lstm" else f"_{cell}"
     lookback, horizon, mean, std = 10, 3, 5.0, 2.0
     n = 120
     t = np.arange(n, dtype=np.float64)
@@ -291,7 +363,7 @@ def make_pytorch_export(rng):
     Y = np.stack([train[i + lookback:i + lookback + horizon] for i in starts])
 
     torch.manual_seed(0)
-    model = LSTMModel(1, 8, 2, horizon)  # float32
+    model = make_model(cell, 1, 8, 2, horizon)  # float32
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
     first_loss = last_loss = None
@@ -303,7 +375,7 @@ def make_pytorch_export(rng):
         first_loss = loss.item() if first_loss is None else first_loss
         last_loss = loss.item()
 
-    out_dir = FORECAST_FIXTURES / "pytorch_export"
+    out_dir = FORECAST_FIXTURES / f"pytorch_export{suffix}"
     with tempfile.TemporaryDirectory() as tmp:
         sd_path = os.path.join(tmp, "lstm_state_dict.pt")
         torch.save(model.state_dict(), sd_path)
@@ -319,7 +391,7 @@ def make_pytorch_export(rng):
     config = json.loads((out_dir / "config.json").read_text())
     assert config["lookback"] == lookback and config["horizon"] == horizon
     assert config["model"] == {"dropout": 0.0, "hidden_size": 8, "input_size": 1, "num_layers": 2,
-                               "output_size": 3, "type": "lstm"}
+                               "output_size": 3, "type": cell}
     assert config["scaling"] == {"center": [mean], "method": "standard", "scale": [std]}
     exported, meta = read_safetensors_with_metadata(out_dir / "model.safetensors")
     assert meta == {"format": "pt", "producer": "swift-forecast export_pytorch.py"}
@@ -329,7 +401,7 @@ def make_pytorch_export(rng):
         assert np.array_equal(exported[k], v.numpy()), k
 
     # Reference outputs in float64 from the exported float32 weights.
-    ref = LSTMModel(1, 8, 2, horizon).double()
+    ref = make_model(cell, 1, 8, 2, horizon).double()
     ref.load_state_dict({k: torch.from_numpy(v.astype(np.float64)) for k, v in exported.items()}, strict=True)
     window_starts = [90, 100, 110]  # 90 overlaps training data; the others are held out
     raw_windows = np.stack([raw[s:s + lookback] for s in window_starts]).astype(np.float32)[:, :, None]
@@ -343,10 +415,10 @@ def make_pytorch_export(rng):
     io["output"] = out32(y64)
     io["raw_input"] = raw_windows
     io["raw_output"] = out32(y64 * std + mean)
-    desc = ("Inputs/outputs for Tests/ForecastTests/Fixtures/pytorch_export. input = scaled windows "
+    desc = (f"Inputs/outputs for Tests/ForecastTests/Fixtures/pytorch_export{suffix}. input = scaled windows "
             "(x - 5) / 2 [3,10,1]; output = model output in scaled units [3,3] (float64 reference from the "
             "float32 weights); raw_input/raw_output = the same in original units (y = y' * 2 + 5)")
-    path = save(FORECAST_FIXTURES / "pytorch_export_io.safetensors", io, desc)
+    path = save(FORECAST_FIXTURES / f"pytorch_export{suffix}_io.safetensors", io, desc)
     return out_dir, path, io, (first_loss, last_loss)
 
 
@@ -357,22 +429,23 @@ def make_swift_trained_io(rng, model_dir: Path, out_path: Path):
     if not weights.exists():
         return None
     config = json.loads((model_dir / "config.json").read_text())
-    if config.get("format_version") != 1:
+    if config.get("format_version") not in (1, 2):  # the network's tensors are the same in both
         raise SystemExit(f"{model_dir}/config.json: unsupported format_version {config.get('format_version')!r}")
     m = config["model"]
-    if m.get("type", "lstm") != "lstm":
+    cell = m.get("type", "lstm")
+    if cell not in ("lstm", "gru"):
         raise SystemExit(f"{model_dir}/config.json: unsupported model type {m.get('type')!r}")
     I, H, L, O = m["input_size"], m["hidden_size"], m["num_layers"], m["output_size"]
     lookback = config["lookback"]
     state = read_safetensors(weights)
-    model = LSTMModel(I, H, L, O)
+    model = make_model(cell, I, H, L, O)
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
     model = model.double().eval()
     inp = f32(rng, 3, lookback, I)
     with torch.no_grad():
         y = model(t64(inp))
     io = OrderedDict([("input", inp), ("output", out32(y))])
-    desc = (f"PyTorch LSTMModel({I}, {H}, {L}, {O}) loaded from {rel(model_dir)} with load_state_dict(strict=True); "
+    desc = (f"PyTorch {type(model).__name__}({I}, {H}, {L}, {O}) loaded from {rel(model_dir)} with load_state_dict(strict=True); "
             "input standard normal (model units, already scaled); output = model output (scaled units), "
             "float64 reference")
     save(out_path, io, desc)
@@ -381,9 +454,10 @@ def make_swift_trained_io(rng, model_dir: Path, out_path: Path):
 
 # --------------------------------------------------------------------------- main
 
-def train_swift_model(model_dir: Path) -> None:
+def train_swift_model(model_dir: Path, cell: str = "lstm") -> None:
     """Trains a small model with this project's own `forecast train` on the bundled data set."""
     cmd = ["swift", "run", "-c", "release", "forecast", "train", "--data", str(ROOT / "data" / "airpassengers.csv"),
+           *([] if cell == "lstm" else ["--cell", cell]),
            "--lookback", "12", "--horizon", "3", "--hidden-size", "8", "--layers", "2", "--epochs", "20",
            "--seed", "7", "--quiet", "--output", str(model_dir)]
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -425,6 +499,21 @@ def main() -> int:
                        "(run the Swift test that writes it, then re-run this script)")
     else:
         summary.append(describe(swift_io_path, swift_io))
+
+    # G and H: the GRU, from generators of their own so that A-E stay as they were.
+    gru_rng = np.random.default_rng(12)
+    path, gru = make_gru_parity(gru_rng)
+    summary.append(describe(path, gru))
+    out_dir, path, io, (l0, l1) = make_pytorch_export(gru_rng, cell="gru")
+    summary.append(f"{rel(out_dir)}/ (config.json, model.safetensors; trained 50 Adam steps, "
+                   f"train MSE {l0:.4f} -> {l1:.4f})")
+    summary.append(describe(path, io))
+    swift_gru_dir = FORECAST_FIXTURES / "swift_trained_gru"
+    if "--no-swift" not in sys.argv and shutil.which("swift"):
+        train_swift_model(swift_gru_dir, cell="gru")
+    swift_gru_io = make_swift_trained_io(gru_rng, swift_gru_dir, FORECAST_FIXTURES / "swift_trained_gru_io.safetensors")
+    if swift_gru_io is not None:
+        summary.append(describe(FORECAST_FIXTURES / "swift_trained_gru_io.safetensors", swift_gru_io))
 
     print("\n".join(summary))
     return 0

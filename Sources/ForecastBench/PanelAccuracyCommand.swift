@@ -4,6 +4,7 @@ import Foundation
 
 extension Scaler.Method: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
+extension RecurrentCell: ExpressibleByArgument {}
 
 /// The many-series protocol of ../shared/bench/PANEL.md: one model trained on every series of an
 /// M4 set's train file with the default options (only the horizon and the season given), the

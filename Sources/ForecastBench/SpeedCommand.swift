@@ -7,7 +7,7 @@ import ForecastNN
 struct SpeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speed",
-        abstract: "Training and prediction speed of the tutorial's LSTM, as torch_lstm_bench.py measures PyTorch.",
+        abstract: "Training and prediction speed of the tutorial's LSTM (or GRU), as torch_lstm_bench.py measures PyTorch.",
         discussion: """
         The model is the tutorial's (input size 1, output size 1), trained with Adam (lr 1e-3) and MSE \
         on shuffled batches of windows of a synthetic series: sin(2πt/24) + 0.5 sin(2πt/168) + 0.1·noise. \
@@ -19,6 +19,7 @@ struct SpeedCommand: ParsableCommand {
         """
     )
 
+    @Option(help: "The recurrent cell: lstm or gru (scripts/torch_lstm_bench.py --cell measures PyTorch's).") var cell: RecurrentCell = .lstm
     @Option(help: "Hidden units per layer.") var hidden = 64
     @Option(help: "LSTM layers.") var layers = 2
     @Option(help: "Time steps per window.") var lookback = 48
@@ -36,7 +37,7 @@ struct SpeedCommand: ParsableCommand {
 
     func run() {
         let (inputs, targets) = syntheticWindows()
-        let model = LSTMModel(inputSize: 1, hiddenSize: hidden, numLayers: layers, outputSize: 1, seed: seed)
+        let model = makeForecastNetwork(cell: cell, inputSize: 1, hiddenSize: hidden, numLayers: layers, outputSize: 1, seed: seed)
         if let threads = compute.threads { model.threadCount = threads }
         model.instructionSet = compute.instructionSet
         let optimizer = Adam(parameters: model.parameters, learningRate: 1e-3)
@@ -73,16 +74,16 @@ struct SpeedCommand: ParsableCommand {
         start = monotonicSeconds()
         for _ in 0..<calls { _ = model.forward(one) }
         let latency = (monotonicSeconds() - start) / Double(calls)
-        let windowPlan = model.lstm.lastWindowPlan?.description ?? "none"
+        let windowPlan = (model as? LSTMModel)?.lstm.lastWindowPlan?.description ?? "none"
         start = monotonicSeconds()
         _ = model.forward(Tensor(shape: [windows, lookback, 1], scalars: inputs))
         let batchSeconds = monotonicSeconds() - start
 
         // As torch_lstm_bench.py counts it: 3 × the forward FLOPs of the products.
-        let forwardFlops = (0..<layers).reduce(0) { sum, k in sum + 2 * 4 * hidden * ((k == 0 ? 1 : hidden) + hidden) } * lookback
+        let forwardFlops = (0..<layers).reduce(0) { sum, k in sum + 2 * cell.gateCount * hidden * ((k == 0 ? 1 : hidden) + hidden) } * lookback
         let trainFlopRate = 3 * Double(forwardFlops) * Double(windows) / trainSeconds / 1e9
         printJSONLine([
-            "impl": "swift-forecast", "hidden": hidden, "layers": layers, "lookback": lookback, "batch": batch,
+            "impl": "swift-forecast", "cell": cell.rawValue, "hidden": hidden, "layers": layers, "lookback": lookback, "batch": batch,
             "threads": model.threadCount, "instruction_set": model.instructionSet.rawValue,
             "train_windows_per_s": rounded(Double(windows) / trainSeconds, 1),
             "train_gflops": rounded(trainFlopRate, 2),

@@ -76,7 +76,7 @@ struct BacktestCommand: ParsableCommand {
             if let output { try writeOutput(ForecastTables.heldOutCSV(evaluation, panel: panel), to: output) }
             if let perSeries { try writeOutput(ForecastTables.perSeriesCSV(evaluation, idName: panel.idName), to: perSeries) }
             if let plot {
-                let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon)
+                let name = modelName(layers: options.layers, hiddenSize: options.hiddenSize, lookback: options.lookback, horizon: options.horizon, cell: options.cell)
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
@@ -89,8 +89,9 @@ struct BacktestCommand: ParsableCommand {
                 for (k, combination) in backtest.combinations.enumerated() {
                     if let fallback = fallbackLine(combination) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + fallback) }
                 }
-                print(accuracyTable(evaluation, modelName: backtest.combinations.count == 1 ? modelRowName(backtest.combinations[0])
-                                                      : backtest.combinations.allSatisfy { $0 == nil } ? "LSTM" : "LSTM + fallback"))
+                let network = cellName(options.cell)
+                print(accuracyTable(evaluation, modelName: backtest.combinations.count == 1 ? modelRowName(backtest.combinations[0], network: network)
+                                                      : backtest.combinations.allSatisfy { $0 == nil } ? network : "\(network) + fallback"))
             }
         }
     }

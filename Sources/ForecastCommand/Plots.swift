@@ -3,14 +3,19 @@ import Foundation
 
 // The command line's pictures: each turns a result of the library into a chart of ForecastPlot.
 
-/// "LSTM 2×64 (36→12)": the model as chart titles name it (layers × hidden units, lookback → horizon).
+/// "LSTM 2×64 (36→12)": the model as chart titles name it (cell, layers × hidden units, lookback → horizon).
 func modelName(_ configuration: ModelConfiguration) -> String {
     modelName(layers: configuration.model.numLayers, hiddenSize: configuration.model.hiddenSize,
-              lookback: configuration.lookback, horizon: configuration.horizon)
+              lookback: configuration.lookback, horizon: configuration.horizon, cell: configuration.model.cell)
 }
 
-func modelName(layers: Int, hiddenSize: Int, lookback: Int, horizon: Int) -> String {
-    "LSTM \(layers)×\(hiddenSize) (\(lookback)→\(horizon))"
+func modelName(layers: Int, hiddenSize: Int, lookback: Int, horizon: Int, cell: RecurrentCell? = .lstm) -> String {
+    "\(cellName(cell)) \(layers)×\(hiddenSize) (\(lookback)→\(horizon))"
+}
+
+/// "LSTM" or "GRU": the network as tables name it.
+func cellName(_ cell: RecurrentCell?) -> String {
+    (cell ?? .lstm).rawValue.uppercased()
 }
 
 /// The file name of the data without its folder ("sales.csv"), or "standard input".

@@ -74,7 +74,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
 
     let m = configuration.model
     var settings: [(String, String)] = [
-        ("network", "LSTM, \(m.numLayers) layer\(m.numLayers == 1 ? "" : "s") of \(m.hiddenSize), then Linear to \(m.outputSize)"),
+        ("network", "\((m.cell ?? .lstm).rawValue.uppercased()), \(m.numLayers) layer\(m.numLayers == 1 ? "" : "s") of \(m.hiddenSize), then Linear to \(m.outputSize)"),
         ("window", "lookback \(configuration.lookback) → horizon \(configuration.horizon), \(configuration.strategy.rawValue) strategy"),
         ("scaling", "\(configuration.scaling.method.rawValue)\(configuration.scalesPerSeries ? " per series" : ""), then per-window normalisation '\(configuration.windowNormalization.method.rawValue)'"
             + (configuration.windowNormalization.method == .season ? " (period \(configuration.windowNormalization.period))" : "")),
@@ -111,7 +111,8 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
                              + String(format: "; MSIS %.3f; weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
                              + (panel.hasIDs ? " (means over series; wQL pooled)" : "")))
         }
-        var entries: [(String, Accuracy)] = [(panel.hasIDs ? "\(modelRowName(configuration.combination)) (mean of \(panel.count) series)" : modelRowName(configuration.combination), evaluation.model)]
+        let network = modelRowName(configuration.combination, network: cellName(configuration.model.cell))
+        var entries: [(String, Accuracy)] = [(panel.hasIDs ? "\(network) (mean of \(panel.count) series)" : network, evaluation.model)]
         for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
         metrics.rows = entries.map { name, accuracy in [name] + metricNames.map { String(format: "%.3f", accuracy[$0]) } }
         var captions: [Int: String] = [:]

@@ -10,6 +10,7 @@ extension ModelConfiguration.Strategy: ExpressibleByArgument {}
 extension WindowNormalization.Method: ExpressibleByArgument {}
 extension IntervalMethod: ExpressibleByArgument {}
 extension IntervalScale: ExpressibleByArgument {}
+extension RecurrentCell: ExpressibleByArgument {}
 
 /// `--loss`: a point loss, or `quantile` for a quantile head (with `--levels`).
 enum LossChoice: String, ExpressibleByArgument, CaseIterable {
@@ -89,6 +90,12 @@ struct TrainingArguments: ParsableArguments {
 
     @Option(help: "Time steps forecast at once (default: one season, e.g. 12 for monthly data).")
     var horizon: Int?
+
+    @Option(help: "The recurrent cell: lstm (PyTorch's nn.LSTM) or gru (nn.GRU).")
+    var cell: RecurrentCell = .lstm
+
+    @Option(help: ArgumentHelp("Calendar features read at every lookback step, sin/cos encoded: auto (those the data's frequency makes meaningful) or some of hour,dayofweek,dayofmonth,month,weekofyear. Needs dates in the time column.", valueName: "features"))
+    var calendar: String?
 
     @Option(help: "Hidden units per LSTM layer.")
     var hiddenSize: Int = 64
@@ -173,6 +180,7 @@ struct TrainingArguments: ParsableArguments {
 
     func validate() throws {
         if let lookback, lookback <= 0 { throw ValidationError("--lookback must be at least 1 (got \(lookback))") }
+        if let calendar, case .failure(let error) = CalendarSelection.parse(calendar) { throw ValidationError("--calendar: \(error)") }
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
@@ -193,6 +201,8 @@ struct TrainingArguments: ParsableArguments {
     /// The options for `panel`: the library's defaults for its window and test part, then what was given.
     func options(for panel: Panel) -> TrainingOptions {
         var options = Forecaster.defaultOptions(for: panel, lookback: lookback, horizon: horizon, season: season)
+        options.cell = cell
+        if let calendar, case .success(let selection) = CalendarSelection.parse(calendar) { options.calendar = selection }
         options.hiddenSize = hiddenSize
         options.layers = layers
         options.dropout = dropout

@@ -66,9 +66,9 @@ func jsonNumber(_ value: Double) -> String {
 
 /// The name of the model's row in accuracy tables: `LSTM` for the network alone, else the members
 /// of its combination (`LSTM + seasonal naive`).
-func modelRowName(_ combination: ForecastCombination?) -> String {
-    guard let combination, !combination.isNetworkAlone else { return "LSTM" }
-    return combination.used.map(\.member.displayName).joined(separator: " + ")
+func modelRowName(_ combination: ForecastCombination?, network: String) -> String {
+    guard let combination, !combination.isNetworkAlone else { return network }
+    return combination.used.map { $0.member == .network ? network : $0.member.displayName }.joined(separator: " + ")
 }
 
 /// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for

@@ -15,12 +15,14 @@ import ForecastKernels
 ///         return self.fc(out[:, -1, :])
 /// ```
 /// Parameters are named as that model's `state_dict()`: `lstm.weight_ih_l0`, …, `fc.weight`, `fc.bias`.
-public final class LSTMModel {
+public final class LSTMModel: ForecastNetwork {
     /// The recurrent layers.
     public let lstm: LSTM
     /// The output layer, applied to the last hidden state.
     public let fc: Linear
 
+    /// ``RecurrentCell/lstm``.
+    public var cell: RecurrentCell { .lstm }
     /// Features per input time step.
     public var inputSize: Int { lstm.inputSize }
     /// Hidden units per LSTM layer.
@@ -66,11 +68,11 @@ public final class LSTMModel {
             + fc.namedParameters.map { ("fc." + $0.name, $0.parameter) }
     }
 
-    /// Every parameter, in PyTorch's order (what an optimiser takes).
-    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
-
     /// The forecast for each window: `[B, T, inputSize]` in, `[B, outputSize]` out.
-    public func forward(_ input: Tensor, initialState: LSTMState? = nil) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor { forward(input, initialState: nil) }
+
+    /// The forecast for each window from the given initial state of every layer (zeros when nil).
+    public func forward(_ input: Tensor, initialState: LSTMState?) -> Tensor {
         // The head reads out[:, T−1, :], the last layer's hidden state after the last step: [B, H].
         fc.forward(lstm.lastOutput(input, initialState: initialState))
     }
@@ -86,28 +88,9 @@ public final class LSTMModel {
         return lstm.backward(lastOutputGradient: lastGradient, returnsInputGradients: true)!
     }
 
-    /// One optimisation step on a batch: zero the gradients, forward, loss, backward, optionally
-    /// clip the global gradient norm, and let the optimiser update the parameters.
-    ///
-    /// - Returns: the batch's loss before the update.
-    @discardableResult
-    public func trainStep(input: Tensor, target: Tensor, loss: Loss, optimizer: some Optimizer,
-                          clipNorm: Float? = nil) -> Float {
-        trainStep(input: input, target: target, optimizer: optimizer, clipNorm: clipNorm) { loss.evaluate(prediction: $0, target: $1) }
-    }
-
-    /// ``trainStep(input:target:loss:optimizer:clipNorm:)`` with any loss: `loss` maps the
-    /// prediction and the target to the loss and its gradient with respect to the prediction.
-    @discardableResult
-    public func trainStep(input: Tensor, target: Tensor, optimizer: some Optimizer, clipNorm: Float? = nil,
-                          loss: (_ prediction: Tensor, _ target: Tensor) -> (value: Float, gradient: Tensor)) -> Float {
-        optimizer.zeroGradients()
-        let prediction = forward(input)
-        let (value, gradient) = loss(prediction, target)
-        // As backward(_:), without the gradients of the input and the initial state, which training does not need.
-        lstm.backward(lastOutputGradient: fc.backward(gradient), returnsInputGradients: false)
-        if let clipNorm { clipGradientNorm(parameters, maxNorm: clipNorm) }
-        optimizer.step()
-        return value
+    /// As ``backward(_:)``, without the gradients of the input and the initial state, which
+    /// training does not need.
+    public func accumulateParameterGradients(_ predictionGradient: Tensor) {
+        lstm.backward(lastOutputGradient: fc.backward(predictionGradient), returnsInputGradients: false)
     }
 }

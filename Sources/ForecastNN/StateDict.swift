@@ -18,7 +18,7 @@ public enum StateDictError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension LSTMModel {
+extension ForecastNetwork {
     /// The parameters as named tensors, in the order and with the names of PyTorch's `state_dict()`.
     public func stateDict() -> [(name: String, tensor: Tensor)] {
         namedParameters.map { ($0.name, $0.parameter.value) }

@@ -40,8 +40,14 @@ public final class ServedModel: @unchecked Sendable {
         }
         let configuration = model.configuration
         let ramp = (0..<configuration.lookback).map { Double($0 + 1) }
+        // A model with calendar features reads dates: the ramp gets some at the model's step.
+        let frequency = configuration.frequency ?? .daily
+        let start = Timestamp(year: 2000, month: 1, day: 1) ?? Timestamp(seconds: 946_684_800)
+        let time = configuration.calendar.isEmpty ? nil
+            : TimeAxis(name: "time", timestamps: (0..<configuration.lookback).map { frequency.advance(start, by: $0) },
+                       format: .date, frequency: frequency)
         let series = TimeSeries(source: "load check", targetName: configuration.target, featureNames: configuration.features,
-                                columns: Array(repeating: ramp, count: 1 + configuration.features.count))
+                                columns: Array(repeating: ramp, count: 1 + configuration.features.count), time: time)
         let check = forecaster.predict([Panel(series)], horizons: [configuration.horizon])
         let values = check[0].forecasts[0].values
         guard values.count == configuration.horizon, values.allSatisfy(\.isFinite) else {

@@ -17,7 +17,7 @@ struct Divergence: Sendable {
     }
 
     /// Whether every weight of `network` is finite.
-    static func isFinite(_ network: LSTMModel) -> Bool {
+    static func isFinite(_ network: any ForecastNetwork) -> Bool {
         network.stateDict().allSatisfy { $0.tensor.scalars.allSatisfy(\.isFinite) }
     }
 }

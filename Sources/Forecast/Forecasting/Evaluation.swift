@@ -76,6 +76,7 @@ public struct HoldoutEvaluation: Sendable {
     public static func forecasts(model: ForecastModel, series: [TimeSeries], requests: [ForecastRequest], season: Int,
                                  levels: [Double] = []) -> [Origin] {
         let horizon = model.configuration.horizon
+        let series = model.inputSeries(series)
         let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon)
         let intervals = model.intervals(series, requests: requests, forecasts: forecasts, levels: levels)
         return zip(zip(requests, forecasts), intervals).map { pair, intervals in

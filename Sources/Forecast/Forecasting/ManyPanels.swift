@@ -63,7 +63,7 @@ extension Forecaster {
     public func addingIntervals(_ levels: [Double], to forecast: PanelForecast, of panel: Panel) -> PanelForecast {
         guard !levels.isEmpty else { return forecast }
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
-        let intervals = trainedModel.intervals(panel.series, requests: requests, forecasts: forecast.forecasts.map(\.values), levels: levels)
+        let intervals = trainedModel.intervals(trainedModel.inputSeries(panel.series), requests: requests, forecasts: forecast.forecasts.map(\.values), levels: levels)
         var result = forecast
         for s in result.forecasts.indices { result.forecasts[s].intervals = intervals[s] }
         return result

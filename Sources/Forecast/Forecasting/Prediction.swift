@@ -75,8 +75,9 @@ extension ForecastModel {
         let steps = try checkedSteps(horizon, panel: panel)
         try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
-        let (values, blocks) = forecast(panel.series, requests: requests, steps: steps)
-        let intervals = self.intervals(panel.series, requests: requests, forecasts: values, levels: levels)
+        let inputs = inputSeries(panel.series)
+        let (values, blocks) = forecast(inputs, requests: requests, steps: steps)
+        let intervals = self.intervals(inputs, requests: requests, forecasts: values, levels: levels)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let forecasts = panel.series.indices.map { s in
             PointForecast(values: values[s], timestamps: panel.series[s].time?.future(steps), recursiveBlocks: beyondHorizon,
@@ -98,7 +99,30 @@ extension ForecastModel {
         if steps > configuration.pointOutputSize && !configuration.features.isEmpty {
             throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps; beyond that it would need future values of its features \(configuration.features)")
         }
+        if !configuration.calendar.isEmpty {
+            if steps > configuration.pointOutputSize {
+                throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps and reads calendar features; it does not continue beyond them")
+            }
+            for series in panel.series { try CalendarSelection.checkDates(series.time, source: panel.source) }
+        }
         return steps
+    }
+
+    /// The series as the network reads them: with the model's calendar columns added after the
+    /// features (``TimeSeries/addingCalendar(_:)``) to a series that has the target and the features
+    /// only; a series that has them already, or a model without calendar features, as it is.
+    ///
+    /// - Precondition: a series that needs the calendar has dates (``checkedSteps(_:panel:)`` checks it).
+    func inputSeries(_ series: [TimeSeries]) -> [TimeSeries] {
+        guard !configuration.calendar.isEmpty else { return series }
+        return series.map { one in
+            guard one.columns.count == 1 + configuration.features.count else { return one }
+            do {
+                return try one.addingCalendar(configuration.calendar)
+            } catch {
+                preconditionFailure("a series without dates reached a calendar model past checkedSteps: \(error)")
+            }
+        }
     }
 
     /// The scaler of a window of `series` ending at `end`: the model's, or, for a model of many
@@ -133,8 +157,9 @@ extension ForecastModel {
     /// - Precondition: `steps` is within the output, or the model reads no features; every request
     ///   has at least one point of history.
     public func networkForecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
-        precondition(steps <= configuration.pointOutputSize || configuration.features.isEmpty,
+        precondition(steps <= configuration.pointOutputSize || configuration.inputFeatureNames.isEmpty,
                      "a model with features cannot forecast beyond its output")
+        let series = inputSeries(series)
         for request in requests {
             precondition(request.end >= 1 && request.end <= series[request.series].count, "a forecast needs history")
         }

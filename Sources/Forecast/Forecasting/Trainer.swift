@@ -111,6 +111,13 @@ public enum Trainer {
         if options.strategy == .recursive && !panel.featureNames.isEmpty {
             throw DataError(.usage, file: panel.source, "the recursive strategy cannot use features (their future values are unknown); use --strategy direct")
         }
+        // Calendar features are input columns after the features, computed from each point's timestamp.
+        let calendar = try options.calendar.resolved(for: panel.time, source: panel.source)
+        if options.strategy == .recursive && !calendar.isEmpty {
+            throw DataError(.usage, file: panel.source, "the recursive strategy cannot use calendar features; use --strategy direct")
+        }
+        let features = panel.featureNames
+        let panel = try panel.addingCalendar(calendar)
         let start = Date()
         let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
@@ -188,8 +195,8 @@ public enum Trainer {
         func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?) -> ModelConfiguration {
             ModelConfiguration(
                 model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                             outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout),
-                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: panel.featureNames,
+                             outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout, cell: options.cell),
+                lookback: options.lookback, horizon: options.horizon, target: panel.targetName, features: features,
                 scaling: modelScaler, windowNormalization: normalization, strategy: options.strategy,
                 frequency: panel.time?.frequency,
                 training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
@@ -199,9 +206,9 @@ public enum Trainer {
                                 maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
-                quantileLevels: options.quantileLevels, combination: combination)
+                quantileLevels: options.quantileLevels, combination: combination, calendar: calendar)
         }
-        func model(_ network: LSTMModel, intervals: ConformalCalibration?, combination: ForecastCombination? = nil) -> ForecastModel {
+        func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?, combination: ForecastCombination? = nil) -> ForecastModel {
             do {
                 return try ForecastModel(configuration: configuration(intervals, combination), network: network)
             } catch {
@@ -283,9 +290,9 @@ public enum Trainer {
         return indices[..<limit].sorted()
     }
 
-    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> LSTMModel {
-        LSTMModel(inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                  outputSize: outputs, dropout: options.dropout, seed: options.seed)
+    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> any ForecastNetwork {
+        makeForecastNetwork(cell: options.cell, inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
+                            outputSize: outputs, dropout: options.dropout, seed: options.seed)
     }
 
     /// Counts windows and time across both phases, for the progress reports.
@@ -311,7 +318,7 @@ public enum Trainer {
     /// after `patience` epochs without improvement. `learningRates` replays a schedule recorded
     /// earlier. With `averageLast` > 0 the network ends with the mean of its weights after each of
     /// the last `averageLast` epochs (stochastic weight averaging; Izmailov et al., 2018).
-    private static func train(_ network: LSTMModel, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
+    private static func train(_ network: any ForecastNetwork, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
                               options: TrainingOptions, objective: Objective, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
                               learningRates: [Float]? = nil, averageLast: Int = 0,
                               clock: inout Clock, progress: (TrainingProgress) -> Void) -> Run {
@@ -422,7 +429,7 @@ public enum Trainer {
 
     /// The mean loss over the windows at `indices` (every window when nil), in inference mode,
     /// batched to bound memory.
-    static func loss(of network: LSTMModel, on windows: WindowSet, indices: [Int]? = nil, loss: Objective) -> Double {
+    static func loss(of network: any ForecastNetwork, on windows: WindowSet, indices: [Int]? = nil, loss: Objective) -> Double {
         let wasTraining = network.isTraining
         network.isTraining = false
         defer { network.isTraining = wasTraining }

@@ -20,6 +20,11 @@ public struct TrainingOptions: Sendable {
     public var lookback: Int
     /// Time steps forecast at once.
     public var horizon: Int
+    /// The recurrent cell: the tutorial's LSTM, or a GRU.
+    public var cell: RecurrentCell = .lstm
+    /// The calendar features the network reads at every lookback step, as extra input columns
+    /// after the features (``CalendarFeature``); none by default.
+    public var calendar: CalendarSelection = .none
     /// Hidden units per LSTM layer.
     public var hiddenSize = 64
     /// Stacked LSTM layers.

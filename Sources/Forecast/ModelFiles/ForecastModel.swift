@@ -4,7 +4,8 @@ import Foundation
 /// horizon, scaling statistics, column names) and its weights.
 ///
 /// On disk a model is a directory holding `config.json` and `model.safetensors`, with tensors
-/// named as PyTorch's `state_dict()` of the tutorial's `LSTMModel` (docs/model-format.md).
+/// named as PyTorch's `state_dict()` of the tutorial's `LSTMModel`, or of `GRUModel`
+/// (docs/model-format.md).
 public final class ForecastModel {
     /// The file holding the configuration, inside a model directory.
     public static let configurationFileName = "config.json"
@@ -14,17 +15,18 @@ public final class ForecastModel {
     /// Lookback, horizon, scaling, names and architecture.
     public let configuration: ModelConfiguration
     /// The network, with its trained weights.
-    public let network: LSTMModel
+    public let network: any ForecastNetwork
 
     /// Pairs a network with its configuration.
     ///
     /// - Throws: ``ModelFileError`` when the configuration is inconsistent or does not describe the network.
-    public init(configuration: ModelConfiguration, network: LSTMModel) throws(ModelFileError) {
+    public init(configuration: ModelConfiguration, network: any ForecastNetwork) throws(ModelFileError) {
         let problems = configuration.problems
         if let first = problems.first { throw ModelFileError(file: Self.configurationFileName, problem: first) }
         let architecture = configuration.model
         guard architecture.inputSize == network.inputSize, architecture.hiddenSize == network.hiddenSize,
-              architecture.numLayers == network.numLayers, architecture.outputSize == network.outputSize else {
+              architecture.numLayers == network.numLayers, architecture.outputSize == network.outputSize,
+              architecture.cell == network.cell else {
             throw ModelFileError(file: Self.configurationFileName, problem: "does not describe the network's sizes")
         }
         self.configuration = configuration
@@ -55,9 +57,10 @@ public final class ForecastModel {
             throw ModelFileError(file: weightsURL.path, problem: problem)
         }
         let architecture = configuration.model
-        let network = LSTMModel(inputSize: architecture.inputSize, hiddenSize: architecture.hiddenSize,
-                                numLayers: architecture.numLayers, outputSize: architecture.outputSize,
-                                dropout: architecture.dropout)
+        // `problems` above refuses a type that names no cell.
+        let network = makeForecastNetwork(cell: architecture.cell ?? .lstm, inputSize: architecture.inputSize,
+                                          hiddenSize: architecture.hiddenSize, numLayers: architecture.numLayers,
+                                          outputSize: architecture.outputSize, dropout: architecture.dropout)
         do {
             try network.loadStateDict(tensors.tensors)
         } catch {
@@ -124,7 +127,7 @@ public final class ForecastModel {
     public func forecast(window: [[Float]], steps: Int) -> (values: [Float], blocks: Int) {
         precondition(window.count == configuration.lookback, "forecast(window:steps:) needs \(configuration.lookback) rows")
         let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
-        let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.features,
+        let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.inputFeatureNames,
                                 columns: columns)
         let (values, blocks) = forecast([series], requests: [ForecastRequest(series: 0, end: window.count)], steps: steps)
         return (values[0].map(Float.init), blocks)

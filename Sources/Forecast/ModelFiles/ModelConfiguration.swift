@@ -48,7 +48,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// The network's shape.
     public struct Architecture: Codable, Equatable, Sendable {
-        /// The kind of network; `"lstm"` (the tutorial's LSTM + Linear head) is the only one.
+        /// The kind of network: `"lstm"` (the tutorial's LSTM + Linear head) or `"gru"` (the same
+        /// with a GRU, ``GRUModel``).
         public var type: String = "lstm"
         /// Features per time step: 1 (the target) + the number of extra features.
         public var inputSize: Int
@@ -61,8 +62,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         /// Dropout between LSTM layers in training.
         public var dropout: Float = 0
 
+        /// The recurrent cell ``type`` names, nil for a type this version does not know.
+        public var cell: RecurrentCell? { RecurrentCell(rawValue: type) }
+
         /// Creates an architecture description.
-        public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0) {
+        public init(inputSize: Int, hiddenSize: Int, numLayers: Int, outputSize: Int, dropout: Float = 0, cell: RecurrentCell = .lstm) {
+            self.type = cell.rawValue
             self.inputSize = inputSize
             self.hiddenSize = hiddenSize
             self.numLayers = numLayers
@@ -138,6 +143,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var target: String
     /// The names of extra input columns, read over the lookback window (past covariates).
     public var features: [String]
+    /// The calendar features computed from each lookback step's timestamp, two input columns each
+    /// (sin, cos) after the features; empty for none (the key is then left out of the file).
+    public var calendar: [CalendarFeature] = []
     /// How the data was scaled, x′ = (x − center) / scale per input column, with the training part's statistics.
     public var scaling: Scaler
     /// How each window's target column is normalised after scaling.
@@ -176,8 +184,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
                 conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil,
-                combination: ForecastCombination? = nil) {
+                combination: ForecastCombination? = nil, calendar: [CalendarFeature] = []) {
         self.combination = combination
+        self.calendar = calendar
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
         self.formatVersion = conformalIntervals?.stepLags == true || combination != nil ? Self.stepScaledIntervalsFormatVersion
@@ -200,6 +209,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case formatVersion = "format_version", windowNormalization = "window_normalization"
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
         case combination
+        case calendar
     }
 
     public init(from decoder: any Decoder) throws {
@@ -219,6 +229,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
         combination = try container.decodeIfPresent(ForecastCombination.self, forKey: .combination)
+        calendar = try container.decodeIfPresent([CalendarFeature].self, forKey: .calendar) ?? []
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -239,7 +250,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
         try container.encodeIfPresent(combination, forKey: .combination)
+        if !calendar.isEmpty { try container.encode(calendar, forKey: .calendar) }
     }
+
+    /// The names of the input columns after the target: the features, then two per calendar feature.
+    public var inputFeatureNames: [String] { features + calendar.flatMap(\.columnNames) }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
     public var scalesPerSeries: Bool { panel != nil }
@@ -250,15 +265,16 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(1...Self.currentFormatVersion).contains(formatVersion) {
             problems.append("format_version \(formatVersion) is not supported (this version reads 1 to \(Self.currentFormatVersion))")
         }
-        if model.type != "lstm" { problems.append("model.type '\(model.type)' is not supported (only 'lstm')") }
+        if model.cell == nil { problems.append("model.type '\(model.type)' is not supported (only 'lstm' and 'gru')") }
         for (name, value) in [("model.input_size", model.inputSize), ("model.hidden_size", model.hiddenSize),
                               ("model.num_layers", model.numLayers), ("model.output_size", model.outputSize),
                               ("lookback", lookback), ("horizon", horizon)] where value <= 0 {
             problems.append("\(name) is \(value); it must be positive")
         }
         if !(model.dropout >= 0 && model.dropout < 1) { problems.append("model.dropout \(model.dropout) is not in [0, 1)") }
-        if model.inputSize != 1 + features.count {
-            problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features")
+        if model.inputSize != 1 + inputFeatureNames.count {
+            problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features"
+                            + (calendar.isEmpty ? "" : " + \(2 * calendar.count) calendar columns"))
         }
         if let quantileLevels {
             if quantileLevels.isEmpty || !PredictionInterval.problems(levels: quantileLevels).isEmpty {
@@ -275,6 +291,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if strategy == .recursive && !features.isEmpty {
             problems.append("a recursive model cannot read features (their future values are unknown)")
         }
+        if strategy == .recursive && !calendar.isEmpty {
+            problems.append("a recursive model cannot read calendar features")
+        }
+        if Set(calendar).count != calendar.count { problems.append("calendar names a feature twice") }
         if scaling.center.count != model.inputSize || scaling.scale.count != model.inputSize {
             problems.append("scaling has \(scaling.center.count) centers and \(scaling.scale.count) scales for \(model.inputSize) input columns")
         }

@@ -1,11 +1,12 @@
 import ForecastData
 
 extension ModelConfiguration {
-    /// The number of weights the described network has, as PyTorch counts `LSTMModel`'s parameters;
-    /// nil when the sizes are so large that the count overflows.
+    /// The number of weights the described network has, as PyTorch counts `LSTMModel`'s (or
+    /// `GRUModel`'s) parameters; nil when the sizes are so large that the count overflows.
     ///
     /// Per LSTM layer l: `weight_ih_l{l}` (4H, I_l), `weight_hh_l{l}` (4H, H) and two biases (4H), with
-    /// I_0 = input_size and I_l = H above; then the head `fc.weight` (O, H) and `fc.bias` (O).
+    /// I_0 = input_size and I_l = H above (a GRU layer: 3H instead of 4H); then the head `fc.weight`
+    /// (O, H) and `fc.bias` (O).
     public var parameterCount: Int? {
         let (h, o) = (model.hiddenSize, model.outputSize)
         func product(_ factors: Int...) -> Int? {
@@ -21,8 +22,9 @@ extension ModelConfiguration {
             }
         }
         guard model.numLayers > 0, h > 0, o > 0, model.inputSize > 0 else { return nil }
-        let firstLayer = sum(product(4, h, model.inputSize), product(4, h, h), product(8, h))
-        let otherLayer = sum(product(4, h, h), product(4, h, h), product(8, h))
+        let gates = model.cell?.gateCount ?? 4
+        let firstLayer = sum(product(gates, h, model.inputSize), product(gates, h, h), product(2 * gates, h))
+        let otherLayer = sum(product(gates, h, h), product(gates, h, h), product(2 * gates, h))
         return sum(firstLayer, otherLayer.flatMap { product($0, model.numLayers - 1) }, product(o, h), o)
     }
 
