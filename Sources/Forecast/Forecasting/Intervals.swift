@@ -276,7 +276,7 @@ extension ForecastModel {
     /// whose differences are all 0 (or not finite) takes `fallback`.
     static func stepLagScales(_ target: [Double], end: Int, steps: Int, window: Int?, fallback: Double) -> [Double] {
         let start = max(0, end - (window ?? end)), count = end - start
-        return (1...max(steps, 1)).prefix(steps).map { h in
+        return (1..<(steps + 1)).map { h in
             let lag = min(h, count - 1)
             guard lag >= 1 else { return fallback }
             var sum = 0.0
@@ -361,15 +361,16 @@ extension ForecastModel {
         }
         let modelScales = scales(stepLags: false, window: scaleWindow)
         let stepWindow = IntervalScale.stepWindow(season: configuration.windowNormalization.period, horizon: horizon)
-        var stepLags = scale == .steps && scaleLag == nil && scaleWindow == nil
+        let oneScale = scaleLag != nil || scaleWindow != nil
+        let choosing = scale == .automatic && !oneScale && requests.count >= IntervalScale.automaticMinimum
+        let stepScales = (scale == .steps && !oneScale) || choosing ? scales(stepLags: true, window: stepWindow) : nil
         var comparison: IntervalScaleComparison?
-        if scale == .automatic && scaleLag == nil && scaleWindow == nil && requests.count >= IntervalScale.automaticMinimum {
-            let stepScales = scales(stepLags: true, window: stepWindow)
+        if choosing, let stepScales {
             comparison = IntervalScaleComparison(model: IntervalScale.crossFittedScore(errors: errors, scales: modelScales, units: modelScales),
                                                  steps: IntervalScale.crossFittedScore(errors: errors, scales: stepScales, units: modelScales))
-            stepLags = comparison.map { $0.steps < $0.model } ?? false
         }
-        let chosen = stepLags ? scales(stepLags: true, window: stepWindow) : modelScales
+        let stepLags = stepScales != nil && (comparison.map { $0.steps < $0.model } ?? true)
+        let chosen = stepLags ? stepScales ?? modelScales : modelScales
         let scored = (0..<horizon).map { h in errors.indices.map { errors[$0][h] / chosen[$0][h] } }
         let result = ConformalCalibration(errors: scored, scaleLag: scaleLag, scaleWindow: stepLags ? stepWindow : scaleWindow,
                                           stepLags: stepLags, scaleComparison: comparison)
