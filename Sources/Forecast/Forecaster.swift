@@ -98,10 +98,13 @@ public final class Forecaster {
     /// batched pass through the network, with prediction intervals at `levels` (percentages, e.g.
     /// `[80, 95]`; none by default) when the model holds them (``ForecastModel/hasIntervals``).
     ///
+    /// A model that reads future-known features takes their values from `future` (`--future FILE`).
+    ///
     /// - Throws: ``DataError`` (usage) when the data does not fit the model, a level is outside
-    ///   (0, 100) or repeated, or levels are asked of a model without intervals.
-    public func predict(_ panel: Panel, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PanelForecast {
-        try trained().forecast(panel, horizon: horizon, levels: levels)
+    ///   (0, 100) or repeated, or levels are asked of a model without intervals; (bad data) when
+    ///   `future` lacks a value a series needs.
+    public func predict(_ panel: Panel, horizon: Int? = nil, levels: [Double] = [], future: KnownFuture? = nil) throws(DataError) -> PanelForecast {
+        try trained().forecast(panel, horizon: horizon, levels: levels, future: future)
     }
 
     /// The levels evaluate and backtest score when none are given: 80 and 95 when the model has

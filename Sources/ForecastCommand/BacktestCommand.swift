@@ -64,7 +64,7 @@ struct BacktestCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let panel = try data.loadPanel(quiet: quiet || json)
-            let forecaster = Forecaster(options: training.options(for: panel))
+            let forecaster = Forecaster(options: training.options(for: panel, futureFeatures: data.futureFeatureList))
             let options = forecaster.options
             var printer = ProgressPrinter(quiet: quiet || json)
             let backtest = try forecaster.backtest(panel, origins: origins, season: training.season, retrain: retrain,

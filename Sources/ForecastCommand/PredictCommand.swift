@@ -16,6 +16,10 @@ struct PredictCommand: ParsableCommand {
         pass, and the output is a long table: `<id column>,<time column or step>,forecast`, one row \
         per series and future step, series in input order.
 
+        A model trained with --future-features reads their values over the forecast from \
+        --future FILE (the id column for many series, the time column, those columns); one trained \
+        with --static-features reads them from the data's columns or from --static FILE.
+
         --level 80,95 adds the prediction intervals, `lo-80,hi-80,lo-95,hi-95` after `forecast` \
         (conformal intervals stored in the model when it was trained; within the model's horizon).
 
@@ -25,6 +29,7 @@ struct PredictCommand: ParsableCommand {
           cat sales.csv | forecast predict --model sales-model --data - --output -
           forecast predict --model stores-model --data stores.csv --output store-forecasts.csv
           forecast predict --model sales-model --data sales.csv --level 80,95 --plot forecast.svg
+          forecast predict --model promo-model --data sales.csv --future planned-promotions.csv
         """
     )
 
@@ -47,6 +52,9 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var level: LevelOptions
 
+    @Option(help: ArgumentHelp("The future values of the model's future-known features over the forecast: a CSV with the id column (for many series), the time column and those columns.", valueName: "file"))
+    var future: String?
+
     @Flag(help: "Print no warnings.")
     var quiet = false
 
@@ -59,7 +67,14 @@ struct PredictCommand: ParsableCommand {
             let forecaster = try Forecaster(contentsOf: URL(fileURLWithPath: self.model))
             let model = forecaster.model!
             let panel = try Self.loadPanel(for: model, data: data, quiet: quiet)
-            let forecast = try forecaster.predict(panel, horizon: horizon, levels: level.levels ?? [])
+            let configuration = model.configuration
+            let known = configuration.futureFeatures.isEmpty ? nil : try future.map { path throws(DataError) in
+                try KnownFuture.load(path: path, idName: panel.hasIDs ? panel.idName : nil, timeName: panel.time?.name, names: configuration.futureFeatures)
+            }
+            if future != nil && configuration.futureFeatures.isEmpty && !quiet {
+                printError("note: the model reads no future-known features; --future is not used")
+            }
+            let forecast = try forecaster.predict(panel, horizon: horizon, levels: level.levels ?? [], future: known)
             if forecast.recursiveBlocks > 0 && !quiet {
                 printError("note: the model forecasts \(model.configuration.horizon) steps at a time; the \(forecast.forecasts[0].values.count) steps were reached recursively, in \(forecast.recursiveBlocks + 1) blocks")
             }
@@ -80,7 +95,7 @@ struct PredictCommand: ParsableCommand {
     /// for a model of many series, its id column (when the file has it), unless the user chose otherwise.
     static func loadPanel(for model: ForecastModel, data: DataOptions, quiet: Bool) throws(DataError) -> Panel {
         let configuration = model.configuration
-        return try data.loadPanel(preferredTarget: configuration.target, features: configuration.features,
-                                  preferredID: configuration.panel?.idColumn, quiet: quiet)
+        return try data.loadPanel(preferredTarget: configuration.target, features: configuration.tableFeatures,
+                                  staticFeatures: configuration.staticFeatures?.columns.map(\.name) ?? [], preferredID: configuration.panel?.idColumn, quiet: quiet)
     }
 }

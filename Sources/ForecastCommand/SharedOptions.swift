@@ -58,21 +58,44 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Extra numeric columns the model reads over the lookback, comma-separated.", valueName: "a,b"))
     var features: String?
 
+    @Option(help: ArgumentHelp("Numeric columns whose values are known ahead (planned promotions, holidays, weather forecasts), comma-separated: read over the lookback and at every horizon step; predict takes their future values from --future.", valueName: "a,b"))
+    var futureFeatures: String?
+
+    @Option(help: ArgumentHelp("Per-series properties, constant within each series, comma-separated: numbers (standardised) or labels (one-hot). Columns of the data, or of --static.", valueName: "c,d"))
+    var staticFeatures: String?
+
+    @Option(name: .customLong("static"), help: ArgumentHelp("A CSV of the static features with one row per series id (instead of columns of the data).", valueName: "file"))
+    var staticFile: String?
+
     @Option(help: "Missing values: interpolate, ffill, drop or error.")
     var missing: MissingValuePolicy = .interpolate
 
-    var featureList: [String] {
-        (features ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var featureList: [String] { Self.list(features) }
+    var futureFeatureList: [String] { Self.list(futureFeatures) }
+    var staticFeatureList: [String] { Self.list(staticFeatures) }
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// Reads the table (one series, or many with an id column), printing warnings (missing values
-    /// filled, gaps, the id column detected) to standard error.
-    func loadPanel(preferredTarget: String? = nil, features: [String]? = nil, preferredID: String? = nil,
-                   quiet: Bool = false) throws(DataError) -> Panel {
-        var options = SeriesOptions(target: target, time: time, features: features ?? featureList, missing: missing, id: id)
+    /// filled, gaps, the id column detected) to standard error. The features are read as columns
+    /// (`features`, default --features then --future-features), the static features as columns
+    /// (`staticFeatures`, default --static-features) or from --static.
+    func loadPanel(preferredTarget: String? = nil, features: [String]? = nil, staticFeatures: [String]? = nil,
+                   preferredID: String? = nil, quiet: Bool = false) throws(DataError) -> Panel {
+        let statics = staticFeatures ?? staticFeatureList
+        var options = SeriesOptions(target: target, time: time, features: features ?? (featureList + futureFeatureList), missing: missing, id: id)
+        options.staticFeatures = staticFile == nil ? statics : []
         options.preferredTarget = preferredTarget
         options.preferredID = preferredID
-        let (panel, warnings) = try Forecaster.load(path: data, options: options)
+        var (panel, warnings) = try Forecaster.load(path: data, options: options)
+        if let staticFile {
+            guard !statics.isEmpty else {
+                throw DataError(.usage, file: staticFile, "--static names a table of static features; say which columns with --static-features")
+            }
+            panel.statics = try StaticTable.load(path: staticFile, idName: panel.idName, names: statics, ids: panel.ids, describe: panel.describe)
+        }
         if !quiet {
             if let idName = panel.idName, self.id == nil {
                 printError("note: column '\(idName)' names the series (\(panel.count) of them); --id chooses another")
@@ -94,8 +117,17 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The recurrent cell: lstm (PyTorch's nn.LSTM) or gru (nn.GRU).")
     var cell: RecurrentCell = .lstm
 
-    @Option(help: ArgumentHelp("Calendar features read at every lookback step, sin/cos encoded: auto (those the data's frequency makes meaningful) or some of hour,dayofweek,dayofmonth,month,weekofyear. Needs dates in the time column.", valueName: "features"))
+    @Option(help: ArgumentHelp("Calendar features read at every lookback step (and, by the decoder, at every horizon step), sin/cos encoded: auto (those the data's frequency makes meaningful) or some of hour,dayofweek,dayofmonth,month,weekofyear. Needs dates in the time column.", valueName: "features"))
     var calendar: String?
+
+    @Option(help: "The network: auto (the encoder-decoder when future-known, calendar or static features are given, else the tutorial's), mlp (the encoder-decoder: an MLP reads each horizon step's context with what is known of that step) or none (the tutorial's Linear head on the last hidden state).")
+    var decoder: DecoderChoice = .automatic
+
+    @Option(help: "Values per horizon step in the context the encoder hands the decoder.")
+    var contextSize: Int = 16
+
+    @Option(help: "Units in the decoder MLP's hidden layer.")
+    var decoderHiddenSize: Int = 64
 
     @Option(help: "Hidden units per LSTM layer.")
     var hiddenSize: Int = 64
@@ -196,12 +228,19 @@ struct TrainingArguments: ParsableArguments {
             throw ValidationError("--intervals quantile needs a quantile head: add --loss quantile --levels 80,95")
         }
         if windowsPerEpoch <= 0 { throw ValidationError("--windows-per-epoch must be at least 1 (got \(windowsPerEpoch))") }
+        if contextSize <= 0 { throw ValidationError("--context-size must be at least 1 (got \(contextSize))") }
+        if decoderHiddenSize <= 0 { throw ValidationError("--decoder-hidden-size must be at least 1 (got \(decoderHiddenSize))") }
     }
 
-    /// The options for `panel`: the library's defaults for its window and test part, then what was given.
-    func options(for panel: Panel) -> TrainingOptions {
+    /// The options for `panel`: the library's defaults for its window and test part, then what was
+    /// given; `futureFeatures` are the data's known-ahead columns (--future-features).
+    func options(for panel: Panel, futureFeatures: [String] = []) -> TrainingOptions {
         var options = Forecaster.defaultOptions(for: panel, lookback: lookback, horizon: horizon, season: season)
         options.cell = cell
+        options.futureFeatures = futureFeatures
+        options.decoder = decoder
+        options.decoderContextSize = contextSize
+        options.decoderHiddenSize = decoderHiddenSize
         if let calendar, case .success(let selection) = CalendarSelection.parse(calendar) { options.calendar = selection }
         options.hiddenSize = hiddenSize
         options.layers = layers
@@ -236,3 +275,5 @@ struct TrainingArguments: ParsableArguments {
         return options
     }
 }
+
+extension DecoderChoice: ExpressibleByArgument {}

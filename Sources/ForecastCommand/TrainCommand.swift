@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let panel = try data.loadPanel(quiet: quiet)
-            let forecaster = Forecaster(options: training.options(for: panel))
+            let forecaster = Forecaster(options: training.options(for: panel, futureFeatures: data.futureFeatureList))
             var printer = ProgressPrinter(quiet: quiet)
             let result = try forecaster.fit(panel) { printer.report($0) }
             printer.finish()

@@ -156,6 +156,7 @@ extension TimeSeries {
         try CalendarSelection.checkDates(time, source: source)
         var copy = self
         let timestamps = time?.timestamps ?? []
+        copy.ahead = []
         for feature in features {
             copy.featureNames += feature.columnNames
             copy.columns += feature.columns(for: timestamps)

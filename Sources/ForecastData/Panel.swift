@@ -12,16 +12,20 @@ public struct Panel: Sendable {
     public var ids: [String]
     /// The series, in the order of ``ids``.
     public var series: [TimeSeries]
+    /// Each series' static covariates (``StaticTable``), when the table or `--static FILE` gave them.
+    public var statics: StaticTable?
 
     /// Creates a panel; `ids` and `series` have the same count, and every series the same columns.
-    public init(source: String, idName: String?, ids: [String], series: [TimeSeries]) {
+    public init(source: String, idName: String?, ids: [String], series: [TimeSeries], statics: StaticTable? = nil) {
         precondition(ids.count == series.count && !series.isEmpty, "one id per series, at least one series")
+        precondition(statics.map { $0.values.count == series.count } ?? true, "one row of statics per series")
         precondition(series.allSatisfy { $0.featureNames == series[0].featureNames && $0.targetName == series[0].targetName },
                      "the series of a panel share their columns")
         self.source = source
         self.idName = idName
         self.ids = ids
         self.series = series
+        self.statics = statics
     }
 
     /// A panel of one series without an id column.
@@ -61,6 +65,7 @@ public struct Panel: Sendable {
 
     /// The series at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Panel {
-        Panel(source: source, idName: idName, ids: indices.map { ids[$0] }, series: indices.map { series[$0] })
+        Panel(source: source, idName: idName, ids: indices.map { ids[$0] }, series: indices.map { series[$0] },
+              statics: statics?.subset(indices))
     }
 }

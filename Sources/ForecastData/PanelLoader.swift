@@ -46,7 +46,7 @@ public enum PanelLoader {
             return index
         }
         guard options.detectsID else { return nil }
-        let taken = Set([options.target, options.time].compactMap { $0 } + options.features)
+        let taken = Set([options.target, options.time].compactMap { $0 } + options.namedColumns)
         for name in idNames {
             if let index = header.firstIndex(where: { $0.lowercased() == name }), !taken.contains(header[index]) { return index }
         }
@@ -74,6 +74,12 @@ struct PanelSink: CSVRecordSink {
     /// What each column of the table holds, once the roles are decided.
     private var columnRoles: [ColumnRole] = []
     private var rows = Rows()
+    /// The columns of the static features, the current row's values of them, and each series'
+    /// values (from its first row, on `staticLines`), in the order series are numbered.
+    private var staticColumns: [Int] = []
+    private var rowStatics: [String] = []
+    private var staticValues: [[String]] = []
+    private var staticLines: [Int] = []
 
     static var placeholder: PanelSink { PanelSink(options: SeriesOptions()) }
 
@@ -99,6 +105,8 @@ struct PanelSink: CSVRecordSink {
         case time
         /// The `position`th of ``Roles/values``.
         case value(position: Int)
+        /// The `position`th static feature.
+        case staticValue(position: Int)
     }
 
     /// Every row of a long table as numbers, in file order.
@@ -166,7 +174,7 @@ struct PanelSink: CSVRecordSink {
             return
         }
         if roles != nil {
-            rows.lines.append(UInt32(clamping: line))
+            try endRow(line: line)
             return
         }
         sample.append(row)
@@ -192,7 +200,7 @@ struct PanelSink: CSVRecordSink {
         if let name = options.time {
             time = try index(of: name, role: "time")
         } else {
-            let taken = Set([options.target].compactMap { $0 } + options.features)
+            let taken = Set([options.target].compactMap { $0 } + options.namedColumns)
             time = header.indices.first { column in
                 column != idIndex && !taken.contains(header[column]) && SeriesLoader.looksLikeTime(cells(column), name: header[column])
             }
@@ -201,7 +209,7 @@ struct PanelSink: CSVRecordSink {
         if let name = options.target {
             target = try index(of: name, role: "target")
         } else {
-            let free = header.indices.filter { $0 != idIndex && $0 != time && !options.features.contains(header[$0]) }
+            let free = header.indices.filter { $0 != idIndex && $0 != time && !options.namedColumns.contains(header[$0]) }
             let candidates = free.count == 1 ? free : free.filter { SeriesLoader.isNumeric(cells($0)) }
             guard let only = candidates.first else {
                 throw DataError(.usage, file: source, "has no numeric column to forecast; the columns are \(columnsText)")
@@ -225,6 +233,14 @@ struct PanelSink: CSVRecordSink {
             }
             features.append(column)
         }
+        var statics: [Int] = []
+        for name in options.staticFeatures {
+            let column = try index(of: name, role: "static")
+            guard column != target, column != time, column != idIndex, !features.contains(column), !statics.contains(column) else {
+                throw DataError(.usage, file: source, "static feature '\(name)' is already the id, the target, the time column, a feature or another static feature")
+            }
+            statics.append(column)
+        }
         let steps = time.map { TimeParser.isStepColumn(cells($0).lazy.filter { !isMissingCell($0) }) } ?? false
         let roles = Roles(time: time, target: target, features: features, steps: steps)
         self.roles = roles
@@ -232,6 +248,9 @@ struct PanelSink: CSVRecordSink {
         columnRoles[idIndex] = .id
         if let time { columnRoles[time] = .time }
         for (position, column) in roles.values.enumerated() { columnRoles[column] = .value(position: position) }
+        for (position, column) in statics.enumerated() { columnRoles[column] = .staticValue(position: position) }
+        staticColumns = statics
+        rowStatics = Array(repeating: "", count: statics.count)
         rows.values = Array(repeating: [], count: roles.values.count)
         let pending = sample, lines = sampleLines
         sample = []
@@ -242,7 +261,7 @@ struct PanelSink: CSVRecordSink {
                     try take(bytes, column: column, line: line)
                 }
             }
-            rows.lines.append(UInt32(clamping: line))
+            try endRow(line: line)
         }
     }
 
@@ -268,6 +287,27 @@ struct PanelSink: CSVRecordSink {
         case .value(let position):
             let value = try SeriesLoader.number(utf8: cell, name: header[column], file: source, line: line, column: column + 1)
             rows.values[position].append(value ?? .nan)
+        case .staticValue(let position):
+            rowStatics[position] = String(decoding: cell, as: UTF8.self)
+        }
+    }
+
+    /// Closes a row of a long table once the roles are decided: its line, and its static values
+    /// checked against the first row of its series (a static feature is constant within a series).
+    private mutating func endRow(line: Int) throws(DataError) {
+        rows.lines.append(UInt32(clamping: line))
+        guard !staticColumns.isEmpty, let series = rows.series.last.map(Int.init) else { return }
+        for (position, text) in rowStatics.enumerated() where isMissingCell(text) {
+            throw DataError(.badData, file: source, line: line, column: staticColumns[position] + 1,
+                            "static feature '\(header[staticColumns[position]])' of series '\(rows.ids[series])' is empty")
+        }
+        if series == staticValues.count {
+            staticValues.append(rowStatics)
+            staticLines.append(line)
+        } else if staticValues[series] != rowStatics {
+            let position = rowStatics.indices.first { staticValues[series][$0] != rowStatics[$0] } ?? 0
+            throw DataError(.badData, file: source, line: line, column: staticColumns[position] + 1,
+                            "static feature '\(header[staticColumns[position]])' of series '\(rows.ids[series])' is '\(rowStatics[position])' here but '\(staticValues[series][position])' on line \(staticLines[series]); a static feature is constant within a series")
         }
     }
 
@@ -302,7 +342,9 @@ struct PanelSink: CSVRecordSink {
         guard let idIndex else {
             let csv = CSVTable(source: source, delimiter: ",", header: table.header, columns: table.columns, rowLines: table.rowLines)
             let (series, warnings) = try SeriesLoader.load(csv, options: options)
-            return (Panel(series), warnings)
+            var panel = Panel(series)
+            if !options.staticFeatures.isEmpty { panel.statics = try Self.statics(of: csv, names: options.staticFeatures) }
+            return (panel, warnings)
         }
         if roles == nil {
             guard !sample.isEmpty else { throw DataError(.badData, file: source, "has a header but no data rows") }
@@ -313,7 +355,30 @@ struct PanelSink: CSVRecordSink {
         let builder = SeriesBuilder(source: source, header: header, idIndex: idIndex, roles: roles, policy: options.missing)
         let (series, seriesWarnings) = try builder.build(&rows)
         warnings += seriesWarnings
-        return (Panel(source: source, idName: header[idIndex], ids: rows.ids, series: series), warnings)
+        return (Panel(source: source, idName: header[idIndex], ids: rows.ids, series: series,
+                      statics: staticColumns.isEmpty ? nil : StaticTable(names: staticColumns.map { header[$0] }, values: staticValues)),
+                warnings)
+    }
+
+    /// The static values of a table of one series: each named column's value, the same on every row.
+    static func statics(of table: CSVTable, names: [String]) throws(DataError) -> StaticTable {
+        var values: [String] = []
+        for name in names {
+            guard let column = table.columnIndex(named: name) else {
+                let columns = table.header.map { "'\($0)'" }.joined(separator: ", ")
+                throw DataError(.usage, file: table.source, "no static column '\(name)'; the columns are \(columns)")
+            }
+            let cells = table.columns[column]
+            guard let first = cells.first, !isMissingCell(first) else {
+                throw DataError(.badData, file: table.source, line: table.rowLines.first, column: column + 1, "static feature '\(name)' is empty")
+            }
+            if let row = cells.firstIndex(where: { $0 != first }) {
+                throw DataError(.badData, file: table.source, line: table.rowLines[row], column: column + 1,
+                                "static feature '\(name)' is '\(cells[row])' here but '\(first)' on line \(table.rowLines[0]); a static feature is constant within a series")
+            }
+            values.append(first)
+        }
+        return StaticTable(names: names, values: [values])
     }
 }
 

@@ -66,6 +66,17 @@ public struct Scaler: Codable, Equatable, Sendable {
         return (Scaler(method: method, center: center, scale: scale), constant)
     }
 
+    /// This scaler leaving `columns` as they are (center 0, scale 1): columns already encoded on a
+    /// common scale, such as static features.
+    public func leavingUnscaled(_ columns: Range<Int>) -> Scaler {
+        var copy = self
+        for column in columns {
+            copy.center[column] = 0
+            copy.scale[column] = 1
+        }
+        return copy
+    }
+
     /// Column `column` of raw values, scaled.
     public func transform(_ values: [Double], column: Int) -> [Float] {
         values.map { Float(($0 - Double(center[column])) / Double(scale[column])) }

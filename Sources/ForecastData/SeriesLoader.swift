@@ -23,6 +23,10 @@ public struct SeriesOptions: Sendable {
     }
     /// Extra numeric input columns, read over the lookback window.
     public var features: [String]
+    /// Columns holding per-series properties, constant within each series (numbers or labels).
+    public var staticFeatures: [String] = []
+    /// The columns that are neither time nor target candidates: the features and the statics.
+    var namedColumns: [String] { features + staticFeatures }
     /// What to do with missing values.
     public var missing: MissingValuePolicy
 
@@ -69,7 +73,7 @@ public enum SeriesLoader {
         if let name = options.time {
             timeIndex = try index(of: name, role: "time")
         } else {
-            let taken = Set([options.target].compactMap { $0 } + options.features)
+            let taken = Set([options.target].compactMap { $0 } + options.namedColumns)
             timeIndex = table.header.indices.first { column in
                 !taken.contains(table.header[column]) && looksLikeTime(table.columns[column], name: table.header[column])
             }
@@ -81,7 +85,7 @@ public enum SeriesLoader {
             targetIndex = try index(of: name, role: "target")
         } else {
             let free = table.header.indices.filter { column in
-                column != timeIndex && !options.features.contains(table.header[column])
+                column != timeIndex && !options.namedColumns.contains(table.header[column])
             }
             // With one column left it is the target, numeric or not (its bad cells are then reported
             // with their line); otherwise the only numeric one.

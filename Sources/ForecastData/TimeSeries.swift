@@ -11,6 +11,10 @@ public struct TimeSeries: Sendable {
     public var columns: [[Double]]
     /// The time of each point, when the data has a time column.
     public var time: TimeAxis?
+    /// What is known of the feature columns after the last point: `ahead[c][k]` is feature c's
+    /// value at point `count + k` (planned promotions, calendar and static columns), for the
+    /// features known ahead; empty for the others and for a series whose future is not given.
+    public var ahead: [[Double]] = []
 
     /// Creates a series; every column must have the same length (and the time axis too).
     public init(source: String, targetName: String, featureNames: [String] = [], columns: [[Double]], time: TimeAxis? = nil) {
@@ -33,6 +37,7 @@ public struct TimeSeries: Sendable {
     public func prefix(_ count: Int) -> TimeSeries {
         var copy = self
         copy.columns = columns.map { Array($0.prefix(count)) }
+        copy.ahead = []
         if var time { time.timestamps = Array(time.timestamps.prefix(count)); copy.time = time }
         return copy
     }

@@ -39,6 +39,9 @@ public struct WindowSet: Sendable {
 
     /// How each window's target column is normalised (inputs and targets alike).
     public let normalization: WindowNormalization
+    /// The columns known ahead (future-known features, calendar, statics), which ``future(_:)``
+    /// reads at each horizon step; empty for a network that reads the lookback only.
+    public let futureColumns: Range<Int>
 
     /// The windows of one series whose targets lie inside `targetRange` of `columns` (column-major:
     /// `columns[c][t]`, column 0 the target).
@@ -53,7 +56,7 @@ public struct WindowSet: Sendable {
     /// - Parameter padsShortSeries: a series with no full window in its range gets the windows
     ///   whose lookback reaches before its first point (at least one point of history), padded.
     public init(series: [[[Float]]], lookback: Int, horizon: Int, targetRanges: [Range<Int>],
-                normalization: WindowNormalization = .global, padsShortSeries: Bool = false) {
+                normalization: WindowNormalization = .global, padsShortSeries: Bool = false, futureColumns: Range<Int> = 0..<0) {
         precondition(!series.isEmpty && !series[0].isEmpty && lookback > 0 && horizon > 0, "windows need columns, a lookback and a horizon")
         precondition(series.count == targetRanges.count, "one target range per series")
         self.columns = series
@@ -61,6 +64,9 @@ public struct WindowSet: Sendable {
         self.horizon = horizon
         self.columnCount = series[0].count
         self.normalization = normalization
+        precondition(futureColumns.isEmpty || (futureColumns.lowerBound >= 1 && futureColumns.upperBound <= columnCount),
+                     "future columns are feature columns")
+        self.futureColumns = futureColumns
         var runSeries: [Int32] = [], runFirstOrigin: [Int] = [], runStart: [Int] = [], count = 0
         for (s, range) in targetRanges.enumerated() {
             let last = range.upperBound - horizon
@@ -115,6 +121,21 @@ public struct WindowSet: Sendable {
         }
         return (ShapedArray(shape: [indices.count, lookback, columnCount], scalars: input),
                 ShapedArray(shape: [indices.count, horizon], scalars: target), statistics)
+    }
+
+    /// The known-ahead values `[B, horizon, futureColumns.count]` of the windows at `indices`: for
+    /// each horizon step t of a window, the ``futureColumns`` at point t (scaled, as the inputs).
+    public func future(_ indices: some Collection<Int>) -> ShapedArray {
+        var values: [Float] = []
+        values.reserveCapacity(indices.count * horizon * futureColumns.count)
+        for index in indices {
+            let (seriesIndex, origin) = window(index)
+            let series = columns[seriesIndex]
+            for t in origin..<(origin + horizon) {
+                for c in futureColumns { values.append(series[c][t]) }
+            }
+        }
+        return ShapedArray(shape: [indices.count, horizon, futureColumns.count], scalars: values)
     }
 
     /// Appends the `lookback` rows before `origin` of `columns` (`columns[c][t]`, scaled) to `input`,

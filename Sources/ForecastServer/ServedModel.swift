@@ -39,6 +39,9 @@ public final class ServedModel: @unchecked Sendable {
             throw ModelFileError(file: directory.path, problem: "holds no model")
         }
         let configuration = model.configuration
+        if !configuration.futureFeatures.isEmpty || configuration.staticFeatures != nil {
+            throw ModelFileError(file: directory.path, problem: "reads future-known or static features, which `forecast serve` does not take yet; forecast with it by `forecast predict --future FILE` / `--static FILE`")
+        }
         let ramp = (0..<configuration.lookback).map { Double($0 + 1) }
         // A model with calendar features reads dates: the ramp gets some at the model's step.
         let frequency = configuration.frequency ?? .daily

@@ -135,7 +135,7 @@ import Forecast
 
     @Test func inconsistentConfigurationIsNamed() throws {
         let version = try loadError { try editConfiguration($0) { $0["format_version"] = 99 } }
-        #expect(version?.problem == "format_version 99 is not supported (this version reads 1 to 4)")
+        #expect(version?.problem == "format_version 99 is not supported (this version reads 1 to 5)")
         let features = try loadError { try editConfiguration($0) { $0["features"] = [String]() } }
         #expect(features?.problem == "model.input_size 2 does not match 1 target + 0 features")
         let scale = try loadError { try editConfiguration($0) { $0["scaling"] = ["method": "standard", "center": [0, 0], "scale": [1, 0]] } }

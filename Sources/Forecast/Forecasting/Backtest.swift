@@ -60,7 +60,8 @@ public struct Backtest: Sendable {
             requests += chosen
             let scored = levels ?? Forecaster.defaultLevels(for: result.model)
             try result.model.checkLevels(scored, steps: h, source: panel.source)
-            results += HoldoutEvaluation.forecasts(model: result.model, series: panel.series, requests: chosen, season: m, levels: scored)
+            results += HoldoutEvaluation.forecasts(model: result.model, series: try result.model.addingStatics(panel).series, requests: chosen,
+                                                   season: m, levels: scored)
         }
         // Origins in time order within each series.
         let order = requests.indices.sorted { (requests[$0].series, requests[$0].end) < (requests[$1].series, requests[$1].end) }

@@ -150,7 +150,8 @@ public struct PanelEvaluation: Sendable {
         }
         _ = try model.checkedSteps(horizon, panel: panel)
         try model.checkLevels(levels, steps: horizon, source: panel.source)
-        let origins = HoldoutEvaluation.forecasts(model: model, series: panel.series, requests: requests, season: season, levels: levels)
+        let origins = HoldoutEvaluation.forecasts(model: model, series: try model.addingStatics(panel).series, requests: requests,
+                                                  season: season, levels: levels)
         self.init(ids: panel.ids, panel: panel, requests: requests, origins: origins, trainEnds: trainEnds, season: season)
     }
 

@@ -229,18 +229,20 @@ extension ForecastModel {
     /// (``PredictionInterval/quantiles(levels:)``) of `horizon` values, sorted at each step so
     /// that no two quantiles cross.
     public func quantileForecasts(_ series: [TimeSeries], requests: [ForecastRequest]) -> [[[Double]]] {
-        let lookback = configuration.lookback, horizon = configuration.horizon
+        let horizon = configuration.horizon, series = decoderSeries(series)
         let count = configuration.quantileLevels.map { PredictionInterval.quantiles(levels: $0).count } ?? 1
         var result: [[[Double]]] = []
         for start in stride(from: 0, to: requests.count, by: Self.forecastBatchSize) {
             let chunk = requests[start..<min(start + Self.forecastBatchSize, requests.count)]
-            let windows = chunk.map { request in
-                let columns = series[request.series].columns
-                return (max(0, request.end - lookback)..<request.end).map { t in columns.map { Float($0[t]) } }
+            var batch = makeBatch(count: chunk.count)
+            for (position, request) in chunk.enumerated() {
+                batch.fill(position, from: series[request.series].columns, end: request.end, continuedBy: [])
+                batch.fillFuture(position, from: series[request.series], end: request.end)
             }
-            let outputs = predict(windows: windows, scalers: chunk.map { scaler(for: series[$0.series], end: $0.end) })
-            for output in outputs {
-                var rows = (0..<count).map { q in (0..<horizon).map { Double(output[q * horizon + $0]) } }
+            let flat = predict(batch, scalers: chunk.map { scaler(for: series[$0.series], end: $0.end) }[...])
+            let width = configuration.model.outputSize
+            for output in (0..<chunk.count).map({ flat[($0 * width)..<(($0 + 1) * width)] }) {
+                var rows = (0..<count).map { q in (0..<horizon).map { Double(output[output.startIndex + q * horizon + $0]) } }
                 for h in 0..<horizon {
                     let sorted = rows.map { $0[h] }.sorted()
                     for q in 0..<count { rows[q][h] = sorted[q] }

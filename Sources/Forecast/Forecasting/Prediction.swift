@@ -68,14 +68,20 @@ extension ForecastModel {
     /// With `levels` (percentages, e.g. `[80, 95]`) each forecast carries its prediction interval
     /// at each level (``ConformalCalibration``), in the series' own scale.
     ///
+    /// A model that reads future-known features takes their values over the forecast's steps from
+    /// `future` (`--future FILE`); one that reads static features takes them from the panel
+    /// (``Panel/statics``).
+    ///
     /// - Throws: ``DataError`` (usage) when the columns are not the model's, or a recursive
     ///   forecast would need future feature values; when a level is outside (0, 100) or repeated,
-    ///   the model has no intervals, or intervals are asked beyond the model's horizon.
-    public func forecast(_ panel: Panel, horizon: Int? = nil, levels: [Double] = []) throws(DataError) -> PanelForecast {
+    ///   the model has no intervals, or intervals are asked beyond the model's horizon; (bad data)
+    ///   when a series lacks a future value or a static feature, or has a category the model has
+    ///   not seen.
+    public func forecast(_ panel: Panel, horizon: Int? = nil, levels: [Double] = [], future: KnownFuture? = nil) throws(DataError) -> PanelForecast {
         let steps = try checkedSteps(horizon, panel: panel)
         try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
-        let inputs = inputSeries(panel.series)
+        let inputs = try preparedPanel(panel, future: future, steps: steps).series
         let (values, blocks) = forecast(inputs, requests: requests, steps: steps)
         let intervals = self.intervals(inputs, requests: requests, forecasts: values, levels: levels)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
@@ -90,8 +96,8 @@ extension ForecastModel {
     func checkedSteps(_ horizon: Int?, panel: Panel) throws(DataError) -> Int {
         let steps = horizon ?? configuration.horizon
         guard steps > 0 else { throw DataError(.usage, file: panel.source, "the horizon must be at least 1 (got \(steps))") }
-        guard panel.featureNames == configuration.features else {
-            throw DataError(.usage, file: panel.source, "the model reads the features \(configuration.features), the data gives \(panel.featureNames)")
+        guard panel.featureNames == configuration.tableFeatures else {
+            throw DataError(.usage, file: panel.source, "the model reads the features \(configuration.tableFeatures), the data gives \(panel.featureNames)")
         }
         if !configuration.scalesPerSeries, let short = panel.series.firstIndex(where: { $0.count < configuration.lookback }) {
             throw DataError(.usage, file: panel.source, "the model reads the last \(configuration.lookback) points; \(panel.hasIDs ? panel.describe(short) + " has" : "the series has") \(panel.series[short].count)")
@@ -105,18 +111,24 @@ extension ForecastModel {
             }
             for series in panel.series { try CalendarSelection.checkDates(series.time, source: panel.source) }
         }
+        if configuration.decoder != nil && steps > configuration.pointOutputSize {
+            throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps from what is known of them; it does not continue beyond them")
+        }
+
         return steps
     }
 
     /// The series as the network reads them: with the model's calendar columns added after the
-    /// features (``TimeSeries/addingCalendar(_:)``) to a series that has the target and the features
-    /// only; a series that has them already, or a model without calendar features, as it is.
+    /// other columns (``TimeSeries/addingCalendar(_:)``) to a series that has the target, the
+    /// features and the static columns only; a series that has them already, or a model without
+    /// calendar features, as it is.
     ///
     /// - Precondition: a series that needs the calendar has dates (``checkedSteps(_:panel:)`` checks it).
     func inputSeries(_ series: [TimeSeries]) -> [TimeSeries] {
         guard !configuration.calendar.isEmpty else { return series }
+        let withoutCalendar = 1 + configuration.tableFeatures.count + configuration.staticColumns.count
         return series.map { one in
-            guard one.columns.count == 1 + configuration.features.count else { return one }
+            guard one.columns.count == withoutCalendar else { return one }
             do {
                 return try one.addingCalendar(configuration.calendar)
             } catch {
@@ -125,12 +137,86 @@ extension ForecastModel {
         }
     }
 
+    /// The panel with the model's static columns (``Panel/addingStatics(_:)``), as the network
+    /// reads them; as it is for a model without static features.
+    ///
+    /// - Throws: ``DataError`` when the panel lacks the statics or a value cannot be encoded.
+    public func addingStatics(_ panel: Panel) throws(DataError) -> Panel {
+        guard let encoding = configuration.staticFeatures else { return panel }
+        return try panel.addingStatics(encoding)
+    }
+
+    /// The panel as the network reads it when forecasting `steps` points after the end of every
+    /// series: with the static and calendar columns, and, for an encoder–decoder, what is known of
+    /// the next horizon (``TimeSeries/ahead``): the future-known features from `future`, the
+    /// static columns, the calendar of the future timestamps. The decoder reads a full horizon of
+    /// rows; beyond the steps asked for (whose outputs are dropped) the last row is repeated.
+    ///
+    /// - Throws: ``DataError`` when a model with future-known features is given no `future`, or
+    ///   `future` lacks a value a series needs; as ``addingStatics(_:)``.
+    func preparedPanel(_ panel: Panel, future: KnownFuture?, steps: Int) throws(DataError) -> Panel {
+        var panel = try addingStatics(panel)
+        panel.series = inputSeries(panel.series)
+        guard configuration.decoder != nil else { return panel }
+        let names = configuration.futureFeatures, list = names.map { "'\($0)'" }.joined(separator: ", ")
+        for s in panel.series.indices {
+            let one = panel.series[s]
+            var values: [[Double]]?
+            if !names.isEmpty {
+                guard let future else {
+                    throw DataError(.usage, file: panel.source, "the model reads the future-known features \(list); give their values over the forecast's \(steps) steps with --future FILE")
+                }
+                guard let axis = one.time, let timestamps = axis.future(steps) else {
+                    throw DataError(.usage, file: panel.source, "\(panel.describe(s)) has no regular time axis, so the times of its future values are unknown")
+                }
+                values = try future.values(of: panel.ids[s], at: timestamps, describe: panel.describe(s), format: axis.format)
+            }
+            panel.series[s].ahead = knownAhead(of: one, futureValues: values, steps: steps)
+        }
+        return panel
+    }
+
+    /// What is known of the input columns of `series` (as the network reads it) over the next
+    /// horizon (``TimeSeries/ahead``): the future-known features' `futureValues` (`[feature][step]`,
+    /// none when nil), the static columns (constant), the calendar of the future timestamps; a
+    /// full horizon of rows, the last repeated beyond `steps`.
+    func knownAhead(of series: TimeSeries, futureValues: [[Double]]?, steps: Int) -> [[Double]] {
+        var ahead = [[Double]](repeating: [], count: series.featureNames.count)
+        if let futureValues {
+            for (offset, column) in futureValues.enumerated() { ahead[configuration.features.count + offset] = column }
+        }
+        for c in configuration.staticColumns { ahead[c - 1] = [Double](repeating: series.columns[c][series.count - 1], count: steps) }
+        if !configuration.calendar.isEmpty, let timestamps = series.time?.future(steps) {
+            let start = configuration.tableFeatures.count + configuration.staticColumns.count
+            let columns = configuration.calendar.flatMap { $0.columns(for: timestamps) }
+            for (offset, column) in columns.enumerated() { ahead[start + offset] = column }
+        }
+        return ahead.map { column in
+            guard let last = column.last else { return column }
+            return column + [Double](repeating: last, count: max(0, configuration.horizon - column.count))
+        }
+    }
+
+    /// The series as ``inputSeries(_:)`` gives them, and for an encoder–decoder each with what is
+    /// known ahead of it when nothing is yet (the static and calendar columns; future-known
+    /// features must come with the series, as ``preparedPanel(_:future:steps:)`` gives them).
+    func decoderSeries(_ series: [TimeSeries]) -> [TimeSeries] {
+        let series = inputSeries(series)
+        guard configuration.decoder != nil else { return series }
+        return series.map { one in
+            guard one.ahead.isEmpty, one.count > 0 else { return one }
+            var copy = one
+            copy.ahead = knownAhead(of: one, futureValues: nil, steps: configuration.horizon)
+            return copy
+        }
+    }
+
     /// The scaler of a window of `series` ending at `end`: the model's, or, for a model of many
     /// series, the statistics of the series' own history before `end`.
     func scaler(for series: TimeSeries, end: Int) -> Scaler {
         guard configuration.scalesPerSeries else { return configuration.scaling }
         return Scaler.fit(configuration.scaling.method, columns: series.columns, count: max(end, 1),
-                          season: configuration.windowNormalization.period).scaler
+                          season: configuration.windowNormalization.period).scaler.leavingUnscaled(configuration.staticColumns)
     }
 
     /// The `steps` points after each request's history, in the data's units, with the number of
@@ -159,7 +245,7 @@ extension ForecastModel {
     public func networkForecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
         precondition(steps <= configuration.pointOutputSize || configuration.inputFeatureNames.isEmpty,
                      "a model with features cannot forecast beyond its output")
-        let series = inputSeries(series)
+        let series = decoderSeries(series)
         for request in requests {
             precondition(request.end >= 1 && request.end <= series[request.series].count, "a forecast needs history")
         }
@@ -171,9 +257,10 @@ extension ForecastModel {
             for start in stride(from: 0, to: requests.count, by: Self.forecastBatchSize) {
                 let chunk = start..<min(start + Self.forecastBatchSize, requests.count)
                 // Each request's last `lookback` points: its history, then what was forecast so far.
-                var batch = WindowBatch(count: chunk.count, lookback: configuration.lookback, columns: configuration.model.inputSize)
+                var batch = makeBatch(count: chunk.count)
                 for (position, r) in chunk.enumerated() {
                     batch.fill(position, from: series[requests[r].series].columns, end: requests[r].end, continuedBy: values[r])
+                    batch.fillFuture(position, from: series[requests[r].series], end: requests[r].end)
                 }
                 let outputs = predict(batch, scalers: scalers[chunk])
                 for (position, r) in chunk.enumerated() {
@@ -185,6 +272,13 @@ extension ForecastModel {
             blocks += 1
         }
         return (values.map { $0.map(Double.init) }, blocks)
+    }
+
+    /// An empty batch of `count` windows of the model's shape (with the decoder's rows for an
+    /// encoder–decoder).
+    func makeBatch(count: Int) -> WindowBatch {
+        WindowBatch(count: count, lookback: configuration.lookback, columns: configuration.model.inputSize,
+                    horizon: configuration.pointOutputSize, futureColumns: configuration.decoderColumns)
     }
 
     /// The point forecast among a window's outputs: all of them, or a quantile head's median (the
@@ -202,8 +296,10 @@ extension ForecastModel {
     /// - Parameter windows: for each window, its rows (oldest first), each the target then the
     ///   features in the order of ``ModelConfiguration/features``.
     /// - Parameter scalers: the scaler of each window (``scaler(for:end:)``).
+    /// - Precondition: the model reads nothing about the future (no ``ModelConfiguration/decoder``).
     public func predict(windows: [[[Float]]], scalers: [Scaler]) -> [[Float]] {
         let lookback = configuration.lookback, columns = configuration.model.inputSize
+        precondition(configuration.decoder == nil, "an encoder–decoder reads the future too: forecast(_:requests:steps:)")
         precondition(windows.count == scalers.count, "one scaler per window")
         guard !windows.isEmpty else { return [] }
         var batch = WindowBatch(count: windows.count, lookback: lookback, columns: columns)
@@ -242,7 +338,22 @@ extension ForecastModel {
                 }
             }
         }
-        let output = network.forward(Tensor(shape: [batch.count, lookback, columns], scalars: input))
+        // future: [B, horizon, F] the decoder's known-ahead rows, scaled as the inputs.
+        var future: Tensor?
+        if !batch.futureColumns.isEmpty {
+            let width = batch.futureColumns.count
+            var rows = [Float](repeating: 0, count: batch.count * batch.horizon * width)
+            for (w, scaling) in zip(0..<batch.count, scalers) {
+                for h in 0..<batch.horizon {
+                    for (offset, c) in batch.futureColumns.enumerated() {
+                        let index = (w * batch.horizon + h) * width + offset
+                        rows[index] = (batch.future[index] - scaling.center[c]) / scaling.scale[c]
+                    }
+                }
+            }
+            future = Tensor(shape: [batch.count, batch.horizon, width], scalars: rows)
+        }
+        let output = network.forward(Tensor(shape: [batch.count, lookback, columns], scalars: input), future: future)
         let width = configuration.model.outputSize
         var result = [Float](repeating: 0, count: batch.count * width)
         for (w, scaling) in zip(0..<batch.count, scalers) {
@@ -270,13 +381,44 @@ struct WindowBatch {
     var values: [Float]
     /// How many rows of each window are real (1 … T); the rest, before them, repeat the first.
     var present: [Int]
+    /// The steps an encoder–decoder's decoder reads, and the input columns it reads at each.
+    let horizon: Int
+    let futureColumns: Range<Int>
+    /// [B, horizon, F]: the known-ahead columns at each step after each window, in the data's units.
+    var future: [Float]
 
-    init(count: Int, lookback: Int, columns: Int) {
+    init(count: Int, lookback: Int, columns: Int, horizon: Int = 0, futureColumns: Range<Int> = 0..<0) {
         self.count = count
         self.lookback = lookback
         self.columns = columns
+        self.horizon = horizon
+        self.futureColumns = futureColumns
         values = [Float](repeating: 0, count: count * lookback * columns)
         present = [Int](repeating: lookback, count: count)
+        future = [Float](repeating: 0, count: futureColumns.isEmpty ? 0 : count * horizon * futureColumns.count)
+    }
+
+    /// The decoder's rows of window `w`, the points `end ..< end + horizon` of `series`: its own
+    /// values where it has them, then what is known ahead of it (``TimeSeries/ahead``).
+    ///
+    /// - Precondition: the series or what is known ahead of it covers the horizon.
+    mutating func fillFuture(_ w: Int, from series: TimeSeries, end: Int) {
+        guard !futureColumns.isEmpty else { return }
+        let width = futureColumns.count
+        for h in 0..<horizon {
+            let t = end + h
+            for (offset, c) in futureColumns.enumerated() {
+                let value: Double
+                if t < series.count {
+                    value = series.columns[c][t]
+                } else {
+                    let known = series.ahead.indices.contains(c - 1) ? series.ahead[c - 1] : []
+                    precondition(t - series.count < known.count, "the decoder's rows reach past what is known ahead of the series")
+                    value = known[t - series.count]
+                }
+                future[(w * horizon + h) * width + offset] = Float(value)
+            }
+        }
     }
 
     /// Window `w` from explicit rows (oldest first, 1 … T of them).

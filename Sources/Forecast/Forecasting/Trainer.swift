@@ -111,13 +111,30 @@ public enum Trainer {
         if options.strategy == .recursive && !panel.featureNames.isEmpty {
             throw DataError(.usage, file: panel.source, "the recursive strategy cannot use features (their future values are unknown); use --strategy direct")
         }
-        // Calendar features are input columns after the features, computed from each point's timestamp.
+        // The columns as the network reads them: the target, the past features, the future-known
+        // features (the table's last feature columns), the static columns, the calendar columns.
+        let futureCount = options.futureFeatures.count
+        guard Array(panel.featureNames.suffix(futureCount)) == options.futureFeatures, panel.featureNames.count >= futureCount else {
+            throw DataError(.usage, file: panel.source, "the future-known features \(options.futureFeatures) must be the data's last feature columns (it has \(panel.featureNames))")
+        }
         let calendar = try options.calendar.resolved(for: panel.time, source: panel.source)
         if options.strategy == .recursive && !calendar.isEmpty {
             throw DataError(.usage, file: panel.source, "the recursive strategy cannot use calendar features; use --strategy direct")
         }
-        let features = panel.featureNames
-        let panel = try panel.addingCalendar(calendar)
+        if options.strategy == .recursive && panel.statics != nil {
+            throw DataError(.usage, file: panel.source, "the recursive strategy cannot use static features; use --strategy direct")
+        }
+        let features = Array(panel.featureNames.dropLast(futureCount))
+        let staticEncoding = panel.statics.map(StaticEncoding.fit)
+        let staticColumns = (1 + panel.featureNames.count)..<(1 + panel.featureNames.count + (staticEncoding?.inputNames.count ?? 0))
+        let panel = try panel.addingStatics(staticEncoding ?? StaticEncoding(columns: [])).addingCalendar(calendar)
+        let usesDecoder = switch options.decoder {
+        case .mlp: true
+        case .none: false
+        case .automatic: options.strategy == .direct && (futureCount > 0 || !calendar.isEmpty || staticEncoding != nil)
+        }
+        let decoder = usesDecoder ? ModelConfiguration.DecoderSettings(contextSize: options.decoderContextSize, hiddenSize: options.decoderHiddenSize) : nil
+        let decoderColumns = usesDecoder ? (1 + features.count)..<(1 + panel.featureNames.count) : 0..<0
         let start = Date()
         let names = [panel.targetName] + panel.featureNames
         let outputs = options.strategy == .direct ? options.horizon : 1
@@ -136,8 +153,9 @@ public enum Trainer {
             }
             var constantSeries = 0
             for (series, split) in zip(panel.series, splits) {
-                let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1), season: period)
-                if !constant.isEmpty { constantSeries += 1 }
+                var (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1), season: period)
+                scaler = scaler.leavingUnscaled(staticColumns)
+                if constant.contains(where: { !staticColumns.contains($0) }) { constantSeries += 1 }
                 scaled.append(series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) })
             }
             modelScaler = Scaler(method: options.scaling, center: names.map { _ in 0 }, scale: names.map { _ in 1 })
@@ -155,8 +173,9 @@ public enum Trainer {
             let split = try Split(count: series.count, testSize: options.testSize, validationSize: options.validationSize,
                                   lookback: options.lookback, horizon: options.horizon, file: series.source)
             splits = [split]
-            let (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd, season: period)
-            warnings += constant.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
+            var (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd, season: period)
+            scaler = scaler.leavingUnscaled(staticColumns)
+            warnings += constant.filter { !staticColumns.contains($0) }.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
             scaled = [series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) }]
             modelScaler = scaler
         }
@@ -176,7 +195,7 @@ public enum Trainer {
         }
         func windows(_ ranges: [Range<Int>]) -> WindowSet {
             WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,
-                      normalization: normalization, padsShortSeries: panel.hasIDs)
+                      normalization: normalization, padsShortSeries: panel.hasIDs, futureColumns: decoderColumns)
         }
         let training = windows(splits.map(\.training)), validation = windows(splits.map(\.validation))
         guard training.count > 0 else {
@@ -186,7 +205,11 @@ public enum Trainer {
         let validationSample = sample(validation.count, atMost: options.validationWindows, using: &sampler)
         var clock = Clock(start: start)
 
-        var network = makeNetwork(inputSize: names.count, options, outputs: outputs * (quantiles?.count ?? 1))
+        func makeNetwork() -> any ForecastNetwork {
+            Self.makeNetwork(inputSize: names.count, futureSize: decoderColumns.count, options, decoder: decoder,
+                             outputs: outputs, outputsPerStep: quantiles?.count ?? 1)
+        }
+        var network = makeNetwork()
         let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
                         objective: objective,
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
@@ -206,7 +229,8 @@ public enum Trainer {
                                 maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
-                quantileLevels: options.quantileLevels, combination: combination, calendar: calendar)
+                quantileLevels: options.quantileLevels, combination: combination, calendar: calendar,
+                futureFeatures: options.futureFeatures, staticFeatures: staticEncoding, decoder: decoder)
         }
         func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?, combination: ForecastCombination? = nil) -> ForecastModel {
             do {
@@ -242,7 +266,7 @@ public enum Trainer {
         if options.refit && validation.count > 0 {
             // A new network from the same seed, on every window before the test part, for as many
             // epochs as validation chose, with the same learning rates.
-            network = makeNetwork(inputSize: names.count, options, outputs: outputs * (quantiles?.count ?? 1))
+            network = makeNetwork()
             let all = windows(splits.map { 0..<$0.validationEnd })
             var refitOptions = options
             refitOptions.patience = nil
@@ -290,9 +314,18 @@ public enum Trainer {
         return indices[..<limit].sorted()
     }
 
-    private static func makeNetwork(inputSize: Int, _ options: TrainingOptions, outputs: Int) -> any ForecastNetwork {
-        makeForecastNetwork(cell: options.cell, inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
-                            outputSize: outputs, dropout: options.dropout, seed: options.seed)
+    /// The tutorial's network, or with `decoder` the encoder–decoder whose decoder reads
+    /// `futureSize` known-ahead columns at each of the `outputs` steps.
+    private static func makeNetwork(inputSize: Int, futureSize: Int, _ options: TrainingOptions, decoder: ModelConfiguration.DecoderSettings?,
+                                    outputs: Int, outputsPerStep: Int) -> any ForecastNetwork {
+        guard let decoder else {
+            return makeForecastNetwork(cell: options.cell, inputSize: inputSize, hiddenSize: options.hiddenSize, numLayers: options.layers,
+                                       outputSize: outputs * outputsPerStep, dropout: options.dropout, seed: options.seed)
+        }
+        return EncoderDecoderModel(cell: options.cell, inputSize: inputSize, futureSize: futureSize, hiddenSize: options.hiddenSize,
+                                   numLayers: options.layers, horizon: outputs, outputsPerStep: outputsPerStep,
+                                   contextSize: decoder.contextSize, decoderHiddenSize: decoder.hiddenSize,
+                                   dropout: options.dropout, seed: options.seed)
     }
 
     /// Counts windows and time across both phases, for the progress reports.
@@ -350,7 +383,8 @@ public enum Trainer {
             let batches = schedule.epoch(count: windows.count, batchSize: options.batchSize, limit: options.windowsPerEpoch)
             for (number, indices) in batches.enumerated() {
                 let (input, target, _) = windows.batch(indices)
-                let loss = network.trainStep(input: Tensor(input), target: Tensor(target), optimizer: optimizer,
+                let loss = network.trainStep(input: Tensor(input), future: windows.futureColumns.isEmpty ? nil : Tensor(windows.future(indices)),
+                                             target: Tensor(target), optimizer: optimizer,
                                              clipNorm: options.clipNorm, loss: objective.evaluate)
                 guard loss.isFinite else {
                     run.divergence = Divergence(phase: phase, epoch: epoch, batch: number + 1)
@@ -438,7 +472,8 @@ public enum Trainer {
         for start in stride(from: 0, to: chosen.count, by: 256) {
             let batch = chosen[start..<min(start + 256, chosen.count)]
             let (input, target, _) = windows.batch(batch)
-            sum += Double(loss.evaluate(prediction: network.forward(Tensor(input)), target: Tensor(target)).value) * Double(batch.count)
+            let future = windows.futureColumns.isEmpty ? nil : Tensor(windows.future(batch))
+            sum += Double(loss.evaluate(prediction: network.forward(Tensor(input), future: future), target: Tensor(target)).value) * Double(batch.count)
         }
         return sum / Double(chosen.count)
     }

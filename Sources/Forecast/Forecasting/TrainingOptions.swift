@@ -25,6 +25,17 @@ public struct TrainingOptions: Sendable {
     /// The calendar features the network reads at every lookback step, as extra input columns
     /// after the features (``CalendarFeature``); none by default.
     public var calendar: CalendarSelection = .none
+    /// The features whose values are known ahead (planned promotions, holidays, weather
+    /// forecasts): the last feature columns of the data, read by the decoder at every horizon step
+    /// and by the encoder over the lookback. Their future values are needed to predict.
+    public var futureFeatures: [String] = []
+    /// Which network reads the data (``DecoderChoice``): by default the encoder–decoder when
+    /// anything is known ahead (future-known, calendar or static features), else the tutorial's.
+    public var decoder: DecoderChoice = .automatic
+    /// Values per horizon step in the context the encoder hands the decoder.
+    public var decoderContextSize = 16
+    /// Units in the decoder MLP's hidden layer.
+    public var decoderHiddenSize = 64
     /// Hidden units per LSTM layer.
     public var hiddenSize = 64
     /// Stacked LSTM layers.
@@ -149,6 +160,12 @@ public struct TrainingOptions: Sendable {
         if let patience, patience <= 0 { problems.append("the patience must be at least 1 epoch (got \(patience))") }
         if !(weightAveraging >= 0 && weightAveraging <= 1) { problems.append("the weight-averaging fraction must be in [0, 1] (got \(weightAveraging))") }
         if !(fallbackTolerance >= 1 && fallbackTolerance.isFinite) { problems.append("the fallback tolerance must be at least 1 (got \(fallbackTolerance))") }
+        if decoderContextSize <= 0 { problems.append("the decoder's context size must be at least 1 (got \(decoderContextSize))") }
+        if decoderHiddenSize <= 0 { problems.append("the decoder's hidden size must be at least 1 (got \(decoderHiddenSize))") }
+        if decoder == .mlp && strategy != .direct { problems.append("the encoder–decoder network needs the direct strategy") }
+        if decoder == .none && !futureFeatures.isEmpty {
+            problems.append("future-known features need the encoder–decoder network (--decoder mlp or auto)")
+        }
         if let season, season <= 0 { problems.append("the season must be at least 1 (got \(season))") }
         if let quantileLevels {
             if quantileLevels.isEmpty { problems.append("a quantile head needs at least one level, e.g. --levels 80,95") }
@@ -160,4 +177,16 @@ public struct TrainingOptions: Sendable {
         }
         return problems
     }
+}
+
+/// Which network a model uses.
+public enum DecoderChoice: String, CaseIterable, Sendable {
+    /// The encoder–decoder when future-known, calendar or static features are given, else the tutorial's network.
+    case automatic = "auto"
+    /// The encoder–decoder (NeuralForecast's LSTM shape): an MLP reads each horizon step's
+    /// context with that step's known-ahead values.
+    case mlp
+    /// The tutorial's network (a Linear head on the last hidden state), which reads calendar and
+    /// static columns over the lookback only.
+    case none
 }

@@ -26,7 +26,8 @@ public final class ForecastModel {
         let architecture = configuration.model
         guard architecture.inputSize == network.inputSize, architecture.hiddenSize == network.hiddenSize,
               architecture.numLayers == network.numLayers, architecture.outputSize == network.outputSize,
-              architecture.cell == network.cell else {
+              architecture.cell == network.cell, network.futureSize == configuration.decoderColumns.count,
+              (configuration.decoder == nil) == !(network is EncoderDecoderModel) else {
             throw ModelFileError(file: Self.configurationFileName, problem: "does not describe the network's sizes")
         }
         self.configuration = configuration
@@ -58,9 +59,18 @@ public final class ForecastModel {
         }
         let architecture = configuration.model
         // `problems` above refuses a type that names no cell.
-        let network = makeForecastNetwork(cell: architecture.cell ?? .lstm, inputSize: architecture.inputSize,
+        let network: any ForecastNetwork
+        if let decoder = configuration.decoder {
+            network = EncoderDecoderModel(cell: architecture.cell ?? .lstm, inputSize: architecture.inputSize,
+                                          futureSize: configuration.decoderColumns.count, hiddenSize: architecture.hiddenSize,
+                                          numLayers: architecture.numLayers, horizon: configuration.pointOutputSize,
+                                          outputsPerStep: configuration.outputQuantiles.count, contextSize: decoder.contextSize,
+                                          decoderHiddenSize: decoder.hiddenSize, dropout: architecture.dropout)
+        } else {
+            network = makeForecastNetwork(cell: architecture.cell ?? .lstm, inputSize: architecture.inputSize,
                                           hiddenSize: architecture.hiddenSize, numLayers: architecture.numLayers,
                                           outputSize: architecture.outputSize, dropout: architecture.dropout)
+        }
         do {
             try network.loadStateDict(tensors.tensors)
         } catch {

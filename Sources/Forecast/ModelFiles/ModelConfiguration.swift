@@ -6,7 +6,7 @@ import ForecastData
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The version of the model format this configuration writes. Version 1 files (no strategy,
     /// no window normalisation: a direct model on globally scaled values) are read as well.
-    public static let currentFormatVersion = 4
+    public static let currentFormatVersion = 5
     /// The version written for a model of one series (no ``panel``): unchanged since version 2,
     /// so such a model reads with earlier versions of the library too.
     public static let singleSeriesFormatVersion = 2
@@ -19,6 +19,30 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// combines the network with simple forecasters (``combination``: they would forecast with
     /// the network alone).
     public static let stepScaledIntervalsFormatVersion = 4
+    /// The version written for a model that reads what is known about the future: future-known or
+    /// static features, or the encoder–decoder network (``decoder``). Earlier readers would
+    /// build the wrong network or read the wrong columns, so must refuse it.
+    public static let knownFutureFormatVersion = 5
+
+    /// The decoder of an encoder–decoder network (NeuralForecast's LSTM shape): a Linear layer
+    /// maps the encoder's last hidden state to one context vector per horizon step, and an MLP
+    /// reads each step's context with that step's known-future columns.
+    public struct DecoderSettings: Codable, Equatable, Sendable {
+        /// Values per horizon step in the context the encoder hands the decoder.
+        public var contextSize: Int
+        /// Units in the decoder MLP's hidden layer.
+        public var hiddenSize: Int
+
+        /// Creates decoder settings.
+        public init(contextSize: Int, hiddenSize: Int) {
+            self.contextSize = contextSize
+            self.hiddenSize = hiddenSize
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case contextSize = "context_size", hiddenSize = "hidden_size"
+        }
+    }
 
     /// How a model trained on many series (a long table with an id column) reads them.
     public struct PanelSettings: Codable, Equatable, Sendable {
@@ -172,6 +196,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// validation windows (``ForecastCombination``); nil for the network alone (the default, or a
     /// model from before the combination existed). Written as format version 4.
     public var combination: ForecastCombination?
+    /// The columns whose values are known ahead (planned promotions, holidays, weather forecasts),
+    /// input columns after ``features``; `predict` takes their future values from `--future FILE`.
+    public var futureFeatures: [String] = []
+    /// How each series' static features became input columns (``StaticEncoding``); nil for none.
+    public var staticFeatures: StaticEncoding?
+    /// The decoder of an encoder–decoder network; nil for the tutorial's network (a Linear head on
+    /// the last hidden state).
+    public var decoder: DecoderSettings?
 
     /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
     public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
@@ -184,12 +216,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 scaling: Scaler, windowNormalization: WindowNormalization = .global, strategy: Strategy = .direct,
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
                 conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil,
-                combination: ForecastCombination? = nil, calendar: [CalendarFeature] = []) {
+                combination: ForecastCombination? = nil, calendar: [CalendarFeature] = [],
+                futureFeatures: [String] = [], staticFeatures: StaticEncoding? = nil, decoder: DecoderSettings? = nil) {
         self.combination = combination
         self.calendar = calendar
+        self.futureFeatures = futureFeatures
+        self.staticFeatures = staticFeatures
+        self.decoder = decoder
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
-        self.formatVersion = conformalIntervals?.stepLags == true || combination != nil ? Self.stepScaledIntervalsFormatVersion
+        self.formatVersion = !futureFeatures.isEmpty || staticFeatures != nil || decoder != nil ? Self.knownFutureFormatVersion
+            : conformalIntervals?.stepLags == true || combination != nil ? Self.stepScaledIntervalsFormatVersion
             : panel == nil ? Self.singleSeriesFormatVersion : Self.panelFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -210,6 +247,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
         case combination
         case calendar
+        case futureFeatures = "future_features", staticFeatures = "static_features", decoder
     }
 
     public init(from decoder: any Decoder) throws {
@@ -230,6 +268,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
         combination = try container.decodeIfPresent(ForecastCombination.self, forKey: .combination)
         calendar = try container.decodeIfPresent([CalendarFeature].self, forKey: .calendar) ?? []
+        futureFeatures = try container.decodeIfPresent([String].self, forKey: .futureFeatures) ?? []
+        staticFeatures = try container.decodeIfPresent(StaticEncoding.self, forKey: .staticFeatures)
+        self.decoder = try container.decodeIfPresent(DecoderSettings.self, forKey: .decoder)
     }
 
     // Written by hand so that absent optional values appear as `null`, as the format documents.
@@ -251,10 +292,37 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
         try container.encodeIfPresent(combination, forKey: .combination)
         if !calendar.isEmpty { try container.encode(calendar, forKey: .calendar) }
+        if !futureFeatures.isEmpty { try container.encode(futureFeatures, forKey: .futureFeatures) }
+        try container.encodeIfPresent(staticFeatures, forKey: .staticFeatures)
+        try container.encodeIfPresent(decoder, forKey: .decoder)
     }
 
-    /// The names of the input columns after the target: the features, then two per calendar feature.
-    public var inputFeatureNames: [String] { features + calendar.flatMap(\.columnNames) }
+    /// The names of the input columns after the target: the features, the future-known features,
+    /// two per calendar feature, then the static features' encoded columns.
+    public var inputFeatureNames: [String] { features + knownAheadNames }
+
+    /// The input columns known ahead of time, the last of ``inputFeatureNames``: the future-known
+    /// features, the static columns, then the calendar columns. An encoder–decoder network reads
+    /// them at every horizon step too.
+    public var knownAheadNames: [String] {
+        futureFeatures + (staticFeatures?.inputNames ?? []) + calendar.flatMap(\.columnNames)
+    }
+
+    /// The data columns a table must hold after the target: the features and the future-known features.
+    public var tableFeatures: [String] { features + futureFeatures }
+
+    /// The input columns an encoder–decoder's decoder reads at each horizon step (after the
+    /// target and the past features); empty for the tutorial's network.
+    public var decoderColumns: Range<Int> {
+        decoder == nil ? 0..<0 : (1 + features.count)..<model.inputSize
+    }
+
+    /// The input columns of the static features, which ``scaling`` leaves as they are (they are
+    /// encoded across series, ``StaticEncoding``).
+    public var staticColumns: Range<Int> {
+        let start = 1 + tableFeatures.count
+        return start..<(start + (staticFeatures?.inputNames.count ?? 0))
+    }
 
     /// Whether each series is scaled by its own statistics (a model of many series).
     public var scalesPerSeries: Bool { panel != nil }
@@ -274,7 +342,19 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         if !(model.dropout >= 0 && model.dropout < 1) { problems.append("model.dropout \(model.dropout) is not in [0, 1)") }
         if model.inputSize != 1 + inputFeatureNames.count {
             problems.append("model.input_size \(model.inputSize) does not match 1 target + \(features.count) features"
-                            + (calendar.isEmpty ? "" : " + \(2 * calendar.count) calendar columns"))
+                            + (futureFeatures.isEmpty ? "" : " + \(futureFeatures.count) future-known features")
+                            + (calendar.isEmpty ? "" : " + \(2 * calendar.count) calendar columns")
+                            + (staticFeatures.map { " + \($0.inputNames.count) static columns" } ?? ""))
+        }
+        if let decoder {
+            if decoder.contextSize <= 0 || decoder.hiddenSize <= 0 { problems.append("decoder.context_size and decoder.hidden_size must be positive") }
+            if strategy != .direct { problems.append("an encoder–decoder network (decoder) needs the direct strategy") }
+        } else if !futureFeatures.isEmpty {
+            problems.append("future_features need the encoder–decoder network (decoder)")
+        }
+        if let staticFeatures { problems += staticFeatures.problems }
+        if Set(features + futureFeatures).count != features.count + futureFeatures.count {
+            problems.append("features and future_features name a column twice")
         }
         if let quantileLevels {
             if quantileLevels.isEmpty || !PredictionInterval.problems(levels: quantileLevels).isEmpty {

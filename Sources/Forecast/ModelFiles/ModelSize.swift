@@ -6,7 +6,9 @@ extension ModelConfiguration {
     ///
     /// Per LSTM layer l: `weight_ih_l{l}` (4H, I_l), `weight_hh_l{l}` (4H, H) and two biases (4H), with
     /// I_0 = input_size and I_l = H above (a GRU layer: 3H instead of 4H); then the head `fc.weight`
-    /// (O, H) and `fc.bias` (O).
+    /// (O, H) and `fc.bias` (O). An encoder–decoder has instead `context` (horizon·C, H) and its
+    /// bias, `decoder.0` (D, C + F) and its bias, `decoder.2` (Q, D) and its bias, for context size
+    /// C, decoder hidden size D, F known-ahead columns and Q outputs per step.
     public var parameterCount: Int? {
         let (h, o) = (model.hiddenSize, model.outputSize)
         func product(_ factors: Int...) -> Int? {
@@ -25,7 +27,13 @@ extension ModelConfiguration {
         let gates = model.cell?.gateCount ?? 4
         let firstLayer = sum(product(gates, h, model.inputSize), product(gates, h, h), product(2 * gates, h))
         let otherLayer = sum(product(gates, h, h), product(gates, h, h), product(2 * gates, h))
-        return sum(firstLayer, otherLayer.flatMap { product($0, model.numLayers - 1) }, product(o, h), o)
+        let recurrent = sum(firstLayer, otherLayer.flatMap { product($0, model.numLayers - 1) })
+        guard let decoder else { return sum(recurrent, product(o, h), o) }
+        let (c, d, steps) = (decoder.contextSize, decoder.hiddenSize, pointOutputSize)
+        guard c > 0, d > 0 else { return nil }
+        let q = outputQuantiles.count, f = decoderColumns.count
+        return sum(recurrent, product(steps, c, h), product(steps, c), product(d, c), product(d, f), d,
+                   product(q, d), q)
     }
 
     /// Why the network this configuration describes must not be allocated for a weights file of
