@@ -24,7 +24,12 @@ Writes (paths relative to the repository root):
      Tests/ForecastTests/Fixtures/pytorch_export_gru_io.safetensors
      Tests/ForecastTests/Fixtures/swift_trained_gru/        a GRU model trained by `forecast train --cell gru`
      Tests/ForecastTests/Fixtures/swift_trained_gru_io.safetensors  PyTorch's outputs for it
-  (G and H draw from their own generators, so adding them left A-E unchanged.)
+  I. Tests/ForecastNNTests/Fixtures/encoder_decoder_parity.safetensors  EncoderDecoderModel
+     forward/backward, LSTM and GRU encoders (own rng, seed 13)
+  (G, H and I draw from their own generators, so adding them left A-E unchanged.)
+
+  python3 scripts/make_parity_fixtures.py --only I   writes section I alone (the other sections
+  share generators, so they are always written together).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ import torch.nn as nn
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
 
-from lstm_model import GRUModel, LSTMModel, make_model  # noqa: E402
+from lstm_model import EncoderDecoderModel, GRUModel, LSTMModel, make_model  # noqa: E402
 from safetensors_io import read_safetensors, read_safetensors_with_metadata, write_safetensors  # noqa: E402
 
 ROOT = SCRIPTS.parent
@@ -250,6 +255,103 @@ def make_gru_parity(rng):
             "float64 reference. loss.mse = MSELoss(prediction, target); "
             "loss2 = sum(gru.output*gru_output_weights) + sum(h_n*h_n_weights)")
     path = save(NN_FIXTURES / "gru_parity.safetensors", out, desc)
+    return path, out
+
+
+# --------------------------------------------------------------------------- I
+
+# (case, cell, future_size, outputs_per_step); B=4, T=6, I=3, H=5, L=2, horizon 4, context 3, decoder hidden 7.
+ENCODER_DECODER_CASES = [
+    ("lstm_q1", "lstm", 2, 1),
+    ("gru_q1", "gru", 2, 1),
+    ("lstm_q3", "lstm", 2, 3),
+    ("gru_q3_nofuture", "gru", 0, 3),
+]
+ENCODER_DECODER_QUANTILES = [0.1, 0.5, 0.9]
+
+
+def pinball(pred, target, quantiles):
+    """swift-forecast's PinballLoss: pred [B, Q*horizon] quantile-major, target [B, horizon]; mean over pred."""
+    B, horizon = target.shape
+    q = torch.tensor(quantiles, dtype=pred.dtype).view(1, -1, 1)
+    d = target.unsqueeze(1) - pred.view(B, len(quantiles), horizon)  # y - y_hat
+    return torch.maximum(q * d, (q - 1) * d).mean()
+
+
+def make_encoder_decoder_parity(rng):
+    """EncoderDecoderModel (LSTM and GRU encoders): forward, MSE loss and every gradient; for Q = 3
+    also the pinball loss (quantiles 0.1, 0.5, 0.9) and its gradients. Tensors are named <case>.<name>."""
+    B, T, I, H, L, horizon, C, D = 4, 6, 3, 5, 2, 4, 3, 7
+    out = OrderedDict()
+    for case, cell, F, Q in ENCODER_DECODER_CASES:
+        torch.manual_seed(0)
+        model = EncoderDecoderModel(I, F, H, L, horizon, Q, C, D, cell=cell).double()
+        params = params32(model)
+        names = list(params)
+        expected = [f"{cell}.{kind}_l{k}" for k in range(L) for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        expected += ["context.weight", "context.bias", "decoder.0.weight", "decoder.0.bias",
+                     "decoder.2.weight", "decoder.2.bias"]
+        assert names == expected, names
+
+        x_np = f32(rng, B, T, I)
+        future_np = f32(rng, B, horizon, F)
+        target_np = f32(rng, B, Q * horizon)
+        quantile_target_np = f32(rng, B, horizon)
+        for n, v in params.items():
+            out[f"{case}.{n}"] = v
+        out[f"{case}.input"] = x_np
+        if F > 0:  # zero-size tensors are left out (the model reads no future values)
+            out[f"{case}.future"] = future_np
+        out[f"{case}.target"] = target_np
+
+        named = dict(model.named_parameters())
+        model.zero_grad(set_to_none=True)
+        x, future = t64(x_np, True), t64(future_np, True)
+        pred = model(x, future)
+        # The quantile-major layout, element q*horizon + h = output q of step h, by hand for one window.
+        with torch.no_grad():
+            last = getattr(model, cell)(x[:1])[0][:, -1, :]
+            c = model.context(last).view(horizon, C)
+            for h in range(horizon):
+                step = model.decoder(torch.cat([c[h], future[0, h]]))
+                for q in range(Q):
+                    assert torch.allclose(pred[0, q * horizon + h], step[q], rtol=0, atol=1e-12)
+        # The decoder's pre-activations stay away from ReLU's kink, where float32 and float64 could disagree.
+        with torch.no_grad():
+            last = getattr(model, cell)(x)[0][:, -1, :]
+            c = model.context(last).view(B, horizon, C)
+            z = model.decoder[0](torch.cat([c, future], dim=-1))
+            assert z.abs().min().item() > 1e-4, z.abs().min().item()
+        loss = nn.MSELoss()(pred, t64(target_np))
+        loss.backward()
+        out[f"{case}.prediction"] = out32(pred)
+        out[f"{case}.loss.mse"] = scalar32(loss)
+        for n in names:
+            out[f"{case}.grad.{n}"] = out32(named[n].grad)
+        out[f"{case}.grad.input"] = out32(x.grad)
+        if F > 0:
+            out[f"{case}.grad.future"] = out32(future.grad)
+
+        if Q == len(ENCODER_DECODER_QUANTILES):
+            model.zero_grad(set_to_none=True)
+            x, future = t64(x_np, True), t64(future_np, True)
+            pred = model(x, future)
+            diff = (t64(quantile_target_np).unsqueeze(1) - pred.view(B, Q, horizon)).abs()
+            assert diff.min().item() > 1e-4, "keep away from the pinball kink"
+            loss = pinball(pred, t64(quantile_target_np), ENCODER_DECODER_QUANTILES)
+            loss.backward()
+            out[f"{case}.quantile_target"] = quantile_target_np
+            out[f"{case}.loss.pinball"] = scalar32(loss)
+            for n in names:
+                out[f"{case}.grad_pinball.{n}"] = out32(named[n].grad)
+
+    desc = ("EncoderDecoderModel(input_size=3, future_size=F, hidden_size=5, num_layers=2, horizon=4, "
+            "outputs_per_step=Q, context_size=3, decoder_hidden_size=7, cell=...), B=4, T=6; cases "
+            + ", ".join(f"{case} (cell {cell}, F={F}, Q={Q})" for case, cell, F, Q in ENCODER_DECODER_CASES)
+            + "; tensors <case>.<name> (future and grad.future only when F > 0); float64 reference. loss.mse = MSELoss(prediction, target); "
+            "for Q=3 loss.pinball = mean pinball loss of prediction [B, Q*horizon] (quantile-major) against "
+            "quantile_target [B, horizon], quantiles 0.1, 0.5, 0.9, with gradients grad_pinball.*")
+    path = save(NN_FIXTURES / "encoder_decoder_parity.safetensors", out, desc)
     return path, out
 
 
@@ -472,6 +574,14 @@ def describe(path: Path, tensors) -> str:
 
 
 def main() -> int:
+    if "--only" in sys.argv:
+        sections = sys.argv[sys.argv.index("--only") + 1:][:1]
+        if sections != ["I"]:
+            raise SystemExit("--only takes I (the encoder-decoder fixture); the other sections are written together")
+        path, tensors = make_encoder_decoder_parity(np.random.default_rng(13))
+        print(describe(path, tensors))
+        return 0
+
     rng = np.random.default_rng(0)
     summary = []
 
@@ -514,6 +624,10 @@ def main() -> int:
     swift_gru_io = make_swift_trained_io(gru_rng, swift_gru_dir, FORECAST_FIXTURES / "swift_trained_gru_io.safetensors")
     if swift_gru_io is not None:
         summary.append(describe(FORECAST_FIXTURES / "swift_trained_gru_io.safetensors", swift_gru_io))
+
+    # I: the encoder-decoder network, from a generator of its own.
+    path, tensors = make_encoder_decoder_parity(np.random.default_rng(13))
+    summary.append(describe(path, tensors))
 
     print("\n".join(summary))
     return 0

@@ -48,14 +48,14 @@ public protocol ForecastNetwork: AnyObject {
     /// Every parameter with its `state_dict()` name, in PyTorch's order.
     var namedParameters: [(name: String, parameter: Parameter)] { get }
     /// The forecast for each window from a zero initial state: `[B, T, inputSize]` in, `[B, outputSize]` out.
+    /// A network that reads known-future values allows it only when ``futureSize`` is 0.
     func forward(_ input: Tensor) -> Tensor
     /// The forecast for each window and the known-future values of its horizon: `[B, T, inputSize]`
     /// and `[B, horizon, futureSize]` in (`future` nil allowed when ``futureSize`` is 0),
     /// `[B, outputSize]` out. Training backpropagates through it with ``accumulateParameterGradients(_:)``.
     func forward(_ input: Tensor, future: Tensor?) -> Tensor
-    /// Backpropagates dL/dprediction `[B, outputSize]` through the last training ``forward(_:)``
-    /// or ``forward(_:future:)``,
-    /// adding to every parameter's gradient (the input's gradient is not computed).
+    /// Backpropagates dL/dprediction `[B, outputSize]` through the last training ``forward(_:)`` or
+    /// ``forward(_:future:)``, adding to every parameter's gradient (the input's gradient is not computed).
     func accumulateParameterGradients(_ predictionGradient: Tensor)
 }
 
