@@ -76,6 +76,35 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write each series' figures of the last seed to this CSV.", valueName: "file.csv"))
     var perSeries: String?
 
+    @Option(help: ArgumentHelp("Static covariates to give the model, comma-separated: level (the series' tercile of mean value over its training part, among the set's series) and length (its tercile of training points); labels, one-hot.", valueName: "level,length"))
+    var statics: String?
+
+    func validate() throws {
+        for name in staticNames where !["level", "length"].contains(name) {
+            throw ValidationError("--statics takes level and length (got '\(name)')")
+        }
+    }
+
+    private var staticNames: [String] {
+        (statics ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Each series' band of `names` (level, length) among the panel's series: `low`, `mid` or
+    /// `high` by terciles of the property over the series' training part (which the train file is).
+    static func bands(_ names: [String], of panel: Panel) -> StaticTable {
+        func terciles(_ values: [Double]) -> [String] {
+            let sorted = values.sorted()
+            let low = sorted[sorted.count / 3], high = sorted[(2 * sorted.count) / 3]
+            return values.map { $0 < low ? "low" : $0 < high ? "mid" : "high" }
+        }
+        let columns = names.map { name in
+            terciles(panel.series.map { series in
+                name == "level" ? series.target.reduce(0, +) / Double(series.count) : Double(series.count)
+            })
+        }
+        return StaticTable(names: names, values: panel.series.indices.map { s in columns.map { $0[s] } })
+    }
+
     func run() throws {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
@@ -83,7 +112,8 @@ struct PanelAccuracyCommand: ParsableCommand {
         var rows = [["set", "forecaster", "MASE", "sMAPE", "cov. 80", "cov. 95", "MSIS", "wQL", "per seed (MASE)", "seconds"]]
         for set in Self.sets where chosen?.contains(set.name) ?? true {
             let directory = URL(fileURLWithPath: dataDirectory)
-            let (train, test): (Panel, Panel)
+            var train: Panel
+            let test: Panel
             let loadStart = monotonicSeconds()
             do {
                 train = try PanelLoader.load(path: directory.appendingPathComponent("\(set.name)_train.csv").path, options: SeriesOptions()).panel
@@ -93,6 +123,7 @@ struct PanelAccuracyCommand: ParsableCommand {
                 throw ExitCode(66)
             }
             let loadSeconds = monotonicSeconds() - loadStart
+            if !staticNames.isEmpty { train.statics = Self.bands(staticNames, of: train) }
             var options = Forecaster.defaultOptions(for: train, lookback: lookback, horizon: set.horizon, season: set.modelSeason)
             options.testSize = .count(0)
             if let maxSteps { options.maxSteps = maxSteps }

@@ -141,7 +141,8 @@ public struct SafeTensors: Equatable, Sendable {
             }
             entries.append((name, shape, begin, end))
         }
-        entries.sort { $0.begin < $1.begin }
+        // By start, then end: an empty tensor (a dimension of 0) starts where the next one does.
+        entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var expectedBegin = 0
         for entry in entries {
             guard entry.begin == expectedBegin else {

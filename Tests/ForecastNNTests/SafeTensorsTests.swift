@@ -17,6 +17,18 @@ import ForecastNN
         #expect(decoded.names == ["a.weight", "a.bias", "scalar"])
     }
 
+    @Test func emptyTensorsAmongOthersRoundTrip() throws {
+        // A dimension of 0 (an encoder–decoder's future of no columns): its offsets are [b, b],
+        // where the next tensor begins, whichever order the writer put them in.
+        let tensors = SafeTensors(tensors: [("before", Tensor(shape: [2], scalars: [1, 2])),
+                                            ("empty", Tensor(shape: [4, 0], scalars: [])),
+                                            ("after", Tensor(shape: [1], scalars: [3]))])
+        let decoded = try SafeTensors(data: tensors.encoded(), file: "empty.safetensors")
+        #expect(decoded == tensors)
+        let header = #"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        #expect(problem(file(header: header, dataBytes: 8)) == nil)
+    }
+
     @Test func layoutIsLittleEndianLengthPaddedHeaderThenData() throws {
         let bytes = [UInt8](sample.encoded())
         let length = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
