@@ -128,6 +128,9 @@ public enum Trainer {
         let staticEncoding = panel.statics.map(StaticEncoding.fit)
         let staticColumns = (1 + panel.featureNames.count)..<(1 + panel.featureNames.count + (staticEncoding?.inputNames.count ?? 0))
         let panel = try panel.addingStatics(staticEncoding ?? StaticEncoding(columns: [])).addingCalendar(calendar)
+        // Columns made by the library, not read from the data: a constant one there is no news
+        // (a weekday column has no seasonal change at period 7, a static none at all).
+        let madeColumns = staticColumns.lowerBound..<(1 + panel.featureNames.count)
         let usesDecoder = switch options.decoder {
         case .mlp: true
         case .none: false
@@ -155,7 +158,7 @@ public enum Trainer {
             for (series, split) in zip(panel.series, splits) {
                 var (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: max(split.trainEnd, 1), season: period)
                 scaler = scaler.leavingUnscaled(staticColumns)
-                if constant.contains(where: { !staticColumns.contains($0) }) { constantSeries += 1 }
+                if constant.contains(where: { !madeColumns.contains($0) }) { constantSeries += 1 }
                 scaled.append(series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) })
             }
             modelScaler = Scaler(method: options.scaling, center: names.map { _ in 0 }, scale: names.map { _ in 1 })
@@ -175,7 +178,7 @@ public enum Trainer {
             splits = [split]
             var (scaler, constant) = Scaler.fit(options.scaling, columns: series.columns, count: split.trainEnd, season: period)
             scaler = scaler.leavingUnscaled(staticColumns)
-            warnings += constant.filter { !staticColumns.contains($0) }.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
+            warnings += constant.filter { !madeColumns.contains($0) }.map { "\(series.source): column '\(names[$0])' is constant over the training part; it is shifted but not scaled" }
             scaled = [series.columns.indices.map { scaler.transform(series.columns[$0], column: $0) }]
             modelScaler = scaler
         }
