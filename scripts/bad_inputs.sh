@@ -9,6 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 forecast="$(realpath "${1:-.build/debug/forecast}")"
 data="$(realpath data/airpassengers.csv)"
+promotions="$(realpath data/promotions.csv)"
+plan="$(realpath data/promotions_plan.csv)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -16,6 +18,9 @@ cd "$work"
 # A good model to damage, trained quickly.
 "$forecast" train --data "$data" --epochs 2 --hidden-size 8 --quiet --output good >/dev/null 2>&1 || { echo "cannot train the reference model" >&2; exit 1; }
 model() { rm -rf "$1"; cp -r good "$1"; }
+# And one that reads a planned promotion, a store type and the calendar.
+"$forecast" train --data "$promotions" --id store --target sales --future-features promo --static-features type --calendar auto \
+    --epochs 1 --max-steps 5 --hidden-size 8 --quiet --output promo >/dev/null 2>&1 || { echo "cannot train the covariate model" >&2; exit 1; }
 
 # The files.
 printf '' > empty.csv
@@ -37,6 +42,11 @@ printf 'unique_id,ds,y\nA,1,1\nB,1,2\nA,1,3\n' > panel-duplicate.csv
 printf 'unique_id,ds,y\nA,1,1\n,2,2\n' > panel-empty-id.csv
 printf 'unique_id,ds,y\nA,1,1\nA,2,2\nB,1,\nB,2,NA\n' > panel-empty-series.csv
 printf 'id,date,y\nA,2024-01-01,1\nA,2024-01-02,2\nA,2024-01-03,3\nB,2024-01-01,1\nB,2024-02-01,2\nB,2024-03-01,3\n' > panel-frequency.csv
+cp "$plan" plan.csv
+grep -v '^S4,2024-01-0[3-9]' "$plan" > plan-short.csv
+printf 'store,type\nS1,mall\nS2,street\nS3,mall\nS4,kiosk\n' > types-kiosk.csv
+sed 's/^S2,2023-03-01,\(.*\),street$/S2,2023-03-01,\1,mall/' "$promotions" > promotions-varying.csv
+printf 't,value\n1,5\n2,6\n3,7\n4,8\n5,9\n6,10\n' > steps.csv
 model bad-json; printf '{"format_version": 2, "model": ' > bad-json/config.json
 model huge-config; sed -i 's/"hidden_size" : 8/"hidden_size" : 1000000000/' huge-config/config.json
 model truncated; head -c 100 good/model.safetensors > truncated/model.safetensors
@@ -82,6 +92,11 @@ cases=(
     "output in a missing folder|predict --model good --data $data --output no/such/folder.csv"
     "output is a directory|predict --model good --data $data --output a-directory.csv"
     "horizon 0|predict --model good --data $data --horizon 0"
+    "covariates: no future values given|predict --model promo --data $promotions --id store"
+    "covariates: a series lacks a future step|predict --model promo --data $promotions --id store --future plan-short.csv"
+    "covariates: a category not seen in training|predict --model promo --data $promotions --id store --future plan.csv --static types-kiosk.csv --static-features type"
+    "covariates: a static that varies within a series|train --data promotions-varying.csv --id store --target sales --static-features type --output m"
+    "covariates: calendar features on integer time|train --data steps.csv --time t --calendar auto --lookback 2 --horizon 1 --output m"
 )
 
 status=0
@@ -93,9 +108,10 @@ for case in "${cases[@]}"; do
     "$forecast" "${args[@]}" >stdout.txt 2>stderr.txt
     code=$?
     lines=$(wc -l < stderr.txt)
-    message=$(head -c 400 stderr.txt | tr -d "\0" | head -n 1 | sed "s|$work/||g; s|$data|data/airpassengers.csv|g; s/|/\\\\|/g")
+    message=$(head -c 400 stderr.txt | tr -d "\0" | head -n 1 | sed "s|$work/||g; s|$data|data/airpassengers.csv|g; s|$promotions|data/promotions.csv|g; s/|/\\\\|/g")
     shown="${case#*|}"
     shown="${shown//$data/data/airpassengers.csv}"
+    shown="${shown//$promotions/data/promotions.csv}"
     problem=""
     (( code == 0 )) && problem="exit 0"
     (( code >= 128 )) && problem="killed by signal $((code - 128))"
