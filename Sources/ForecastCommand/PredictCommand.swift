@@ -68,9 +68,7 @@ struct PredictCommand: ParsableCommand {
             let model = forecaster.model!
             let panel = try Self.loadPanel(for: model, data: data, quiet: quiet)
             let configuration = model.configuration
-            let known = configuration.futureFeatures.isEmpty ? nil : try future.map { path throws(DataError) in
-                try KnownFuture.load(path: path, idName: panel.hasIDs ? panel.idName : nil, timeName: panel.time?.name, names: configuration.futureFeatures)
-            }
+            let known = try Self.knownFuture(future, model: model, panel: panel)
             if future != nil && configuration.futureFeatures.isEmpty && !quiet {
                 printError("note: the model reads no future-known features; --future is not used")
             }
@@ -89,6 +87,14 @@ struct PredictCommand: ParsableCommand {
                 printError("forecast of \(points) points\(panel.hasIDs ? " for each of \(panel.count) series" : "") written to \(output)")
             }
         }
+    }
+
+    /// The future values in `path` (`--future`) of the model's future-known features, keyed as
+    /// `panel` is (its id column, its time column); nil without a path or such features.
+    static func knownFuture(_ path: String?, model: ForecastModel, panel: Panel) throws(DataError) -> KnownFuture? {
+        let names = model.configuration.futureFeatures
+        guard let path, !names.isEmpty else { return nil }
+        return try KnownFuture.load(path: path, idName: panel.hasIDs ? panel.idName : nil, timeName: panel.time?.name, names: names)
     }
 
     /// The data read as the model needs it: its target (when the file has it), its features and,

@@ -18,6 +18,7 @@ struct ReportCommand: ParsableCommand {
         Examples:
           forecast report --model sales-model --data sales.csv --output report.html
           forecast report --model stores-model --data stores.csv --series S1,S7 --output stores.html
+          forecast report --model promo-model --data sales.csv --future plans.csv --output promo.html
         """
     )
 
@@ -35,13 +36,17 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Series of a panel to show besides the worst and the best, comma-separated.", valueName: "a,b"))
     var series: String?
 
+    @Option(help: ArgumentHelp("The future values of the model's future-known features over the forecast after the data (as for predict).", valueName: "file"))
+    var future: String?
+
     func run() throws {
         try reportingFailures {
             let model = try ForecastModel(contentsOf: URL(fileURLWithPath: self.model))
             let panel = try PredictCommand.loadPanel(for: model, data: data, quiet: false)
             let chosen = (series ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let test = testSize ?? model.configuration.training?.testSize.map(PartSize.count) ?? .count(0)
-            try writeOutput(try reportPage(model: model, panel: panel, testSize: test, training: nil, series: chosen), to: output)
+            let known = try PredictCommand.knownFuture(future, model: model, panel: panel)
+            try writeOutput(try reportPage(model: model, panel: panel, testSize: test, training: nil, series: chosen, future: known), to: output)
             if output != "-" { printError("report written to \(output)") }
         }
     }
@@ -49,10 +54,11 @@ struct ReportCommand: ParsableCommand {
 
 /// The report page: data summary, model settings, the test-part metrics and plots, the forecast;
 /// for a panel, the means over series and the plots of the worst, the best and the chosen series.
-func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training: TrainingResult?, series chosen: [String] = []) throws(DataError) -> String {
+func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training: TrainingResult?, series chosen: [String] = [],
+                future: KnownFuture? = nil) throws(DataError) -> String {
     let configuration = model.configuration
     let levels = Forecaster.defaultLevels(for: model)
-    let forecast = try model.forecast(panel, levels: levels)
+    let forecast = try model.forecast(panel, levels: levels, future: future)
     let first = panel.series[0]
     var data: [(String, String)] = [("file", dataSetName(panel.source)), ("target", panel.targetName)]
     if panel.hasIDs {

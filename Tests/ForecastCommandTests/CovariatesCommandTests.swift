@@ -63,6 +63,14 @@ import Testing
                                                  "--static", "types.csv", "--static-features", "type"], in: dir)
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         #expect(fromFile.stdout == predict.stdout)
+
+        // evaluate scores the test part from the data's own promotions; report needs the plan too.
+        let evaluate = try CommandLineTests.run(["evaluate", "--model", "model", "--data", "stores.csv", "--json"], in: dir)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let report = try CommandLineTests.run(["report", "--model", "model", "--data", "stores.csv", "--future", "plan.csv",
+                                               "--output", "report.html"], in: dir)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8).contains("</html>"))
     }
 
     @Test func missingPlansUnknownCategoriesAndVaryingStaticsAreOneLine() throws {
