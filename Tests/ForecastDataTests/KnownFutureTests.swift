@@ -11,15 +11,6 @@ struct KnownFutureTests {
         return path
     }
 
-    private func error(_ body: () throws -> Void) -> DataError? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return error as? DataError
-        }
-    }
-
     @Test func valuesAreFoundByIDAndTimestampInAnyRowOrder() throws {
         let path = try write("store,date,promo,price\nB,2024-01-02,1,9.5\nA,2024-01-02,0,10\nA,2024-01-01,1,8\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -34,9 +25,9 @@ struct KnownFutureTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let future = try KnownFuture.load(path: path, idName: "store", timeName: "date", names: ["promo"])
         let days = try ["2024-01-01", "2024-01-02"].map { try #require(TimeParser.parse($0)) }
-        let failure = error { _ = try future.values(of: "A", at: days.map(\.0), describe: "series 'A'", format: days[0].1) }
+        let failure = thrownDataError { _ = try future.values(of: "A", at: days.map(\.0), describe: "series 'A'", format: days[0].1) }
         #expect(failure?.description == "\(path): series 'A' lacks the future values of 'promo' at '2024-01-02' (step 2 of 2)")
-        let other = error { _ = try future.values(of: "B", at: days.map(\.0), describe: "series 'B'", format: days[0].1) }
+        let other = thrownDataError { _ = try future.values(of: "B", at: days.map(\.0), describe: "series 'B'", format: days[0].1) }
         #expect(other?.message.hasPrefix("series 'B' lacks the future values of 'promo' at '2024-01-01'") == true)
     }
 
@@ -50,7 +41,7 @@ struct KnownFutureTests {
         ].map(write)
         defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
         func failure(_ index: Int) -> String? {
-            error { _ = try KnownFuture.load(path: paths[index], idName: "store", timeName: "date", names: ["promo"]) }?.description
+            thrownDataError { _ = try KnownFuture.load(path: paths[index], idName: "store", timeName: "date", names: ["promo"]) }?.description
         }
         #expect(failure(0) == "\(paths[0]), line 2, column 3: 'yes' in column 'promo' is not a number")
         #expect(failure(1) == "\(paths[1]), line 2, column 3: missing value in future feature 'promo'")

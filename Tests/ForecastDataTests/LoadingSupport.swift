@@ -18,3 +18,13 @@ func loadError(_ text: String, _ options: SeriesOptions = SeriesOptions()) -> Da
         return error
     }
 }
+
+/// The ``DataError`` that `body` throws, or nil when it throws none.
+func thrownDataError(_ body: () throws -> Void) -> DataError? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error as? DataError
+    }
+}

@@ -6,15 +6,6 @@ private func loadPanel(_ text: String, _ options: SeriesOptions) throws(DataErro
     try PanelLoader.load(bytes: Array(text.utf8), source: "stores.csv", options: options).panel
 }
 
-private func error(_ body: () throws -> Void) -> DataError? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return error as? DataError
-    }
-}
-
 private func options(statics: [String], features: [String] = [], id: String? = "store") -> SeriesOptions {
     var options = SeriesOptions(target: "sales", features: features, id: id)
     options.staticFeatures = statics
@@ -48,19 +39,19 @@ struct StaticCovariatesTests {
 
     @Test func aStaticThatVariesWithinASeriesIsAnErrorNamingTheSeriesLineAndColumn() {
         let text = Self.stores.replacingOccurrences(of: "B,2,31,street,40", with: "B,2,31,mall,40")
-        let failure = error { _ = try loadPanel(text, options(statics: ["type", "size"])) }
+        let failure = thrownDataError { _ = try loadPanel(text, options(statics: ["type", "size"])) }
         #expect(failure?.description == "stores.csv, line 5, column 4: static feature 'type' of series 'B' is 'mall' here but 'street' on line 4; a static feature is constant within a series")
         let empty = Self.stores.replacingOccurrences(of: "C,1,5,mall,80", with: "C,1,5,,80")
-        #expect(error { _ = try loadPanel(empty, options(statics: ["type"])) }?.description
+        #expect(thrownDataError { _ = try loadPanel(empty, options(statics: ["type"])) }?.description
                 == "stores.csv, line 6, column 4: static feature 'type' of series 'C' is empty")
-        #expect(error { _ = try loadPanel(Self.stores, options(statics: ["colour"])) }?.message.hasPrefix("no static column 'colour'") == true)
+        #expect(thrownDataError { _ = try loadPanel(Self.stores, options(statics: ["colour"])) }?.message.hasPrefix("no static column 'colour'") == true)
     }
 
     @Test func aTableOfOneSeriesHasOneRowOfStaticsAndRefusesOneThatVaries() throws {
         let text = "ds,sales,type\n1,10,mall\n2,11,mall\n"
         let panel = try loadPanel(text, options(statics: ["type"], id: nil))
         #expect(panel.statics == StaticTable(names: ["type"], values: [["mall"]]))
-        let varying = error { _ = try loadPanel("ds,sales,type\n1,10,mall\n2,11,street\n", options(statics: ["type"], id: nil)) }
+        let varying = thrownDataError { _ = try loadPanel("ds,sales,type\n1,10,mall\n2,11,street\n", options(statics: ["type"], id: nil)) }
         #expect(varying?.description == "stores.csv, line 3, column 3: static feature 'type' is 'street' here but 'mall' on line 2; a static feature is constant within a series")
     }
 
@@ -79,10 +70,10 @@ struct StaticCovariatesTests {
         #expect(table == StaticTable(names: ["size", "type"], values: [["120", "mall"], ["40", "street"]]))
 
         let missing = try write("store,type\nA,mall\n")
-        #expect(error { _ = try StaticTable.load(path: missing, idName: "store", names: ["type"], ids: ["A", "B"], describe: describe) }?.description
+        #expect(thrownDataError { _ = try StaticTable.load(path: missing, idName: "store", names: ["type"], ids: ["A", "B"], describe: describe) }?.description
                 == "\(missing): series 'B' has no row (id column 'store')")
         let twice = try write("store,type\nA,mall\nB,street\nA,kiosk\n")
-        #expect(error { _ = try StaticTable.load(path: twice, idName: "store", names: ["type"], ids: ["A", "B"], describe: describe) }?.description
+        #expect(thrownDataError { _ = try StaticTable.load(path: twice, idName: "store", names: ["type"], ids: ["A", "B"], describe: describe) }?.description
                 == "\(twice), line 4, column 1: id 'A' has a second row (the first is on line 2); a static table has one row per series")
     }
 
@@ -105,9 +96,9 @@ struct StaticCovariatesTests {
 
     @Test func anUnknownCategoryOrANonNumberIsAnErrorNamingTheSeries() {
         let encoding = StaticEncoding.fit(StaticTable(names: ["type", "size"], values: [["mall", "120"], ["street", "40"]]))
-        #expect(error { _ = try encoding.encode(["kiosk", "3"], series: "series 'Q'", source: "new.csv") }?.description
+        #expect(thrownDataError { _ = try encoding.encode(["kiosk", "3"], series: "series 'Q'", source: "new.csv") }?.description
                 == "new.csv: static feature 'type' of series 'Q' is 'kiosk', a category the model has not seen (it knows 'mall', 'street')")
-        #expect(error { _ = try encoding.encode(["mall", "big"], series: "series 'Q'", source: "new.csv") }?.description
+        #expect(thrownDataError { _ = try encoding.encode(["mall", "big"], series: "series 'Q'", source: "new.csv") }?.description
                 == "new.csv: static feature 'size' of series 'Q' is 'big', not a number (the model read it as numeric)")
     }
 
@@ -119,7 +110,7 @@ struct StaticCovariatesTests {
         #expect(encoded.series[1].columns[1] == [0, 0] && encoded.series[1].columns[2] == [1, 1])
         var bare = panel
         bare.statics = nil
-        #expect(error { _ = try bare.addingStatics(encoding) }?.message
+        #expect(thrownDataError { _ = try bare.addingStatics(encoding) }?.message
                 == "the model reads the static features 'type', 'size'; give them as columns (--static-features) or with --static FILE")
     }
 }
