@@ -94,6 +94,9 @@ struct DataOptions: ParsableArguments {
             guard !statics.isEmpty else {
                 throw DataError(.usage, file: staticFile, "--static names a table of static features; say which columns with --static-features")
             }
+            guard panel.hasIDs else {
+                throw DataError(.usage, file: staticFile, "static features describe each series of a panel; \(data) is one series (no id column)")
+            }
             panel.statics = try StaticTable.load(path: staticFile, idName: panel.idName, names: statics, ids: panel.ids, describe: panel.describe)
         }
         if !quiet {

@@ -179,4 +179,54 @@ import Forecast
         options.strategy = .recursive
         #expect(throws: DataError.self) { try Trainer.fit(Self.panel(withPromotion: false), options: options) }  // statics, recursive
     }
+
+    @Test func aCalendarDecoderNeedsARegularStepAndCovariatesNeedWhatTheyDescribe() throws {
+        // Daily dates with gaps of 2 and 3 days: no frequency, so no future dates for the calendar.
+        var day: Int64 = 0
+        let irregular = (0..<80).map { t -> Timestamp in day += t % 2 == 0 ? 2 : 3; return Timestamp(seconds: Self.start + day * 86_400) }
+        let values = (0..<80).map { Double($0 % 7) + 10 }
+        let series = TimeSeries(source: "gaps.csv", targetName: "sales", columns: [values],
+                                time: TimeAxis(name: "date", timestamps: irregular, format: .date, frequency: nil))
+        var options = TrainingOptions(lookback: 7, horizon: 3)
+        options.calendar = .features([.dayofweek])
+        options.maxSteps = 5
+        options.hiddenSize = 4
+        options.intervals = .none
+        let model = try Trainer.fit(series, options: options).model
+        #expect(model.configuration.decoder != nil)
+        do {
+            _ = try model.forecast(series)
+            Issue.record("a calendar decoder forecast dates it cannot know")
+        } catch {
+            #expect(error.description == "gaps.csv: the series has no regular time step, so the calendar of its forecast steps is unknown")
+        }
+        // A panel model's series too short to show its step takes the model's step.
+        let data = Self.panel()
+        var small = Self.options(future: false)
+        small.calendar = .features([.dayofweek])
+        small.maxSteps = 5
+        let panelModel = try Trainer.fit(Self.panel(withPromotion: false), options: small).model
+        var short = Self.panel(withPromotion: false).subset([0])
+        short.series[0] = short.series[0].prefix(1)
+        short.series[0].time?.frequency = nil
+        #expect(try panelModel.forecast(short).forecasts[0].values.count == 7)
+
+        // Future-known features need dates to match their future values by; statics need series.
+        var noTime = data.series[0]
+        noTime.time = nil
+        do {
+            _ = try Trainer.fit(Panel(source: "one.csv", idName: "store", ids: ["a"], series: [noTime]), options: Self.options(future: true))
+            Issue.record("future-known features were trained without a time column")
+        } catch {
+            #expect(error.message == "future-known features need a regular time column: their future values are matched by time")
+        }
+        var one = Panel(data.series[0])
+        one.statics = StaticTable(names: ["type"], values: [["mall"]])
+        do {
+            _ = try Trainer.fit(one, options: Self.options(future: true))
+            Issue.record("static features were trained on one series")
+        } catch {
+            #expect(error.message == "static features describe each series of a panel; this data is one series (no id column)")
+        }
+    }
 }

@@ -111,6 +111,10 @@ extension ForecastModel {
             }
             for series in panel.series { try CalendarSelection.checkDates(series.time, source: panel.source) }
         }
+        if configuration.decoder != nil && !configuration.calendar.isEmpty,
+           let irregular = panel.series.indices.first(where: { futureTimestamps(of: panel.series[$0], count: 1) == nil }) {
+            throw DataError(.usage, file: panel.source, "\(panel.hasIDs ? panel.describe(irregular) : "the series") has no regular time step, so the calendar of its forecast steps is unknown")
+        }
         if configuration.decoder != nil && steps > configuration.pointOutputSize {
             throw DataError(.usage, file: panel.source, "the model forecasts \(configuration.pointOutputSize) steps from what is known of them; it does not continue beyond them")
         }
@@ -166,7 +170,7 @@ extension ForecastModel {
                 guard let future else {
                     throw DataError(.usage, file: panel.source, "the model reads the future-known features \(list); give their values over the forecast's \(steps) steps with --future FILE")
                 }
-                guard let axis = one.time, let timestamps = axis.future(steps) else {
+                guard let axis = one.time, let timestamps = futureTimestamps(of: one, count: steps) else {
                     throw DataError(.usage, file: panel.source, "\(panel.describe(s)) has no regular time axis, so the times of its future values are unknown")
                 }
                 values = try future.values(of: panel.ids[s], at: timestamps, describe: panel.describe(s), format: axis.format)
@@ -186,7 +190,7 @@ extension ForecastModel {
             for (offset, column) in futureValues.enumerated() { ahead[configuration.features.count + offset] = column }
         }
         for c in configuration.staticColumns { ahead[c - 1] = [Double](repeating: series.columns[c][series.count - 1], count: steps) }
-        if !configuration.calendar.isEmpty, let timestamps = series.time?.future(steps) {
+        if !configuration.calendar.isEmpty, let timestamps = futureTimestamps(of: series, count: steps) {
             let start = configuration.tableFeatures.count + configuration.staticColumns.count
             let columns = configuration.calendar.flatMap { $0.columns(for: timestamps) }
             for (offset, column) in columns.enumerated() { ahead[start + offset] = column }
@@ -195,6 +199,14 @@ extension ForecastModel {
             guard let last = column.last else { return column }
             return column + [Double](repeating: last, count: max(0, configuration.horizon - column.count))
         }
+    }
+
+    /// The `count` times after the end of `series`: its own frequency continued, else (a series too
+    /// short to show one) the model's; nil without a time axis or a known step.
+    func futureTimestamps(of series: TimeSeries, count: Int) -> [Timestamp]? {
+        guard var axis = series.time else { return nil }
+        if axis.frequency == nil { axis.frequency = configuration.frequency }
+        return axis.future(count)
     }
 
     /// The series as ``inputSeries(_:)`` gives them, and for an encoder–decoder each with what is

@@ -117,6 +117,12 @@ public enum Trainer {
         guard Array(panel.featureNames.suffix(futureCount)) == options.futureFeatures, panel.featureNames.count >= futureCount else {
             throw DataError(.usage, file: panel.source, "the future-known features \(options.futureFeatures) must be the data's last feature columns (it has \(panel.featureNames))")
         }
+        if futureCount > 0 && panel.time?.frequency == nil {
+            throw DataError(.usage, file: panel.source, "future-known features need a regular time column: their future values are matched by time")
+        }
+        if panel.statics != nil && !panel.hasIDs {
+            throw DataError(.usage, file: panel.source, "static features describe each series of a panel; this data is one series (no id column)")
+        }
         let calendar = try options.calendar.resolved(for: panel.time, source: panel.source)
         if options.strategy == .recursive && !calendar.isEmpty {
             throw DataError(.usage, file: panel.source, "the recursive strategy cannot use calendar features; use --strategy direct")

@@ -124,6 +124,9 @@ public final class ForecastModel {
     /// - Parameter window: `lookback` rows, oldest first, each holding the target then the
     ///   features in the order of ``ModelConfiguration/features``, in the data's own units. A model
     ///   of many series scales the window by its own statistics.
+    /// - Precondition: the model has no ``ModelConfiguration/decoder``: an encoder–decoder also
+    ///   reads what is known of the horizon, which a window does not hold
+    ///   (``forecast(_:horizon:levels:future:)`` takes it).
     public func predict(window: [[Float]]) -> [Float] {
         precondition(window.count == configuration.lookback, "predict(window:) needs \(configuration.lookback) rows")
         return predict(windows: [window], scalers: [windowScaler(window)])[0]
@@ -133,9 +136,11 @@ public final class ForecastModel {
     /// network's output, continued recursively (each block reading the forecasts before it) when
     /// `steps` exceeds it.
     ///
-    /// - Precondition: the model has no features when `steps` exceeds its output size.
+    /// - Precondition: the model has no features when `steps` exceeds its output size, and no
+    ///   ``ModelConfiguration/decoder`` (as ``predict(window:)``).
     public func forecast(window: [[Float]], steps: Int) -> (values: [Float], blocks: Int) {
         precondition(window.count == configuration.lookback, "forecast(window:steps:) needs \(configuration.lookback) rows")
+        precondition(configuration.decoder == nil, "an encoder–decoder reads the horizon's known values too: forecast(_:horizon:levels:future:)")
         let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
         let series = TimeSeries(source: "window", targetName: configuration.target, featureNames: configuration.inputFeatureNames,
                                 columns: columns)
@@ -148,7 +153,7 @@ public final class ForecastModel {
         guard configuration.scalesPerSeries else { return configuration.scaling }
         let columns = (0..<configuration.model.inputSize).map { c in window.map { Double($0[c]) } }
         return Scaler.fit(configuration.scaling.method, columns: columns, count: window.count,
-                          season: configuration.windowNormalization.period).scaler
+                          season: configuration.windowNormalization.period).scaler.leavingUnscaled(configuration.staticColumns)
     }
 }
 
