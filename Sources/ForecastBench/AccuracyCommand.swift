@@ -52,6 +52,9 @@ struct AccuracyCommand: ParsableCommand {
 
     @OptionGroup var intervalChoices: IntervalChoiceOptions
 
+    @Flag(inversion: .prefixedNo, help: "Train the tasks with the fallback on or off (default: the library's default, TrainingOptions.fallback).")
+    var fallback: Bool?
+
     @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
     var backtestCalibration: Int?
 
@@ -103,6 +106,7 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
+            if let fallback { options.fallback = fallback }
             try intervalChoices.apply(to: &options)
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
@@ -195,6 +199,7 @@ struct AccuracyCommand: ParsableCommand {
                 print(String(decoding: try encoder.encode(shown), as: UTF8.self))
             }
             print(AccuracyPool.summary(rescored))
+            print(AccuracyPool.groupSummaries(rescored))
             print(AccuracyPool.markdownRows(rescored))
             return
         }
