@@ -86,14 +86,17 @@ enum AccuracyPool {
         var holtWinters: HoltWinters?
     }
 
-    /// Trains on the points before the first origin with the defaults (`maxSteps` overriding the
-    /// step budget), and scores every forecaster on the test origins.
+    /// Trains on the points before the first origin with the defaults and the fallback on
+    /// (`maxSteps` overriding the step budget), and scores every forecaster on the test origins.
     static func run(_ entry: Entry, seed: UInt64, maxSteps: Int?) throws -> Result {
         let series = entry.series, h = entry.horizon, m = entry.season
         var options = entry.lookback.map { TrainingOptions(lookback: $0, horizon: h) }
             ?? Forecaster.defaultOptions(for: Panel(series), horizon: h, season: m)
         if entry.lookback == nil { options.season = m }
         options.seed = seed
+        // The fallback on whatever the default is: it does not change the network, and its
+        // validation forecasts give the network alone and every combination from one training.
+        options.fallback = true
         options.testSize = .count(0)
         if let maxSteps { options.maxSteps = maxSteps }
         let first = series.count - entry.origins * h
