@@ -188,8 +188,9 @@ public struct ValidationForecasts: Sendable {
     }
 
     /// The errors the combination is chosen on, in ``CombinationMember/allCases`` order: the
-    /// network's on the validation windows; each simple forecaster's over the rolling origins of
-    /// ``history`` when it was measured there, else on the validation windows.
+    /// network's on the validation windows; with a ``history``, each simple forecaster's over its
+    /// rolling origins (a forecaster with no finite error there is left out), else on the
+    /// validation windows too.
     public var choiceErrors: [(member: CombinationMember, error: Double)] {
         memberErrors.compactMap { entry in
             guard entry.member != .network, let history else { return entry }
