@@ -52,6 +52,9 @@ struct AccuracyCommand: ParsableCommand {
 
     @OptionGroup var intervalChoices: IntervalChoiceOptions
 
+    @Flag(inversion: .prefixedNo, help: "Train the tasks with the fallback on or off (default: the library's default, TrainingOptions.fallback).")
+    var fallback: Bool?
+
     @Option(help: "Also calibrate conformal intervals on the errors of this many extra backtest windows before the test region (one training each), and score them beside the validation-window intervals (to compare the choices).")
     var backtestCalibration: Int?
 
@@ -82,6 +85,9 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Run only the series i of every n of the pool, as i/n (the pool).")
     var shard: String?
 
+    @Option(help: "Run only these series of the pool, comma-separated names as in its table (e.g. m4_hourly:H140,wineind) (the pool).")
+    var poolSeries: String?
+
     @Option(help: "Score the series of --pool-output again from their stored network forecasts, with this fallback tolerance as the default, without training (the pool).")
     var rescore: Double?
 
@@ -103,6 +109,7 @@ struct AccuracyCommand: ParsableCommand {
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
             if let normalization { options.normalization = normalization }
+            if let fallback { options.fallback = fallback }
             try intervalChoices.apply(to: &options)
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []
             var last: PanelEvaluation?
@@ -172,13 +179,21 @@ struct AccuracyCommand: ParsableCommand {
             guard parts.count == 2, parts[1] > 0, (0..<parts[1]).contains(parts[0]) else { throw ValidationError("--shard: give i/n with 0 ≤ i < n, e.g. 0/2") }
             (index, count) = (parts[0], parts[1])
         }
-        let entries: [AccuracyPool.Entry]
+        var entries: [AccuracyPool.Entry]
         do {
             entries = try AccuracyPool.load(dataDirectory: dataDirectory, sharedDirectory: sharedDirectory, perSet: poolSize,
                                             seed: poolSeed, minimumLength: poolMinimumLength)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(66)
+        }
+        if let poolSeries {
+            let names = poolSeries.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = Set(entries.map(\.name))
+            if let unknown = names.first(where: { !known.contains($0) }) {
+                throw ValidationError("--pool-series: '\(unknown)' is not in the pool (names as in its table, e.g. m4_hourly:H140)")
+            }
+            entries = entries.filter { names.contains($0.name) }
         }
         var results: [AccuracyPool.Result] = []
         if let poolOutput, let text = try? String(contentsOfFile: poolOutput, encoding: .utf8) {
@@ -195,6 +210,7 @@ struct AccuracyCommand: ParsableCommand {
                 print(String(decoding: try encoder.encode(shown), as: UTF8.self))
             }
             print(AccuracyPool.summary(rescored))
+            print(AccuracyPool.groupSummaries(rescored))
             print(AccuracyPool.markdownRows(rescored))
             return
         }

@@ -79,6 +79,70 @@ private func smallOptions() -> TrainingOptions {
         #expect(best.isNetworkAlone)
     }
 
+    @Test func theSimpleForecastersHistoryErrorsAreComputedByHand() throws {
+        // Season 1, horizon 1, one validation window ending at 4: the history's origins run from
+        // max(2·1, 1, 1) = 2 to 4. Naive misses by 3−1, 6−3, 10−6 (mean 3); drift forecasts
+        // 1+1, 3+1.5, 6+2 and misses by 1, 1.5, 2 (mean 1.5). The scale is the mean first
+        // difference before the validation part (point 4): (1+2+3)/3 = 2.
+        let series = TimeSeries(source: "s.csv", targetName: "y", columns: [[0, 1, 3, 6, 10]])
+        let table = ValidationForecasts(series: [series], requests: [ForecastRequest(series: 0, end: 4)], network: [[9]], horizon: 1,
+                                        season: 1, holtWinters: [nil], scaleEnds: [4])
+        let history = try #require(table.history)
+        #expect(history.windows == 3)
+        #expect(abs(try #require(history.errors[.naive]) - 1.5) < 1e-12)
+        #expect(abs(try #require(history.errors[.drift]) - 0.75) < 1e-12)
+        #expect(history.errors[.network] == nil)
+        // The choice uses them; the validation window's own errors stay in memberErrors.
+        let choice = Dictionary(uniqueKeysWithValues: table.choiceErrors.map { ($0.member, $0.error) })
+        let window = Dictionary(uniqueKeysWithValues: table.memberErrors.map { ($0.member, $0.error) })
+        #expect(abs(try #require(choice[.naive]) - 1.5) < 1e-12)
+        #expect(abs(try #require(window[.naive]) - 2) < 1e-12)  // |10 − 6| / 2
+        #expect(choice[.network] == window[.network])
+        #expect(abs(try #require(window[.network]) - 0.5) < 1e-12)  // |10 − 9| / 2
+        // With no history the choice is the validation windows' own.
+        let windowsOnly = ValidationForecasts(series: [series], requests: [ForecastRequest(series: 0, end: 4)], network: [[9]], horizon: 1,
+                                              season: 1, holtWinters: [nil], scaleEnds: [4], historyLimit: 0)
+        #expect(windowsOnly.history == nil)
+        #expect(windowsOnly.choiceErrors.map(\.error) == windowsOnly.memberErrors.map(\.error))
+    }
+
+    @Test func anUnusualValidationPartDoesNotHideSeasonalNaivesRecord() throws {
+        // A wave repeated exactly for 15 seasons, then 10 points lifted by 50: on the validation
+        // windows (which reach into the lift) seasonal naive misses badly, and a network that is
+        // off by 3 everywhere looks better; over the history seasonal naive is exact but for those
+        // 10 points, so it is chosen. (Between the two: Holt–Winters, refitted at each origin,
+        // follows the lift in the history too.)
+        var values = (0..<180).map { 10 * sin(2 * Double.pi * Double($0) / 12) }
+        for t in 170..<180 { values[t] += 50 }
+        let series = TimeSeries(source: "wave.csv", targetName: "y", columns: [values])
+        let requests = (164...174).map { ForecastRequest(series: 0, end: $0) }
+        let network = requests.map { request in (0..<6).map { values[request.end + $0] + 3 } }
+        let table = ValidationForecasts(series: [series], requests: requests, network: network, horizon: 6, season: 12,
+                                        holtWinters: [nil], scaleEnds: [164])
+        let windowsOnly = ValidationForecasts(series: [series], requests: requests, network: network, horizon: 6, season: 12,
+                                              holtWinters: [nil], scaleEnds: [164], historyLimit: 0)
+        let pair: Set<CombinationMember> = [.network, .seasonalNaive]
+        let before = try #require(ForecastCombination.choose(on: windowsOnly, tolerance: 1, season: 12, holtWinters: nil, candidates: pair))
+        #expect(before.isNetworkAlone)
+        #expect(before.historyWindows == nil)
+        let after = try #require(ForecastCombination.choose(on: table, tolerance: 1, season: 12, holtWinters: nil, candidates: pair))
+        #expect(after.used.map(\.member) == [.seasonalNaive])
+        #expect(after.historyWindows == 174 - 24 + 1)
+        #expect(after.summary.contains("over 151 origins of the history"))
+    }
+
+    @Test func theHistoryIsEvenlyThinnedToItsLimit() throws {
+        let series = seasonalNaivePlusNoise(count: 400, seed: 19)
+        let requests = (380...394).map { ForecastRequest(series: 0, end: $0) }
+        let network = requests.map { _ in [Double](repeating: 100, count: 6) }
+        let limited = ValidationForecasts(series: [series], requests: requests, network: network, horizon: 6, season: 12,
+                                          holtWinters: [nil], scaleEnds: [380], historyLimit: 50)
+        #expect(limited.history?.windows == 50)
+        let whole = ValidationForecasts(series: [series], requests: requests, network: network, horizon: 6, season: 12,
+                                        holtWinters: [nil], scaleEnds: [380], historyLimit: 10_000)
+        #expect(whole.history?.windows == 394 - 24 + 1)
+    }
+
     @Test func theCombinationIsSavedAndLoadedAndOldFilesLoadWithout() throws {
         let series = seasonalNaivePlusNoise(count: 300, seed: 13)
         let model = try Trainer.fit(series, options: smallOptions()).model

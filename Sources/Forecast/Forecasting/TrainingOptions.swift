@@ -123,13 +123,14 @@ public struct TrainingOptions: Sendable {
     /// The window of that scale (``ConformalCalibration/scaleWindow``): nil for the whole history.
     public var intervalScaleWindow: Int?
     /// Whether the final forecast protects the user from a network that does worse than simple
-    /// methods: the network of the best epoch and the simple forecasters (``CombinationMember``)
-    /// forecast the validation windows, and the model forecasts with the inverse-error weighted
-    /// mean of those within ``fallbackTolerance`` of the best (``ForecastCombination``). Needs a
-    /// validation part; a quantile head is never combined. Off by default (`--fallback` turns it
-    /// on): on the development pool it beat seasonal naive more often than the network alone, but
-    /// it made airpassengers and wineind worse, whose few validation windows misjudge the network
-    /// (docs/accuracy.md, "The development pool").
+    /// methods: the network of the best epoch forecasts the validation windows, the simple
+    /// forecasters (``CombinationMember``) those and the rolling origins of the history before them
+    /// (``ValidationForecasts/StatisticalHistory``), and the model forecasts with the inverse-error
+    /// weighted mean of those within ``fallbackTolerance`` of the best (``ForecastCombination``).
+    /// Needs a validation part; a quantile head is never combined. Off by default (`--fallback`
+    /// turns it on): on the development pool it beat seasonal naive more often than the network
+    /// alone, but it made airpassengers worse than seasonal naive, whose network it measures
+    /// before the refit (docs/accuracy.md, "The development pool").
     public var fallback = false
     /// The ratio to the best validation error within which a member joins the combination
     /// (``ForecastCombination/tolerance``).
