@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 int fk_is_supported(fk_instruction_set set) {
     switch (set) {
@@ -105,12 +106,35 @@ void fk_adam_update(fk_instruction_set set, ptrdiff_t count, float *values, cons
 
 void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                          const float *input_weights, const float *hidden_weights, const float *bias,
-                          float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                          ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier) {
+                          const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
+                          const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+                          ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
+                          fk_barrier *barrier) {
     FK_DISPATCH(set, lstm_window_layer, time, input_size, input, input_stride, hidden_size, unit_start, unit_count,
-                input_weights, hidden_weights, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
+                input_weights, hidden_weights, panel_width, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
                 barrier)
+}
+
+void fk_window_panels(ptrdiff_t rows, ptrdiff_t columns, const float *matrix, ptrdiff_t panel_width, float *panels) {
+    if (panel_width < 1 || panel_width > columns) panel_width = columns;
+    for (ptrdiff_t j0 = 0; j0 < columns; j0 += panel_width) {
+        const ptrdiff_t width = columns - j0 < panel_width ? columns - j0 : panel_width;
+        for (ptrdiff_t p = 0; p < rows; p++) {
+            memcpy(panels + j0 * rows + p * width, matrix + p * columns + j0, (size_t)width * sizeof(float));
+        }
+    }
+}
+
+ptrdiff_t fk_window_panel_width(fk_instruction_set set) {
+    switch (set) {
+#if defined(__x86_64__)
+    case FK_AVX512: return fk_avx512_window_panel_width();
+    case FK_AVX2: return fk_avx2_window_panel_width();
+#elif defined(__aarch64__)
+    case FK_NEON: return fk_neon_window_panel_width();
+#endif
+    default: return fk_baseline_window_panel_width();
+    }
 }
 
 void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch,

@@ -22,9 +22,10 @@
         float *cells, float *tanh_cells, float *hidden); \
     void fk_##isa##_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, \
         ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights, \
-        const float *hidden_weights, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, \
-        ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, \
+        const float *hidden_weights, ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, \
+        float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, \
         fk_barrier *barrier); \
+    ptrdiff_t fk_##isa##_window_panel_width(void); \
     void fk_##isa##_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size, \
         ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights, \
         const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs); \

@@ -167,27 +167,31 @@ FK_INLINE void FK_NAME(vector_block)(const int wide, ptrdiff_t j0, ptrdiff_t k, 
     for (int v = 0; v < wide; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
 }
 
+#define FK_VECTOR_BLOCK_CASE(w) case w: FK_NAME(vector_block)(w, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, \
+                                                               y, accumulate, start_row); break;
 static void FK_NAME(vector_product)(ptrdiff_t n, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
                                     const float *b, ptrdiff_t ldb,
                                     ptrdiff_t k2, const float *x2, ptrdiff_t x2_stride, const float *b2, ptrdiff_t ldb2,
                                     float *y, int accumulate, const float *start_row) {
-    enum { WIDE = FK_ROW_VECTORS, HALF = FK_ROW_VECTORS / 2, QUARTER = FK_ROW_VECTORS / 4 };
+    // The whole vectors of y in as few blocks as the registers allow, of as equal widths as can be
+    // (256 floats on AVX2: 11 + 11 + 10 vectors, not 12 + 12 + 6 + 1 + 1), so that every block keeps
+    // many independent chains of multiply-adds in flight: a narrow block waits on the latency of
+    // its chains, and every block reads x again.
+    const ptrdiff_t vectors = n / FK_WIDTH, blocks = (vectors + FK_ROW_VECTORS - 1) / FK_ROW_VECTORS;
     ptrdiff_t j0 = 0;
-    for (; j0 + WIDE * FK_WIDTH <= n; j0 += WIDE * FK_WIDTH) {
-        FK_NAME(vector_block)(WIDE, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
-    }
-    // The rest in blocks of half and a quarter of the registers, so that a narrow y (one thread's
-    // share of the gates) still has several independent chains of multiply-adds in flight.
-    if (j0 + HALF * FK_WIDTH <= n) {
-        FK_NAME(vector_block)(HALF, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
-        j0 += HALF * FK_WIDTH;
-    }
-    if (j0 + QUARTER * FK_WIDTH <= n) {
-        FK_NAME(vector_block)(QUARTER, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
-        j0 += QUARTER * FK_WIDTH;
-    }
-    for (; j0 + FK_WIDTH <= n; j0 += FK_WIDTH) {
-        FK_NAME(vector_block)(1, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, y, accumulate, start_row);
+    for (ptrdiff_t q = 0; q < blocks; q++) {
+        const int wide = (int)(vectors / blocks + (q < vectors % blocks));
+        switch (wide) {
+            FK_VECTOR_BLOCK_CASE(1) FK_VECTOR_BLOCK_CASE(2) FK_VECTOR_BLOCK_CASE(3) FK_VECTOR_BLOCK_CASE(4)
+            FK_VECTOR_BLOCK_CASE(5) FK_VECTOR_BLOCK_CASE(6) FK_VECTOR_BLOCK_CASE(7) FK_VECTOR_BLOCK_CASE(8)
+#if FK_ROW_VECTORS > 8
+            FK_VECTOR_BLOCK_CASE(9) FK_VECTOR_BLOCK_CASE(10) FK_VECTOR_BLOCK_CASE(11) FK_VECTOR_BLOCK_CASE(12)
+#endif
+#if FK_ROW_VECTORS > 12
+            FK_VECTOR_BLOCK_CASE(13) FK_VECTOR_BLOCK_CASE(14) FK_VECTOR_BLOCK_CASE(15) FK_VECTOR_BLOCK_CASE(16)
+#endif
+        }
+        j0 += wide * FK_WIDTH;
     }
     for (; j0 < n; j0++) {
         float acc = accumulate ? y[j0] : start_row ? start_row[j0] : 0;
@@ -730,16 +734,19 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
 // One window (batch 1) through one layer, for one thread's share of the hidden units: see
 // fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
 // per chunk), made as soon as the layer below has counted the chunk's steps; then each step adds
-// h_{t−1}·W_hhᵀ for the share's gate columns, updates the share's cells, counts the step and waits
-// at the barrier for the other threads sharing the layer.
+// h_{t−1}·W_hhᵀ for the share's gate columns, panel by panel (each panel's rows contiguous, so the
+// product reads W_hhᵀ as one stream in address order), updates the share's cells, counts the step
+// and waits at the barrier for the other threads sharing the layer.
 void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
                                 ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                                const float *input_weights, const float *hidden_weights, const float *bias,
-                                float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                                ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier) {
+                                const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
+                                const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+                                ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below,
+                                fk_step_counter *done, fk_barrier *barrier) {
     const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
     if (unit_count <= 0) return;
     if (chunk < 1) chunk = time;
+    if (panel_width < 1 || panel_width > n) panel_width = n;
     for (ptrdiff_t t0 = 0; t0 < time; t0 += chunk) {
         const ptrdiff_t t1 = fk_min(t0 + chunk, time);
         fk_step_counter_wait(below, t1);
@@ -747,7 +754,11 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
                          gates + t0 * n, n, 1, 0, bias);
         for (ptrdiff_t t = t0; t < t1; t++) {
             float *step_gates = gates + t * n;
-            FK_NAME(vector_product)(n, h, hidden + t * s, 1, hidden_weights, n, 0, NULL, 0, NULL, 0, step_gates, 1, NULL);
+            for (ptrdiff_t j0 = 0; j0 < n; j0 += panel_width) {
+                const ptrdiff_t width = fk_min(panel_width, n - j0);
+                FK_NAME(vector_product)(width, h, hidden + t * s, 1, hidden_weights + j0 * h, width, 0, NULL, 0, NULL, 0,
+                                        step_gates + j0, 1, NULL);
+            }
             FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start,
                                        cells + (t + 1) * s + unit_start, tanh_cells, hidden + (t + 1) * s + unit_start);
             fk_step_counter_publish(done, t + 1);
@@ -755,6 +766,13 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
         }
     }
 }
+
+// The panel width of W_hhᵀ that suits lstm_window_layer: the columns the single-row product holds in
+// registers, unless the instruction set names another (FK_WINDOW_PANEL).
+#ifndef FK_WINDOW_PANEL
+#define FK_WINDOW_PANEL (FK_ROW_VECTORS * FK_WIDTH)
+#endif
+ptrdiff_t FK_NAME(window_panel_width)(void) { return FK_WINDOW_PANEL; }
 
 // In the forward pass: c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t); see lstmCellBackward in Swift.
 FK_INLINE void fk_cell_backward_vector(fk_vector i, fk_vector f, fk_vector g, fk_vector o, fk_vector c_prev,

@@ -40,6 +40,10 @@ public enum InstructionSet: String, CaseIterable, Sendable, CustomStringConverti
 
     public var description: String { rawValue }
 
+    /// The width of the panels a single window reads W_hhᵀ in with this set (``LSTMWindowLayer``):
+    /// the columns its single-row product holds in registers.
+    public var windowPanelWidth: Int { fk_window_panel_width(kernelValue) }
+
     init(_ value: fk_instruction_set) {
         switch value {
         case FK_AVX512: self = .avx512

@@ -56,6 +56,8 @@ public struct LSTMWindowLayer: Sendable {
     public let inputSize: Int
     /// The hidden units (H).
     public let hiddenSize: Int
+    /// The width of the panels W_hhᵀ is laid out in (columns of a share; see ``init(inputTransposed:hiddenTransposed:bias:inputSize:hiddenSize:parties:using:)``).
+    public let panelWidth: Int
     /// One share per party, for a split among ``parties`` threads.
     let shares: [Share]
     /// The whole layer as one share, for a single thread.
@@ -64,10 +66,24 @@ public struct LSTMWindowLayer: Sendable {
     /// A share of the units and its columns of the weights, gate by gate (i, f, g, o, `units.count` each).
     struct Share: Sendable {
         let units: Range<Int>
-        /// [I, 4u], [H, 4u] and [4u].
+        /// [I, 4u] and [4u].
         let inputWeights: [Float]
-        let hiddenWeights: [Float]
         let bias: [Float]
+        /// [H, 4u] in panels of ``LSTMWindowLayer/panelWidth`` columns, each panel's rows contiguous.
+        let hiddenWeights: [Float]
+
+        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], bias: [Float], panelWidth: Int) {
+            self.units = units
+            self.inputWeights = inputWeights
+            self.bias = bias
+            let rows = units.isEmpty ? 0 : hiddenWeights.count / (4 * units.count)
+            self.hiddenWeights = [Float](unsafeUninitializedCapacity: hiddenWeights.count) { panels, count in
+                hiddenWeights.withUnsafeBufferPointer {
+                    fk_window_panels(rows, 4 * units.count, $0.baseAddress, panelWidth, panels.baseAddress)
+                }
+                count = hiddenWeights.count
+            }
+        }
     }
 
     /// The number of threads the layer is laid out for.
@@ -75,21 +91,39 @@ public struct LSTMWindowLayer: Sendable {
 
     /// Lays out a layer for `parties` threads.
     ///
+    /// Each step of a single window reads all of W_hhᵀ, which is larger than a core's L1 (64 KiB at
+    /// hidden 64), so the layout keeps each share's columns in panels as wide as the instruction
+    /// set's single-row product (96 columns on AVX2), each panel's rows contiguous: a step then reads
+    /// the weights as one stream in address order, which the caches fetch ahead better than the
+    /// rows of a wide matrix read a block of columns at a time. The panels only change the order of
+    /// reading: the result is the same bit for bit with any instruction set.
+    ///
     /// - Parameters:
     ///   - inputTransposed: W_ihᵀ, [I, 4H].
     ///   - hiddenTransposed: W_hhᵀ, [H, 4H].
     ///   - bias: b_ih + b_hh, [4H].
     ///   - parties: the threads to split the units among; each gets a whole number of 16-unit blocks
     ///     when H allows, so that its columns fill whole vectors.
+    ///   - instructionSet: the instruction set whose panel width to lay W_hhᵀ out in.
     public init(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float],
-                inputSize: Int, hiddenSize: Int, parties: Int) {
+                inputSize: Int, hiddenSize: Int, parties: Int, using instructionSet: InstructionSet = .automatic) {
+        self.init(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias, inputSize: inputSize,
+                  hiddenSize: hiddenSize, parties: parties, panelWidth: instructionSet.windowPanelWidth)
+    }
+
+    /// Lays out a layer for `parties` threads with W_hhᵀ in panels of `panelWidth` columns (any
+    /// width gives the same results; 0 or a width of 4u or more, the plain layout).
+    init(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float],
+         inputSize: Int, hiddenSize: Int, parties: Int, panelWidth: Int) {
         let h4 = 4 * hiddenSize
         checkBounds(inputTransposed.count, 0, inputSize * h4, "W_ihᵀ")
         checkBounds(hiddenTransposed.count, 0, hiddenSize * h4, "W_hhᵀ")
         checkBounds(bias.count, 0, h4, "bias")
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
-        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, bias: bias)
+        self.panelWidth = panelWidth
+        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, bias: bias,
+                      panelWidth: panelWidth)
         let count = max(1, min(parties, hiddenSize))
         guard count > 1 else {
             shares = [whole]
@@ -112,7 +146,8 @@ public struct LSTMWindowLayer: Sendable {
                 return packed
             }
             return Share(units: units, inputWeights: columns(of: inputTransposed, rows: inputSize),
-                         hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), bias: columns(of: bias, rows: 1))
+                         hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), bias: columns(of: bias, rows: 1),
+                         panelWidth: panelWidth)
         }
     }
 }
@@ -340,7 +375,8 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
                         share.bias.withUnsafeBufferPointer { bias in
                             fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
                                                  share.units.lowerBound, share.units.count,
-                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, bias.baseAddress,
+                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, layer.panelWidth,
+                                                 bias.baseAddress,
                                                  gates[member], gates[member] + time * 4 * share.units.count,
                                                  layerHidden, layerCells, stride, chunk, below, counters[k],
                                                  effective.unitShares > 1 ? barrier : nil)

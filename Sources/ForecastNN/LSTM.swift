@@ -324,7 +324,7 @@ public final class LSTM {
     /// reads them; made again only after a parameter changed.
     public func windowLayers(sharedBy parties: Int) -> [LSTMWindowLayer] {
         prepareWeights()
-        return (0..<numLayers).map { k in prepared[k].windowLayout(parties: parties) }
+        return (0..<numLayers).map { k in prepared[k].windowLayout(parties: parties, using: instructionSet) }
     }
 
     /// The ways a single window can be shared among threads here: one thread; the units split among
@@ -608,12 +608,13 @@ private struct PreparedLayer {
         windows = [:]
     }
 
-    /// The weights laid out for a single window split among `parties` threads.
-    mutating func windowLayout(parties: Int) -> LSTMWindowLayer {
-        if let window = windows[parties] { return window }
+    /// The weights laid out for a single window split among `parties` threads, in the panels of `instructionSet`.
+    mutating func windowLayout(parties: Int, using instructionSet: InstructionSet) -> LSTMWindowLayer {
+        if let window = windows[parties], window.panelWidth == instructionSet.windowPanelWidth { return window }
         let hiddenSize = bias.count / 4
         let layout = LSTMWindowLayer(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias,
-                                     inputSize: inputTransposed.count / bias.count, hiddenSize: hiddenSize, parties: parties)
+                                     inputSize: inputTransposed.count / bias.count, hiddenSize: hiddenSize, parties: parties,
+                                     using: instructionSet)
         windows[parties] = layout
         return layout
     }

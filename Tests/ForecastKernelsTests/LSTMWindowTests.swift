@@ -107,6 +107,35 @@ import Testing
         }
     }
 
+    /// W_hhᵀ laid out in panels of any width (the plain layout, each set's own width, widths that cut
+    /// vectors and shares in odd places) gives the same bits with every instruction set: the panels
+    /// change only the order in which the weights are read.
+    @Test(arguments: InstructionSet.supported)
+    func everyPanelWidthGivesTheSameBits(set: InstructionSet) {
+        var random = TestRandom(seed: 0x9A7E1)
+        let team = WorkerTeam(size: 2)
+        let widths = [0, 1, 7, 8, 24, 40] + InstructionSet.allCases.map(\.windowPanelWidth)
+        for shape in Self.shapes {
+            let stack = Stack(inputSize: shape.input, hiddenSize: shape.hidden, layers: shape.layers, random: &random)
+            let input = random.floats(shape.time * shape.input)
+            let expected = stack.stepped(input, time: shape.time, initial: nil, reference: false, set: set)
+            for plan in [LSTMWindowPlan.oneThread, .unitsSplit(threads: 2)] {
+                for width in widths {
+                    let layers = stack.weights.enumerated().map { k, w in
+                        LSTMWindowLayer(inputTransposed: w.input, hiddenTransposed: w.hidden, bias: w.bias,
+                                        inputSize: k == 0 ? shape.input : shape.hidden, hiddenSize: shape.hidden,
+                                        parties: plan.unitShares, panelWidth: width)
+                    }
+                    let result = lstmWindowForward(layers: layers, input: input, time: shape.time, keepsOutputs: true,
+                                                   plan: plan, workspace: LSTMWindowWorkspace(), team: team, using: set)
+                    #expect(result.output == expected.output, "\(set) \(shape) \(plan) panels of \(width)")
+                    #expect(result.finalCell == expected.finalCell, "\(set) \(shape) \(plan) panels of \(width)")
+                }
+            }
+        }
+        #expect(InstructionSet.avx2.windowPanelWidth == 96 && InstructionSet.baseline.windowPanelWidth == 32)
+    }
+
     @Test func splitWindowAgreesWithThePlainReferenceKernels() {
         var random = TestRandom(seed: 0x9E7)
         let team = WorkerTeam(size: 2)

@@ -143,18 +143,31 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
 ///     for each step t: gates_t += h_{t−1} · hidden_weights; the cell update of the share's units
 ///       writes their c_t and h_t; count t + 1 on `done`; wait at `barrier` (each may be NULL)
 ///
-/// input rows [T, I] are input_stride apart. input_weights [I, 4u], hidden_weights [H, 4u] and bias
-/// [4u] hold the share's columns of W_ihᵀ, W_hhᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u
-/// columns). hidden and cells are [T + 1, H] with rows state_stride apart, shared by the threads:
+/// input rows [T, I] are input_stride apart. input_weights [I, 4u] and bias [4u] hold the share's
+/// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden_weights holds
+/// the share's columns of W_hhᵀ, [H, 4u], in panels of `panel_width` columns: panel q is columns
+/// [q·P, min((q + 1)·P, 4u)) of every row, its rows contiguous, panel after panel (a panel width of
+/// 4u or more, or below 1: the plain [H, 4u] layout). Each step then reads W_hhᵀ in address order;
+/// fk_window_panel_width gives the width that suits an instruction set, and fk_window_panels lays a
+/// matrix out. hidden and cells are [T + 1, H] with rows state_stride apart, shared by the threads:
 /// row 0 holds h_{−1} and c_{−1}, row t + 1 receives h_t and c_t (so no thread waits to overwrite a
 /// row another may still read). gates [T, 4u] and tanh_cells [u] are the thread's own. Each element
 /// is the chain bias, then the input's multiply-adds, then h's, as in fk_lstm_gates, so neither the
-/// split into shares nor the chunks change a bit of the result.
+/// split into shares, nor the chunks, nor the panel width change a bit of the result.
 void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                          const float *input_weights, const float *hidden_weights, const float *bias,
-                          float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t state_stride,
-                          ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier);
+                          const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
+                          const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+                          ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
+                          fk_barrier *barrier);
+
+/// The panel width of W_hhᵀ in fk_lstm_window_layer that suits `set`: the columns of one row its
+/// single-row product holds in registers (96 floats on AVX2, 256 on AVX-512, 64 on NEON, 32 on the baseline).
+ptrdiff_t fk_window_panel_width(fk_instruction_set set);
+
+/// Lays out `matrix` [rows, columns] (rows contiguous) in panels of `panel_width` columns, as
+/// fk_lstm_window_layer reads W_hhᵀ, into `panels` (rows × columns floats).
+void fk_window_panels(ptrdiff_t rows, ptrdiff_t columns, const float *matrix, ptrdiff_t panel_width, float *panels);
 
 /// The backward pass of fk_lstm_cell_forward for one time step.
 ///
