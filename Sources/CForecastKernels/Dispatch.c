@@ -64,6 +64,28 @@ void fk_matrix_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff
     FK_DISPATCH(set, matrix_product, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, start_row)
 }
 
+ptrdiff_t fk_packed_b_floats(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n) {
+    switch (set) {
+#if defined(__x86_64__)
+    case FK_AVX512: return fk_avx512_packed_b_floats(k, n);
+    case FK_AVX2: return fk_avx2_packed_b_floats(k, n);
+#elif defined(__aarch64__)
+    case FK_NEON: return fk_neon_packed_b_floats(k, n);
+#endif
+    default: return fk_baseline_packed_b_floats(k, n);
+    }
+}
+
+void fk_pack_b(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
+               float *packed) {
+    FK_DISPATCH(set, pack_b, k, n, b, b_rs, b_cs, packed)
+}
+
+void fk_packed_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs,
+                       const float *packed, float *c, ptrdiff_t ldc, int accumulate, const float *start_row) {
+    FK_DISPATCH(set, packed_product, m, n, k, a, a_rs, packed, c, ldc, accumulate, start_row)
+}
+
 void fk_lstm_gates(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t gate_count,
                    ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, const float *input_weights,
                    ptrdiff_t hidden_size, const float *hidden, ptrdiff_t hidden_stride, const float *hidden_weights,

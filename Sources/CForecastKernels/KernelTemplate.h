@@ -446,6 +446,47 @@ void FK_NAME(matrix_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
     FK_NAME(product)(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, 1, accumulate, start_row);
 }
 
+// MARK: - Products with B packed once
+
+// B [k × n] packed for many products (a recurrent weight, used at every step): every depth block of
+// FK_PANEL_DEPTH rows as panels of one tile width, the last zero beyond column n; depth block d
+// starts at packed[d · FK_PANEL_DEPTH · padded], panel j0 of a block kc deep at j0 · kc after it.
+static ptrdiff_t FK_NAME(padded_columns)(ptrdiff_t n) { return (n + FK_TILE_COLUMNS - 1) / FK_TILE_COLUMNS * FK_TILE_COLUMNS; }
+
+ptrdiff_t FK_NAME(packed_b_floats)(ptrdiff_t k, ptrdiff_t n) { return k * FK_NAME(padded_columns)(n); }
+
+void FK_NAME(pack_b)(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *packed) {
+    const ptrdiff_t padded = FK_NAME(padded_columns)(n);
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += FK_PANEL_DEPTH) {
+        const ptrdiff_t kc = fk_min(FK_PANEL_DEPTH, k - p0);
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
+            FK_NAME(pack_panel)(b, b_rs, b_cs, p0, kc, j0, fk_min(FK_TILE_COLUMNS, n - j0), packed + p0 * padded + j0 * kc);
+        }
+    }
+}
+
+// C[m × n] (+)= A · B with A row-major (rows a_rs apart) and B packed by pack_b: for each depth
+// block, each panel (which stays in L1) is used by every tile of rows in turn. The same chain per
+// element as matrix_product with B in place.
+void FK_NAME(packed_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, const float *packed,
+                             float *c, ptrdiff_t ldc, int accumulate, const float *start_row) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        FK_NAME(matrix_product)(m, n, 0, a, a_rs, 1, packed, n, 1, c, ldc, accumulate, start_row);
+        return;
+    }
+    const ptrdiff_t padded = FK_NAME(padded_columns)(n);
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += FK_PANEL_DEPTH) {
+        const ptrdiff_t kc = fk_min(FK_PANEL_DEPTH, k - p0);
+        const int from_zero = !accumulate && p0 == 0;
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
+            FK_NAME(tile_block)(m, kc, 0, a + p0, a_rs, FK_TILE_ROWS * a_rs, a_rs, packed + p0 * padded + j0 * kc,
+                                FK_TILE_COLUMNS, fk_min(FK_TILE_COLUMNS, n - j0), c + j0, ldc, 1, from_zero,
+                                start_row && p0 == 0 ? start_row + j0 : NULL);
+        }
+    }
+}
+
 void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
                          ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2,
                          const float *bias, float *c) {

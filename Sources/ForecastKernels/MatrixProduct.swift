@@ -86,6 +86,72 @@ public func matmulTransposedA(
             b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode)
 }
 
+/// B [K × N] laid out once for many products A·B with the same B (a recurrent weight, used at every
+/// time step): the panels the product's tiles read, which ``matmul(_:aOffset:_:bOffset:into:cOffset:m:n:k:mode:plusRowVector:using:)``
+/// would otherwise copy B into at every call when B's rows are far apart (W_hhᵀ of hidden 256: rows
+/// 4 KiB apart, 1 MiB in all).
+///
+/// The layout belongs to the instruction set it was packed for; ``matmul(_:aOffset:_:into:cOffset:m:mode:plusRowVector:)``
+/// uses that set. Each element of a product is the same chain of multiply-adds as with B in place,
+/// so the results are the same bit for bit.
+public struct PackedMatrix: Sendable {
+    /// K, the rows of B.
+    public let rows: Int
+    /// N, the columns of B.
+    public let columns: Int
+    /// The instruction set whose tiles the panels are laid out for.
+    public let instructionSet: InstructionSet
+    let values: [Float]
+
+    /// Packs B[K × N] = `matrix` (row-major, from `offset`), or, with `transposed`, B = `matrix`ᵀ for
+    /// a row-major `matrix` [N × K] (a PyTorch weight [out, in] as the right factor of x·Wᵀ).
+    public init(_ matrix: [Float], offset: Int = 0, rows: Int, columns: Int, transposed: Bool = false,
+                using instructionSet: InstructionSet = .automatic) {
+        checkBounds(matrix.count, offset, rows * columns, "B")
+        self.rows = rows
+        self.columns = columns
+        self.instructionSet = instructionSet
+        let count = fk_packed_b_floats(instructionSet.kernelValue, rows, columns)
+        values = [Float](unsafeUninitializedCapacity: max(count, 1)) { packed, initialized in
+            matrix.withUnsafeBufferPointer { b in
+                fk_pack_b(instructionSet.kernelValue, rows, columns, b.baseAddress.map { $0 + offset },
+                          transposed ? 1 : columns, transposed ? rows : 1, packed.baseAddress)
+            }
+            initialized = count
+        }
+    }
+}
+
+/// C[M×N] (+)= A[M×K] · B with B packed once (``PackedMatrix``), in B's instruction set; with
+/// `plusRowVector`, C = A·B + v. The same numbers as ``matmul(_:aOffset:_:bOffset:into:cOffset:m:n:k:mode:plusRowVector:using:)``
+/// with B in place.
+public func matmul(
+    _ a: [Float], aOffset: Int = 0,
+    _ b: PackedMatrix,
+    into c: inout [Float], cOffset: Int = 0,
+    m: Int, mode: ProductMode,
+    plusRowVector rowVector: [Float]? = nil
+) {
+    let (n, k) = (b.columns, b.rows)
+    checkBounds(a.count, aOffset, m * k, "A")
+    checkBounds(c.count, cOffset, m * n, "C")
+    if let rowVector {
+        precondition(mode == .overwrite, "matmul: a row vector is added only when overwriting C")
+        checkBounds(rowVector.count, 0, n, "row vector")
+    }
+    a.withUnsafeBufferPointer { a in
+        b.values.withUnsafeBufferPointer { packed in
+            c.withUnsafeMutableBufferPointer { c in
+                (rowVector ?? []).withUnsafeBufferPointer { row in
+                    fk_packed_product(b.instructionSet.kernelValue, m, n, k, a.baseAddress.map { $0 + aOffset }, k,
+                                      packed.baseAddress, c.baseAddress.map { $0 + cOffset }, n,
+                                      mode == .accumulate ? 1 : 0, rowVector == nil ? nil : row.baseAddress)
+                }
+            }
+        }
+    }
+}
+
 /// The gates of one LSTM step in one pass over the gate tile, the accumulators held in registers:
 /// gates[B × 4H] = x[B × I] · W_ihᵀ + h[B × H] · W_hhᵀ + bias[4H].
 ///

@@ -305,8 +305,8 @@ public final class LSTM {
                    m: time * b, n: h4, k: layerInputSize, mode: .overwrite, plusRowVector: weights.bias, using: set)
             for t in 0..<time {
                 // gates_t += h_{t−1}·W_hhᵀ, then the nonlinearities and the cell update in one pass.
-                matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenTransposed, into: &cache.gates,
-                       cOffset: t * b * h4, m: b, n: h4, k: h, mode: .accumulate, using: set)
+                matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenPanels, into: &cache.gates,
+                       cOffset: t * b * h4, m: b, mode: .accumulate)
                 lstmCellForward(gates: &cache.gates, gatesOffset: t * b * h4,
                                 cells: &cache.cells, previousOffset: t * stateCount, currentOffset: (t + 1) * stateCount,
                                 tanhCells: &cache.tanhCells, tanhOffset: t * stateCount,
@@ -456,7 +456,11 @@ public final class LSTM {
             precondition(finalStateGradient.hidden.shape == [numLayers, batch, hiddenSize],
                          "LSTM.backward: final state gradient shape \(finalStateGradient.hidden.shape)")
         }
-        let weights = layers.map { (input: $0.weightIH.value.scalars, hidden: $0.weightHH.value.scalars) }
+        // W_hh is the right factor of dh_{t−1} = dGates_t·W_hh at every step: packed once here.
+        let weights = layers.map { layer in
+            (input: layer.weightIH.value.scalars,
+             hidden: PackedMatrix(layer.weightHH.value.scalars, rows: 4 * hiddenSize, columns: hiddenSize, using: instructionSet))
+        }
         let shards = self.shards
         concurrentForEach(shards.count) { s in
             backwardShard(shards[s], weights: weights, outputGradient: outputGradient, lastOutputGradient: lastOutputGradient,
@@ -494,7 +498,7 @@ public final class LSTM {
 
     // One share of rows backwards through every layer and step. outputGradient is the whole batch-first
     // [B, T, H]; lastOutputGradient the whole [B, H].
-    private func backwardShard(_ shard: Shard, weights: [(input: [Float], hidden: [Float])],
+    private func backwardShard(_ shard: Shard, weights: [(input: [Float], hidden: PackedMatrix)],
                                outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
                                batch: Int, time: Int, returnsInputGradients: Bool) {
         let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h, set = instructionSet
@@ -533,7 +537,7 @@ public final class LSTM {
                 // In the forward pass: gates_t += h_{t−1}·W_hhᵀ; so dh_{t−1} = dGates_t·W_hh.
                 guard t > 0 || returnsInputGradients else { break }
                 matmul(cache.gates, aOffset: t * b * h4, weights[k].hidden, into: &shard.hiddenGradient,
-                       m: b, n: h, k: h4, mode: .overwrite, using: set)
+                       m: b, mode: .overwrite)
             }
             if returnsInputGradients {
                 copy(shard.hiddenGradient, into: &shard.initialHiddenGradient, yOffset: k * stateCount, count: stateCount)
@@ -580,6 +584,9 @@ private struct PreparedLayer {
     var inputTransposed: [Float]
     /// W_hhᵀ, [H, 4H].
     var hiddenTransposed: [Float]
+    /// W_hhᵀ packed for the recurrent product of every step (``PackedMatrix``), in the instruction
+    /// set of the last ``prepare(_:using:)``.
+    var hiddenPanels: PackedMatrix
     /// b_ih + b_hh, [4H].
     var bias: [Float]
     /// The parameter values (W_ih, W_hh, b_ih, b_hh) these were prepared from. Holding on to them
@@ -593,15 +600,18 @@ private struct PreparedLayer {
     init(inputSize: Int, hiddenSize: Int) {
         inputTransposed = [Float](repeating: 0, count: inputSize * 4 * hiddenSize)
         hiddenTransposed = [Float](repeating: 0, count: hiddenSize * 4 * hiddenSize)
+        hiddenPanels = PackedMatrix(hiddenTransposed, rows: hiddenSize, columns: 4 * hiddenSize)
         bias = [Float](repeating: 0, count: 4 * hiddenSize)
     }
 
     mutating func prepare(_ layer: LSTM.Layer, using instructionSet: InstructionSet) {
         let values = [layer.weightIH, layer.weightHH, layer.biasIH, layer.biasHH].map(\.value.scalars)
-        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage) { return }
+        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage)
+            && hiddenPanels.instructionSet == instructionSet { return }
         let h4 = layer.weightHH.shape[0]
         transpose(values[0], rows: h4, cols: layer.weightIH.shape[1], into: &inputTransposed, using: instructionSet)
         transpose(values[1], rows: h4, cols: layer.weightHH.shape[1], into: &hiddenTransposed, using: instructionSet)
+        hiddenPanels = PackedMatrix(hiddenTransposed, rows: layer.weightHH.shape[1], columns: h4, using: instructionSet)
         copy(values[2], into: &bias, count: h4)
         add(values[3], to: &bias, count: h4)
         sources = values

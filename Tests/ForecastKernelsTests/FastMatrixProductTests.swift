@@ -94,6 +94,36 @@ import ForecastKernels
         }
     }
 
+    /// B packed once (``PackedMatrix``) gives the same bits as B in place: the odd shapes, depths of
+    /// several panel blocks (300, 1030), the recurrent shapes of hidden 64 and 256, a single row, a
+    /// row vector, accumulating, A and C at offsets, and B packed from its transpose.
+    @Test(arguments: InstructionSet.supported)
+    func aPackedRightFactorGivesTheSameBitsAsInPlace(set: InstructionSet) {
+        var random = TestRandom(seed: 0x9AC6)
+        let shapes = Self.shapes + [(32, 256, 64), (32, 64, 256), (32, 1024, 256), (13, 37, 1030), (1, 96, 300)]
+        for (m, n, k) in shapes {
+            let a = random.floats(m * k + 3), b = random.floats(k * n), rowVector = random.floats(n)
+            let packed = PackedMatrix(b, rows: k, columns: n, using: set)
+            var bTransposed = [Float](repeating: 0, count: k * n)
+            transpose(b, rows: k, cols: n, into: &bTransposed)
+            let packedFromTransposed = PackedMatrix(bTransposed, rows: k, columns: n, transposed: true, using: set)
+            for mode in [ProductMode.overwrite, .accumulate] {
+                for vector in mode == .overwrite ? [nil, rowVector] : [nil] {
+                    let start = random.floats(m * n + 5)
+                    var inPlace = start, fromPanels = start, fromTransposed = start
+                    matmul(a, aOffset: 3, b, into: &inPlace, cOffset: 5, m: m, n: n, k: k, mode: mode, plusRowVector: vector, using: set)
+                    matmul(a, aOffset: 3, packed, into: &fromPanels, cOffset: 5, m: m, mode: mode, plusRowVector: vector)
+                    matmul(a, aOffset: 3, packedFromTransposed, into: &fromTransposed, cOffset: 5, m: m, mode: mode,
+                           plusRowVector: vector)
+                    let label = "\(set) \(m)×\(n)×\(k) \(mode) row vector \(vector != nil)"
+                    #expect(fromPanels == inPlace, "\(label)")
+                    #expect(fromTransposed == inPlace, "\(label), packed from Bᵀ")
+                    #expect(fromPanels[..<5] == start[..<5], "\(label): wrote before C")
+                }
+            }
+        }
+    }
+
     @Test(arguments: InstructionSet.supported)
     func transposeMovesEveryElement(set: InstructionSet) {
         var random = TestRandom(seed: 3)

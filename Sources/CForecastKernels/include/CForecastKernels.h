@@ -42,6 +42,22 @@ void fk_matrix_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff
                        const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
                        float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
 
+/// The floats B [k × n] takes once packed by fk_pack_b for `set` (panels of the set's tile width,
+/// the last one zero-padded).
+ptrdiff_t fk_packed_b_floats(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n);
+
+/// Packs B [k × n] (B(p, j) = b[p * b_rs + j * b_cs]) for fk_packed_product with the same `set`: a
+/// matrix used by many products (a recurrent weight, at every time step) is laid out once instead of
+/// at every product.
+void fk_pack_b(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
+               float *packed);
+
+/// C[m × n] (+)= A[m × k] · B with A row-major (rows a_rs apart), B packed by fk_pack_b with the same
+/// `set`, C rows ldc apart, C = A·B + start_row when start_row is not NULL (and not accumulating).
+/// Each element of C is the same chain of multiply-adds as fk_matrix_product gives with B in place.
+void fk_packed_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs,
+                       const float *packed, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
+
 /// The gates of one LSTM step, in one pass over the gate tile:
 /// gates[B × 4H] = bias + input[B × I] · input_weights[I × 4H] + hidden[B × H] · hidden_weights[H × 4H].
 ///
