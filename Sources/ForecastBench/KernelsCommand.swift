@@ -8,8 +8,8 @@ struct KernelsCommand: ParsableCommand {
         commandName: "kernels",
         abstract: "GFLOP/s of the matrix-product kernel on one thread, for each supported instruction set.",
         discussion: """
-        Products of the shapes the LSTM runs (hidden 64 and 256, a 32-row share of a batch of 64), \
-        with the operands in cache, repeated for at least --seconds each; the best of 3 runs. \
+        Products of the shapes the LSTM runs (hidden 64 and 256, a 32-row share of a batch of 64; \
+        the recurrent steps with the weight packed once, as training packs it), with the operands in cache, repeated for at least --seconds each; the best of 3 runs. \
         Prints one JSON line per instruction set and shape: `gflops` by the wall clock and \
         `gflops_thread_time` by the thread's CPU time (which leaves out the time other programs held \
         the core); then per instruction set the best shape and the smallest share of its rate among \
@@ -29,14 +29,15 @@ struct KernelsCommand: ParsableCommand {
         }
     }
 
-    /// (form, M, N, K, what it is in the LSTM).
+    /// (form, M, N, K, what it is in the LSTM). The recurrent steps multiply by the same weight at
+    /// every step, which the LSTM packs once per pass (``PackedMatrix``): `packedMatmul`.
     static let shapes: [(String, Int, Int, Int, String)] = [
-        ("matmul", 32, 256, 64, "recurrent step, H 64"),
-        ("matmul", 32, 64, 256, "recurrent gradient step, H 64"),
+        ("packedMatmul", 32, 256, 64, "recurrent step, H 64"),
+        ("packedMatmul", 32, 64, 256, "recurrent gradient step, H 64"),
         ("matmulTransposedA", 256, 64, 1536, "weight gradient, H 64"),
         ("matmul", 1536, 256, 64, "input projection, H 64"),
-        ("matmul", 32, 1024, 256, "recurrent step, H 256"),
-        ("matmul", 32, 256, 1024, "recurrent gradient step, H 256"),
+        ("packedMatmul", 32, 1024, 256, "recurrent step, H 256"),
+        ("packedMatmul", 32, 256, 1024, "recurrent gradient step, H 256"),
         ("matmulTransposedA", 1024, 256, 1536, "weight gradient, H 256"),
         ("matmul", 1536, 1024, 256, "input projection, H 256"),
         ("matmul", 256, 256, 256, "square 256"),
@@ -74,8 +75,11 @@ struct KernelsCommand: ParsableCommand {
         let a = (0..<(m * k)).map { _ in random.nextUniform(-1, 1) }
         let b = (0..<(k * n)).map { _ in random.nextUniform(-1, 1) }
         var c = [Float](repeating: 0, count: m * n)
+        let packed = form == "packedMatmul" ? PackedMatrix(b, rows: k, columns: n, using: set) : nil
         func once() {
-            if form == "matmulTransposedA" {
+            if let packed {
+                matmul(a, packed, into: &c, m: m, mode: .overwrite)
+            } else if form == "matmulTransposedA" {
                 matmulTransposedA(a, b, into: &c, m: m, n: n, k: k, mode: .overwrite, using: set)
             } else {
                 matmul(a, b, into: &c, m: m, n: n, k: k, mode: .overwrite, using: set)
