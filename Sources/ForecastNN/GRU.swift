@@ -234,8 +234,8 @@ public final class GRU {
                    m: time * b, n: h3, k: layerInputSize, mode: .overwrite, plusRowVector: weights.biasIH, using: set)
             for t in 0..<time {
                 // gh_t = h_{t−1}·W_hhᵀ + b_hh, then the gates and h_t.
-                matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenTransposed, into: &cache.hiddenGates,
-                       cOffset: t * b * h3, m: b, n: h3, k: h, mode: .overwrite, plusRowVector: weights.biasHH, using: set)
+                matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenPanels, into: &cache.hiddenGates,
+                       cOffset: t * b * h3, m: b, mode: .overwrite, plusRowVector: weights.biasHH)
                 gruCellForward(inputGates: &cache.gates, inputGatesOffset: t * b * h3,
                                hiddenGates: cache.hiddenGates, hiddenGatesOffset: t * b * h3,
                                hidden: &cache.hidden, previousOffset: t * stateCount, currentOffset: (t + 1) * stateCount,
@@ -289,7 +289,11 @@ public final class GRU {
                                returnsInputGradients: Bool) -> (inputGradient: Tensor, initialStateGradient: Tensor)? {
         guard let (batch, time) = trainedShape else { return nil }
         trainedShape = nil  // the gradients replace the kept activations: one backward per forward
-        let weights = layers.map { (input: $0.weightIH.value.scalars, hidden: $0.weightHH.value.scalars) }
+        // W_hh is the right factor of dh_{t−1} += dgh_t·W_hh at every step: packed once here.
+        let weights = layers.map { layer in
+            (input: layer.weightIH.value.scalars,
+             hidden: PackedMatrix(layer.weightHH.value.scalars, rows: 3 * hiddenSize, columns: hiddenSize, using: instructionSet))
+        }
         let shards = self.shards
         concurrentForEach(shards.count) { s in
             backwardShard(shards[s], weights: weights, outputGradient: outputGradient, lastOutputGradient: lastOutputGradient,
@@ -324,7 +328,7 @@ public final class GRU {
 
     // One share of rows backwards through every layer and step. outputGradient is the whole
     // batch-first [B, T, H]; lastOutputGradient the whole [B, H]; finalStateGradient [numLayers, B, H].
-    private func backwardShard(_ shard: GRUShard, weights: [(input: [Float], hidden: [Float])],
+    private func backwardShard(_ shard: GRUShard, weights: [(input: [Float], hidden: PackedMatrix)],
                                outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: [Float]?,
                                batch: Int, time: Int, returnsInputGradients: Bool) {
         let b = shard.rows.count, h = hiddenSize, h3 = 3 * hiddenSize, stateCount = b * h, set = instructionSet
@@ -361,7 +365,7 @@ public final class GRU {
                 // In the forward pass: gh_t = h_{t−1}·W_hhᵀ + b_hh; so dh_{t−1} += dgh_t·W_hh.
                 guard t > 0 || returnsInputGradients else { break }
                 matmul(cache.hiddenGates, aOffset: t * b * h3, weights[k].hidden, into: &shard.hiddenGradient,
-                       m: b, n: h, k: h3, mode: .accumulate, using: set)
+                       m: b, mode: .accumulate)
             }
             if returnsInputGradients {
                 copy(shard.hiddenGradient, into: &shard.initialHiddenGradient, yOffset: k * stateCount, count: stateCount)
@@ -408,6 +412,9 @@ private struct PreparedGRULayer {
     var inputTransposed: [Float]
     /// W_hhᵀ, [H, 3H].
     var hiddenTransposed: [Float]
+    /// W_hhᵀ packed for the recurrent product of every step (``PackedMatrix``), in the instruction
+    /// set of the last ``prepare(_:using:)``.
+    var hiddenPanels: PackedMatrix
     /// b_ih and b_hh, [3H] each: they stay apart, since r multiplies only b_hn.
     var biasIH: [Float]
     var biasHH: [Float]
@@ -418,16 +425,19 @@ private struct PreparedGRULayer {
     init(inputSize: Int, hiddenSize: Int) {
         inputTransposed = [Float](repeating: 0, count: inputSize * 3 * hiddenSize)
         hiddenTransposed = [Float](repeating: 0, count: hiddenSize * 3 * hiddenSize)
+        hiddenPanels = PackedMatrix(hiddenTransposed, rows: hiddenSize, columns: 3 * hiddenSize)
         biasIH = [Float](repeating: 0, count: 3 * hiddenSize)
         biasHH = biasIH
     }
 
     mutating func prepare(_ layer: GRU.Layer, using instructionSet: InstructionSet) {
         let values = [layer.weightIH, layer.weightHH, layer.biasIH, layer.biasHH].map(\.value.scalars)
-        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage) { return }
+        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage)
+            && hiddenPanels.instructionSet == instructionSet { return }
         let h3 = layer.weightHH.shape[0]
         transpose(values[0], rows: h3, cols: layer.weightIH.shape[1], into: &inputTransposed, using: instructionSet)
         transpose(values[1], rows: h3, cols: layer.weightHH.shape[1], into: &hiddenTransposed, using: instructionSet)
+        hiddenPanels = PackedMatrix(hiddenTransposed, rows: layer.weightHH.shape[1], columns: h3, using: instructionSet)
         biasIH = values[2]
         biasHH = values[3]
         sources = values
