@@ -3,10 +3,13 @@
 # `forecast-bench kernels`, in one program (scripts/avx2_kernels_ab.c), alternated shape by shape,
 # timed by the thread's CPU time (so that other programs holding the core count less), and checks
 # that both give the same bits. Needs clang (the Swift toolchain's) and binutils' objcopy.
-# Usage: scripts/avx2_kernels_ab.sh BASE [ROUNDS] [SECONDS]   e.g. scripts/avx2_kernels_ab.sh 4df6c83 9 0.08
+# With PROGRAM window (scripts/avx2_window_ab.c) it compares the single-window layer instead: one
+# window of a 2-layer LSTM on one thread, in microseconds (BASE 80ea8b9 or later).
+# Usage: scripts/avx2_kernels_ab.sh BASE [ROUNDS] [SECONDS] [products|window]   e.g. scripts/avx2_kernels_ab.sh 4df6c83 9 0.08
 set -euo pipefail
 cd "$(dirname "$0")/.."
-base=$1; rounds=${2:-9}; seconds=${3:-0.08}
+base=$1; rounds=${2:-9}; seconds=${3:-0.08}; program=${4:-products}
+case $program in products) source=scripts/avx2_kernels_ab.c ;; window) source=scripts/avx2_window_ab.c ;; *) echo "unknown program $program" >&2; exit 2 ;; esac
 clang=${CLANG:-clang}
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
@@ -18,6 +21,6 @@ done
 nm "$build/base.o" | awk '$2 == "T" && $3 ~ /^fk_avx2_/ { s = $3; sub("fk_avx2_", "orig_avx2_", s); print $3, s }' > "$build/rename"
 objcopy --redefine-syms="$build/rename" "$build/base.o"
 src=Sources/CForecastKernels
-"$clang" -O2 -I "$src/include" -I "$src" scripts/avx2_kernels_ab.c "$build/base.o" "$src"/*.c -o "$build/ab" -lpthread
-echo "# AVX2 kernels: $base (orig) against this tree (new), thread CPU time, $rounds rounds of ${seconds}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$clang" -O2 -I "$src/include" -I "$src" "$source" "$build/base.o" "$src"/*.c -o "$build/ab" -lpthread
+echo "# AVX2 $program: $base (orig) against this tree (new), thread CPU time, $rounds rounds of ${seconds}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build/ab" "$rounds" "$seconds"

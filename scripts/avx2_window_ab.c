@@ -1,16 +1,24 @@
-// The AVX2 single-window layer (fk_lstm_window_layer, one thread, the whole layer) reading W_hhᵀ in
-// place (one panel as wide as the matrix: the layout before panels) against reading it in the
-// panels of fk_window_panel_width, alternated: one window of a 2-layer LSTM, lookback 48, input
-// size 1, hidden 64, 128 and 256, in microseconds of the thread's CPU time (medians and best of
-// ROUNDS rounds of SECONDS each), and whether the two gave the same bits.
-// Usage: clang -O2 -I Sources/CForecastKernels/include scripts/avx2_window_ab.c Sources/CForecastKernels/*.c -lpthread -lm
-//        ./a.out [ROUNDS] [SECONDS]
+// The AVX2 single-window layer (fk_avx2_lstm_window_layer, one thread, the whole layer) of this tree
+// against that of commit BASE (its symbols renamed orig_*; BASE must have the panel layout, 80ea8b9
+// or later), both reading W_hhᵀ in the panels of fk_window_panel_width, alternated: one window of
+// a 2-layer LSTM, lookback 48, input size 1, hidden 64, 128 and 256, in microseconds of the
+// thread's CPU time (medians and best of ROUNDS rounds of SECONDS each), and whether the two gave
+// the same bits. Built and run by scripts/avx2_kernels_ab.sh BASE ROUNDS SECONDS window.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <stddef.h>
 #include "CForecastKernels.h"
+typedef void (*layer_fn)(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
+                         const float *, ptrdiff_t, const float *, float *, float *, float *, float *, ptrdiff_t, ptrdiff_t,
+                         const fk_step_counter *, fk_step_counter *, fk_barrier *);
+void fk_avx2_lstm_window_layer(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
+                               const float *, ptrdiff_t, const float *, float *, float *, float *, float *, ptrdiff_t,
+                               ptrdiff_t, const fk_step_counter *, fk_step_counter *, fk_barrier *);
+void orig_avx2_lstm_window_layer(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
+                                 const float *, ptrdiff_t, const float *, float *, float *, float *, float *, ptrdiff_t,
+                                 ptrdiff_t, const fk_step_counter *, fk_step_counter *, fk_barrier *);
 static double cpu(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 static float *rnd(size_t n, float scale) {
     float *p; if (posix_memalign((void **)&p, 64, n * 4 + 64)) exit(1);
@@ -22,6 +30,7 @@ int main(int argc, char **argv) {
     int rounds = argc > 1 ? atoi(argv[1]) : 7; double secs = argc > 2 ? atof(argv[2]) : 0.05;
     const ptrdiff_t time = 48, layers = 2, sizes[] = {64, 128, 256};
     const ptrdiff_t panel = fk_window_panel_width(FK_AVX2);
+    layer_fn f[2] = {orig_avx2_lstm_window_layer, fk_avx2_lstm_window_layer};
     if (!fk_is_supported(FK_AVX2)) { fprintf(stderr, "this CPU lacks AVX2\n"); return 1; }
     for (int s = 0; s < 3; s++) {
         const ptrdiff_t h = sizes[s], stride = (h + 15) / 16 * 16, block = (time + 1) * stride;
@@ -42,17 +51,16 @@ int main(int argc, char **argv) {
                     float *hidden = states[v][0] + k * block, *cells = states[v][1] + k * block;
                     memset(hidden, 0, stride * 4); memset(cells, 0, stride * 4);
                     const float *x = k ? states[v][0] + (k - 1) * block + stride : input;
-                    fk_lstm_window_layer(FK_AVX2, time, k ? h : 1, x, k ? stride : 1, h, 0, h, w[k][0], w[k][v ? 2 : 1],
-                                         v ? panel : 0, bias[k], gates, gates + time * 4 * h, hidden, cells, stride, time,
-                                         NULL, NULL, NULL);
+                    f[v](time, k ? h : 1, x, k ? stride : 1, h, 0, h, w[k][0], w[k][2], panel, bias[k], gates,
+                         gates + time * 4 * h, hidden, cells, stride, time, NULL, NULL, NULL);
                 }
                 reps++;
             }
             us[v][r] = (cpu() - t0) / reps * 1e6;
         }
         qsort(us[0], rounds, 8, cmp); qsort(us[1], rounds, 8, cmp);
-        printf("window, hidden %4td: in place median %8.1f best %8.1f us | panels of %td median %8.1f best %8.1f us  %s\n", h,
-               us[0][rounds / 2], us[0][0], panel, us[1][rounds / 2], us[1][0],
+        printf("window, hidden %4td, panels of %td: orig median %8.1f best %8.1f us | new median %8.1f best %8.1f us  %s\n", h, panel,
+               us[0][rounds / 2], us[0][0], us[1][rounds / 2], us[1][0],
                memcmp(states[0][0], states[1][0], (size_t)layers * block * 4) || memcmp(states[0][1], states[1][1], (size_t)layers * block * 4)
                    ? "BITS DIFFER" : "same bits");
     }
