@@ -99,6 +99,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
         settings.append(("intervals", "the quantile head's, levels \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")) (pinball loss; the median is the point forecast)"))
     }
     if let fallback = fallbackLine(configuration.combination) { settings.append(("fallback", String(fallback.dropFirst("fallback: ".count)))) }
+    if let perSeries = seriesFallbackLine(configuration) { settings.append(("fallback per series", String(perSeries.dropFirst("per series: ".count)))) }
 
     var plots: [(caption: String, svg: String)] = []
     let metricNames = [Metric.mae, .rmse, .smape, .mase]

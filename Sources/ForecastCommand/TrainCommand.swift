@@ -77,6 +77,7 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
     if let fallback = fallbackLine(result.model.configuration.combination) { lines.append(fallback) }
+    if let perSeries = seriesFallbackLine(result.model.configuration) { lines.append(perSeries) }
     if let calibration = result.model.configuration.conformalIntervals {
         lines.append("intervals: conformal, \(calibration.windows) validation window\(calibration.windows == 1 ? "" : "s"); errors scaled by \(calibration.scaleSummary)")
     }
