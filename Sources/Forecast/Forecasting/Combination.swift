@@ -349,7 +349,8 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// `prior` horizons: the ratio chosen on is their weighted mean, so a series with one window
     /// mostly keeps the pooled standing of the network and a series with a long history decides
     /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:)``
-    /// does, on the series' seasonal naive error times each ratio. A prior of infinity gives every
+    /// does, on the series' seasonal naive error (plus 10⁻⁹, so that an exact seasonal naive
+    /// does not make every error 0) times each ratio. A prior of infinity gives every
     /// series the pooled ratios. Empty when seasonal naive has no finite pooled error.
     public static func choosePerSeries(on validation: ValidationForecasts, tolerance: Double = defaultTolerance,
                                        prior: Double = defaultSeriesPrior, season: Int) -> [Int: ForecastCombination] {
@@ -385,7 +386,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 guard let mine else { continue }
                 let evidence = member == .network ? windowEvidence : historyEvidence
                 let shrunk = prior.isInfinite ? pooled : (evidence * mine + prior * pooled) / (evidence + prior)
-                errors.append((member, reference * exp(shrunk)))
+                errors.append((member, (reference + floor) * exp(shrunk)))
             }
             guard let entries = weighted(errors, tolerance: tolerance) else { continue }
             var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: nil,
