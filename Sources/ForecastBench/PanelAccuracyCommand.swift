@@ -203,9 +203,9 @@ struct PanelAccuracyCommand: ParsableCommand {
         }
         print(textTable(rows))
         if fallback {
-            print("\nper series, against seasonal naive with the model's season (even and odd: the series' numbers):")
+            print("\nper series, against seasonal naive with the model's season (even and odd: the series' numbers; the series where seasonal naive is exact on the test part are left out of the ratios and counted in the last column):")
             print(textTable([["set", "seed", "forecaster", "series of", "count", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio",
-                              "geo. mean MASE", "vs s. naive"]] + summaries))
+                              "geo. mean MASE", "vs s. naive", "s. naive exact"]] + summaries))
         }
     }
 
@@ -259,14 +259,16 @@ struct PanelAccuracyCommand: ParsableCommand {
                 Accuracy(actual: seasonal[s].actual, forecast: forecast.forecasts[s].values, training: train.series[s].target,
                          season: set.maseSeason).mase
             }
-            func summary(_ label: String, _ members: [Int]) -> [String] {
+            func summary(_ label: String, _ all: [Int]) -> [String] {
+                // A series whose test part seasonal naive forecasts exactly (MASE 0) has no ratio: counted apart.
+                let members = all.filter { seasonal[$0].mase > 0 && seasonal[$0].mase.isFinite }
                 let ratios = members.map { mase[$0] / seasonal[$0].mase }
                 let geo = { (values: [Double]) in exp(values.map(log).reduce(0, +) / Double(max(values.count, 1))) }
                 let model = geo(members.map { mase[$0] }), reference = geo(members.map { seasonal[$0].mase })
                 return [label, "\(members.count)", "\(ratios.count { $0 < 1 })",
                         String(format: "%.1f%%", 100 * Double(ratios.count { $0 < 1 }) / Double(max(members.count, 1))),
                         "\(ratios.count { $0 > 1.1 })", format(ratios.max() ?? .nan), format(model),
-                        String(format: "%+.1f%%", 100 * (model / reference - 1))]
+                        String(format: "%+.1f%%", 100 * (model / reference - 1)), "\(all.count - members.count)"]
             }
             let all = Array(train.ids.indices)
             var lines = ["\(name): MASE \(format(mase.reduce(0, +) / Double(mase.count)))"]

@@ -335,7 +335,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// The default ``choosePerSeries(on:tolerance:prior:season:)`` prior: the pooled evidence counts as
     /// much as this many horizons of a series' own. Chosen on the even-numbered series of the M4
     /// panels among 0, 1, 4 and 16 and checked on the odd ones (docs/accuracy.md, "Per series").
-    public static let defaultSeriesPrior = 4.0
+    public static let defaultSeriesPrior = 1.0
 
     /// A combination for each series of a panel with validation windows (keyed by its position),
     /// chosen on its own evidence shrunk towards the pooled evidence of every series.
