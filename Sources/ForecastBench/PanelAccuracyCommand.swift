@@ -23,6 +23,7 @@ struct PanelAccuracyCommand: ParsableCommand {
         Examples:
           swift run -c release forecast-bench panel-accuracy --data-directory ../shared/data/m4
           swift run -c release forecast-bench panel-accuracy --sets m4_weekly --seeds 1,2,3
+          swift run -c release forecast-bench panel-accuracy --seeds 1,2,3 --fallback --series-priors 1,0,4,16,inf
         """
     )
 
