@@ -76,7 +76,7 @@ struct EvaluateCommand: ParsableCommand {
                 print("\(panel.source): test part of \(test), \(evaluationHeadline(evaluation, panel: panel, horizon: model.configuration.horizon))")
                 if let fallback = fallbackLine(model.configuration.combination) { print(fallback) }
                 if let perSeries = seriesFallbackLine(model.configuration) { print(perSeries) }
-                print(accuracyTable(evaluation, modelName: modelRowName(model.configuration.combination, network: cellName(model.configuration.model.cell))))
+                print(accuracyTable(evaluation, modelName: modelRowName(model.configuration, network: cellName(model.configuration.model.cell))))
             }
         }
     }

@@ -118,7 +118,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
                              + String(format: "; MSIS %.3f; weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
                              + (panel.hasIDs ? " (means over series; wQL pooled)" : "")))
         }
-        let network = modelRowName(configuration.combination, network: cellName(configuration.model.cell))
+        let network = modelRowName(configuration, network: cellName(configuration.model.cell))
         var entries: [(String, Accuracy)] = [(panel.hasIDs ? "\(network) (mean of \(panel.count) series)" : network, evaluation.model)]
         for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
         metrics.rows = entries.map { name, accuracy in [name] + metricNames.map { String(format: "%.3f", accuracy[$0]) } }

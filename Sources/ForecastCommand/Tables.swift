@@ -71,6 +71,12 @@ func modelRowName(_ combination: ForecastCombination?, network: String) -> Strin
     return combination.used.map { $0.member == .network ? network : $0.member.displayName }.joined(separator: " + ")
 }
 
+/// The model's row name for a configuration: ``modelRowName(_:network:)`` of its combination, or
+/// `LSTM + fallback per series` when each series has its own.
+func modelRowName(_ configuration: ModelConfiguration, network: String) -> String {
+    configuration.seriesCombinations != nil ? "\(network) + fallback per series" : modelRowName(configuration.combination, network: network)
+}
+
 /// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for
 /// a model without one (the network alone).
 func fallbackLine(_ combination: ForecastCombination?) -> String? {

@@ -39,6 +39,7 @@ import Testing
         let evaluate = try CLI.run(["evaluate", "--model", "model", "--data", "panel.csv"], in: dir)
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(evaluate.stdout.contains("per series: 3 of 3 series chose their own combination"))
+        #expect(evaluate.stdout.contains("LSTM + fallback per series"))
     }
 
     @Test func trainPredictAndEvaluateALongTable() throws {
