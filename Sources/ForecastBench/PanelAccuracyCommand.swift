@@ -23,6 +23,7 @@ struct PanelAccuracyCommand: ParsableCommand {
         Examples:
           swift run -c release forecast-bench panel-accuracy --data-directory ../shared/data/m4
           swift run -c release forecast-bench panel-accuracy --sets m4_weekly --seeds 1,2,3
+          swift run -c release forecast-bench panel-accuracy --seeds 1,2,3 --fallback --series-priors 1,0,4,16,inf
         """
     )
 
@@ -79,7 +80,21 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Static covariates to give the model, comma-separated: level (the series' tercile of mean value over its training part, among the set's series) and length (its tercile of training points); labels, one-hot.", valueName: "level,length"))
     var statics: String?
 
+    @Flag(help: "Train with the fallback (forecast train --fallback) and compare, from the same network, the network alone, the pooled combination and the per-series ones at each --series-priors value.")
+    var fallback = false
+
+    @Option(help: ArgumentHelp("With --fallback: the per-series priors to compare, comma-separated (the model itself uses the first; inf: the pooled combination).", valueName: "prior,…"))
+    var seriesPriors = String(ForecastCombination.defaultSeriesPrior)
+
+    private var priorList: [Double] {
+        seriesPriors.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     func validate() throws {
+        let priorCells = seriesPriors.split(separator: ",")
+        if priorCells.isEmpty || priorList.count != priorCells.count || priorList.contains(where: { !($0 >= 0) }) {
+            throw ValidationError("--series-priors takes numbers of 0 or more (or inf), comma-separated (got '\(seriesPriors)')")
+        }
         for name in staticNames where !["level", "length"].contains(name) {
             throw ValidationError("--statics takes level and length (got '\(name)')")
         }
@@ -110,6 +125,7 @@ struct PanelAccuracyCommand: ParsableCommand {
         guard !seedList.isEmpty else { throw ValidationError("--seeds needs at least one seed, e.g. 1,2,3") }
         let chosen = sets.map { Set($0.split(separator: ",").map(String.init)) }
         var rows = [["set", "forecaster", "MASE", "sMAPE", "cov. 80", "cov. 95", "MSIS", "wQL", "per seed (MASE)", "seconds"]]
+        var summaries: [[String]] = []
         for set in Self.sets where chosen?.contains(set.name) ?? true {
             let directory = URL(fileURLWithPath: dataDirectory)
             var train: Panel
@@ -132,6 +148,11 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             try intervalChoices.apply(to: &options)
+            if fallback {
+                options.fallback = true
+                options.fallbackSeriesPrior = priorList[0]
+            }
+            var variantRows: [String: [Double]] = [:], variantOrder: [String] = []
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
             for seed in seedList {
@@ -150,6 +171,15 @@ struct PanelAccuracyCommand: ParsableCommand {
                 }
                 baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
                 FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(result.model.configuration.windowNormalization.method.rawValue) (\(result.anchorErrors.map { "\($0.method.rawValue) \(format($0.error))" }.joined(separator: ", "))), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
+                if fallback {
+                    let variants = try fallbackVariants(result: result, train: train, test: test, set: set)
+                    for variant in variants {
+                        if variantRows[variant.name] == nil { variantOrder.append(variant.name) }
+                        variantRows[variant.name, default: []].append(variant.mase)
+                        for line in variant.lines { FileHandle.standardError.write(Data("\(set.name) seed \(seed): \(line)\n".utf8)) }
+                    }
+                    summaries += variants.flatMap { variant in variant.halves.map { [set.name, "\(seed)", variant.name] + $0 } }
+                }
                 if let perSeries {
                     try ForecastTables.perSeriesCSV(scored.evaluation, idName: "unique_id")
                         .write(toFile: perSeries, atomically: true, encoding: .utf8)
@@ -162,6 +192,10 @@ struct PanelAccuracyCommand: ParsableCommand {
                 : ["", "", "", ""]
             rows.append([set.name, "LSTM (this project)", format(mean(mase)), format(mean(smape))] + intervalCells
                         + [mase.map(format).joined(separator: ", "), String(format: "%.0f", mean(seconds))])
+            for name in variantOrder {
+                let values = variantRows[name]!
+                rows.append(["", name, format(mean(values)), "", "", "", "", "", values.map(format).joined(separator: ", "), ""])
+            }
             for (name, accuracy) in baselines { rows.append(["", name, format(accuracy.mase), format(accuracy.smape), "", "", "", "", "", ""]) }
             for peer in set.peers {
                 let cells = peer.intervals.map { [format($0.coverage80), format($0.coverage95), String(format: "%.2f", $0.msis), ""] } ?? ["", "", "", ""]
@@ -169,6 +203,87 @@ struct PanelAccuracyCommand: ParsableCommand {
             }
         }
         print(textTable(rows))
+        if fallback {
+            print("\nper series, against seasonal naive with the model's season (even and odd: the series' numbers; the series where seasonal naive is exact on the test part are left out of the ratios and counted in the last column):")
+            print(textTable([["set", "seed", "forecaster", "series of", "count", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio",
+                              "geo. mean MASE", "vs s. naive", "s. naive exact"]] + summaries))
+        }
+    }
+
+    /// One way of forecasting with the trained network, scored.
+    private struct Variant {
+        var name: String
+        /// The mean MASE over the series (the protocol's m).
+        var mase: Double
+        /// Rows of the per-series summary: all, even, odd.
+        var halves: [[String]]
+        /// What to log.
+        var lines: [String]
+    }
+
+    /// From the same trained network: the network alone, the pooled combination and the per-series
+    /// combinations at each prior (chosen again on the result's validation table), each scored per
+    /// series against seasonal naive with the model's season.
+    private func fallbackVariants(result: TrainingResult, train: Panel, test: Panel, set: PanelSet) throws -> [Variant] {
+        let model = result.model
+        guard let validation = result.validation, model.configuration.combination != nil else {
+            FileHandle.standardError.write(Data("\(set.name): the fallback made no combination (no validation window)\n".utf8))
+            return []
+        }
+        var configurations: [(String, ModelConfiguration)] = []
+        var alone = model.configuration
+        alone.combination = nil
+        alone.seriesCombinations = nil
+        configurations.append(("network alone", alone))
+        var pooled = model.configuration
+        pooled.seriesCombinations = nil
+        configurations.append(("fallback, pooled", pooled))
+        for prior in priorList where prior.isFinite {
+            var configuration = model.configuration
+            let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: model.configuration.combination!.tolerance,
+                                                             prior: prior, season: set.modelSeason)
+            configuration.seriesCombinations = Dictionary(uniqueKeysWithValues: chosen.map { (train.ids[$0.key], $0.value) })
+            configurations.append(("fallback, per series, prior \(prior)", configuration))
+        }
+        let seasonal = try train.ids.enumerated().map { s, id in
+            guard let t = test.index(of: id) else { throw ValidationError("series \(id) has no test points") }
+            let actual = Array(test.series[t].target.prefix(set.horizon))
+            let history = train.series[s].target
+            let forecast = Baseline.seasonalNaive.forecast(history: history, horizon: set.horizon, season: set.modelSeason)
+            return (actual: actual, mase: Accuracy(actual: actual, forecast: forecast, training: history, season: set.maseSeason).mase)
+        }
+        let number = train.ids.map { Int($0.filter(\.isNumber)) ?? 0 }
+        return try configurations.map { name, configuration in
+            let variant = try ForecastModel(configuration: configuration, network: model.network)
+            let forecast = try variant.forecast(train)
+            let mase = train.ids.indices.map { s in
+                Accuracy(actual: seasonal[s].actual, forecast: forecast.forecasts[s].values, training: train.series[s].target,
+                         season: set.maseSeason).mase
+            }
+            func summary(_ label: String, _ all: [Int]) -> [String] {
+                // A series whose test part seasonal naive forecasts exactly (MASE 0) has no ratio: counted apart.
+                let members = all.filter { seasonal[$0].mase > 0 && seasonal[$0].mase.isFinite }
+                let ratios = members.map { mase[$0] / seasonal[$0].mase }
+                let geo = { (values: [Double]) in exp(values.map(log).reduce(0, +) / Double(max(values.count, 1))) }
+                let model = geo(members.map { mase[$0] }), reference = geo(members.map { seasonal[$0].mase })
+                return [label, "\(members.count)", "\(ratios.count { $0 < 1 })",
+                        String(format: "%.1f%%", 100 * Double(ratios.count { $0 < 1 }) / Double(max(members.count, 1))),
+                        "\(ratios.count { $0 > 1.1 })", format(ratios.max() ?? .nan), format(model),
+                        String(format: "%+.1f%%", 100 * (model / reference - 1)), "\(all.count - members.count)"]
+            }
+            let all = Array(train.ids.indices)
+            var lines = ["\(name): MASE \(format(mase.reduce(0, +) / Double(mase.count)))"]
+            if let chosen = configuration.seriesCombinations {
+                var leading: [CombinationMember: Int] = [:]
+                for combination in chosen.values { if let first = combination.used.first { leading[first.member, default: 0] += 1 } }
+                lines.append("\(name): \(chosen.count) series with their own combination; heaviest member: "
+                             + CombinationMember.allCases.compactMap { member in leading[member].map { "\(member.displayName) \($0)" } }.joined(separator: ", ")
+                             + "; the network alone in \(chosen.values.count(where: \.isNetworkAlone))")
+            }
+            return Variant(name: name, mase: mase.reduce(0, +) / Double(mase.count),
+                           halves: [summary("all", all), summary("even", all.filter { number[$0] % 2 == 0 }),
+                                    summary("odd", all.filter { number[$0] % 2 == 1 })], lines: lines)
+        }
     }
 
     /// Each series' forecast scored against its test points, MASE scaled on its train part with

@@ -88,9 +88,10 @@ struct BacktestCommand: ParsableCommand {
                            + (panel.hasIDs ? " of each of \(panel.count) series; means over series" : ""))
                 for (k, combination) in backtest.combinations.enumerated() {
                     if let fallback = fallbackLine(combination) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + fallback) }
+                    if let perSeries = seriesFallbackLine(backtest.configurations[k]) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + perSeries) }
                 }
                 let network = cellName(options.cell)
-                print(accuracyTable(evaluation, modelName: backtest.combinations.count == 1 ? modelRowName(backtest.combinations[0], network: network)
+                print(accuracyTable(evaluation, modelName: backtest.combinations.count == 1 ? modelRowName(backtest.configurations[0], network: network)
                                                       : backtest.combinations.allSatisfy { $0 == nil } ? network : "\(network) + fallback"))
             }
         }

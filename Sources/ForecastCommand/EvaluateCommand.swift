@@ -75,7 +75,8 @@ struct EvaluateCommand: ParsableCommand {
                     ?? "\(model.configuration.training?.testSize ?? points) points\(panel.hasIDs ? " of each series" : "")"
                 print("\(panel.source): test part of \(test), \(evaluationHeadline(evaluation, panel: panel, horizon: model.configuration.horizon))")
                 if let fallback = fallbackLine(model.configuration.combination) { print(fallback) }
-                print(accuracyTable(evaluation, modelName: modelRowName(model.configuration.combination, network: cellName(model.configuration.model.cell))))
+                if let perSeries = seriesFallbackLine(model.configuration) { print(perSeries) }
+                print(accuracyTable(evaluation, modelName: modelRowName(model.configuration, network: cellName(model.configuration.model.cell))))
             }
         }
     }

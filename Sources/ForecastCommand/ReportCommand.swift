@@ -99,6 +99,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
         settings.append(("intervals", "the quantile head's, levels \(levels.map(PredictionInterval.name(of:)).joined(separator: ", ")) (pinball loss; the median is the point forecast)"))
     }
     if let fallback = fallbackLine(configuration.combination) { settings.append(("fallback", String(fallback.dropFirst("fallback: ".count)))) }
+    if let perSeries = seriesFallbackLine(configuration) { settings.append(("fallback per series", String(perSeries.dropFirst("per series: ".count)))) }
 
     var plots: [(caption: String, svg: String)] = []
     let metricNames = [Metric.mae, .rmse, .smape, .mase]
@@ -117,7 +118,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
                              + String(format: "; MSIS %.3f; weighted quantile loss %.4f", intervals.msis, intervals.weightedQuantileLoss)
                              + (panel.hasIDs ? " (means over series; wQL pooled)" : "")))
         }
-        let network = modelRowName(configuration.combination, network: cellName(configuration.model.cell))
+        let network = modelRowName(configuration, network: cellName(configuration.model.cell))
         var entries: [(String, Accuracy)] = [(panel.hasIDs ? "\(network) (mean of \(panel.count) series)" : network, evaluation.model)]
         for baseline in Baseline.allCases { entries.append((baseline.displayName, evaluation.baselines[baseline]!)) }
         metrics.rows = entries.map { name, accuracy in [name] + metricNames.map { String(format: "%.3f", accuracy[$0]) } }

@@ -71,12 +71,32 @@ func modelRowName(_ combination: ForecastCombination?, network: String) -> Strin
     return combination.used.map { $0.member == .network ? network : $0.member.displayName }.joined(separator: " + ")
 }
 
+/// The model's row name for a configuration: ``modelRowName(_:network:)`` of its combination, or
+/// `LSTM + fallback per series` when each series has its own.
+func modelRowName(_ configuration: ModelConfiguration, network: String) -> String {
+    configuration.seriesCombinations != nil ? "\(network) + fallback per series" : modelRowName(configuration.combination, network: network)
+}
+
 /// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for
 /// a model without one (the network alone).
 func fallbackLine(_ combination: ForecastCombination?) -> String? {
     guard let combination else { return nil }
     let measured = combination.entries.map { "\($0.member.displayName) \(String(format: "%.3f", $0.validationError))" }.joined(separator: ", ")
     return "fallback: \(combination.summary)\nvalidation MASE of each: \(measured)"
+}
+
+/// `per series: 414 series chose their own combination (the pooled one for the others); heaviest
+/// member LSTM 210, seasonal naive 150, Holt-Winters 54; the LSTM alone in 97`; nil for a model
+/// without per-series combinations.
+func seriesFallbackLine(_ configuration: ModelConfiguration) -> String? {
+    guard let chosen = configuration.seriesCombinations else { return nil }
+    var leading: [CombinationMember: Int] = [:]
+    for combination in chosen.values { if let first = combination.used.first { leading[first.member, default: 0] += 1 } }
+    let counts = CombinationMember.allCases.compactMap { member in leading[member].map { "\(member.displayName) \($0)" } }
+    let alone = chosen.values.count(where: \.isNetworkAlone)
+    let series = configuration.panel.map { " of \($0.seriesCount)" } ?? ""
+    return "per series: \(chosen.count)\(series) series chose their own combination (a series not listed uses the pooled one)"
+        + (counts.isEmpty ? "" : "; heaviest member \(counts.joined(separator: ", ")); the network alone in \(alone)")
 }
 
 /// The combination as JSON: `{"members": [{"member": "network", "weight": …, "validation_error": …}, …], "validation_error": …}`.

@@ -77,6 +77,7 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
     if let fallback = fallbackLine(result.model.configuration.combination) { lines.append(fallback) }
+    if let perSeries = seriesFallbackLine(result.model.configuration) { lines.append(perSeries) }
     if let calibration = result.model.configuration.conformalIntervals {
         lines.append("intervals: conformal, \(calibration.windows) validation window\(calibration.windows == 1 ? "" : "s"); errors scaled by \(calibration.scaleSummary)")
     }
@@ -88,7 +89,7 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
                                              levels: Forecaster.defaultLevels(for: result.model))
         let points = panel.hasIDs ? "\(shortest == test.max() ? "\(shortest)" : "\(shortest)–\(test.max()!)") points of each series" : "\(shortest) points"
         lines.append("test part: \(points), \(evaluationHeadline(evaluation, panel: panel, horizon: horizon))")
-        lines.append(accuracyTable(evaluation, modelName: modelRowName(result.model.configuration.combination, network: cellName(result.model.configuration.model.cell))))
+        lines.append(accuracyTable(evaluation, modelName: modelRowName(result.model.configuration, network: cellName(result.model.configuration.model.cell))))
     }
     return lines.joined(separator: "\n")
 }

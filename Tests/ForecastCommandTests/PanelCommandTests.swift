@@ -28,6 +28,20 @@ import Testing
         return dir
     }
 
+    @Test func theFallbackOfAPanelIsChosenPerSeriesAndShown() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try CLI.run(["train", "--data", "panel.csv", "--output", "model", "--fallback"] + Self.small, in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect((train.stdout + train.stderr).contains("per series: 3 of 3 series chose their own combination"))
+        let config = try String(contentsOf: dir.appendingPathComponent("model/config.json"), encoding: .utf8)
+        #expect(config.contains("\"series_combinations\"") && config.contains("\"S1\"") && config.contains("\"S3\""))
+        let evaluate = try CLI.run(["evaluate", "--model", "model", "--data", "panel.csv"], in: dir)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("per series: 3 of 3 series chose their own combination"))
+        #expect(evaluate.stdout.contains("LSTM + fallback per series"))
+    }
+
     @Test func trainPredictAndEvaluateALongTable() throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(at: dir) }

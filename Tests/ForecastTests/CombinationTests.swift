@@ -235,3 +235,158 @@ private func smallOptions() -> TrainingOptions {
         #expect(options.problems.contains { $0.contains("fallback tolerance") })
     }
 }
+
+/// A wave on a straight rise: seasonal naive misses every point by 12 × 0.5, while a network can
+/// be exact.
+private func risingWave(count: Int) -> TimeSeries {
+    TimeSeries(source: "wave.csv", targetName: "y", columns: [(0..<count).map { 50 + 0.5 * Double($0) + 10 * sin(2 * Double.pi * Double($0 % 12) / 12) }])
+}
+
+/// The fallback of a panel: each series' own combination, chosen on its own evidence shrunk
+/// towards the pooled one, stored by id and applied when forecasting.
+@Suite struct SeriesCombinationTests {
+    /// One panel, two series, validation windows 150…170 of each (horizon 6): on the first, a
+    /// seasonal random walk, the network is off by 3 scales at every point; on the second it is exact.
+    private func table() -> (series: [TimeSeries], table: ValidationForecasts) {
+        let noisy = seasonalNaivePlusNoise(count: 200, seed: 21), exact = risingWave(count: 200)
+        let series = [noisy, exact]
+        var requests: [ForecastRequest] = [], network: [[Double]] = []
+        let noisyScale = Accuracy.naiveScale(Array(noisy.target[..<150]), season: 12)
+        for s in 0..<2 {
+            for end in 150...170 {
+                requests.append(ForecastRequest(series: s, end: end))
+                let actual = Array(series[s].target[end..<(end + 6)])
+                network.append(s == 0 ? actual.map { $0 + 3 * noisyScale } : actual)
+            }
+        }
+        let table = ValidationForecasts(series: series, requests: requests, network: network, horizon: 6, season: 12,
+                                        holtWinters: [nil, nil], scaleEnds: [150, 150],
+                                        seriesHistoryLimit: ValidationForecasts.seriesHistoryLimit)
+        return (series, table)
+    }
+
+    @Test func inOnePanelTheNoisySeriesGetsSeasonalNaiveAndTheExactOneKeepsTheNetwork() throws {
+        let (_, table) = table()
+        #expect(table.seriesHistory.count == 2)
+        #expect(table.seriesHistory[0]?.windows == ValidationForecasts.seriesHistoryLimit)
+        let chosen = ForecastCombination.choosePerSeries(on: table, season: 12)
+        let noisy = try #require(chosen[0]), exact = try #require(chosen[1])
+        #expect(noisy.used.first?.member == .seasonalNaive)
+        #expect(noisy.entries.first { $0.member == .network }?.weight == 0)
+        #expect(exact.isNetworkAlone)
+        #expect(exact.windows == 21)
+        // The one pooled combination cannot do both: it gives both series the same weights.
+        let pooled = try #require(ForecastCombination.choose(on: table, season: 12, holtWinters: nil))
+        #expect(!(pooled.isNetworkAlone && pooled.used.first?.member == .seasonalNaive))
+        // An infinite prior is the pooled evidence for every series: the same weights on both.
+        let flat = ForecastCombination.choosePerSeries(on: table, prior: .infinity, season: 12)
+        let first = try #require(flat[0]).entries.map(\.weight), second = try #require(flat[1]).entries.map(\.weight)
+        #expect(first.count == second.count && zip(first, second).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
+    @Test func theSeriesHistoryIsComputedByHand() throws {
+        // Season 1, horizon 1, two series, one validation window each at 4; limit 2 of the 3
+        // origins 2, 3, 4 (evenly: 2 and 3). Series 0 [0, 1, 3, 6, 10]: naive misses 3−1, 6−3
+        // (mean 2.5), scale (1+2+3)/3 = 2, so 1.25; span 4 − 2 + 1 = 3.
+        let a = TimeSeries(source: "a.csv", targetName: "y", columns: [[0, 1, 3, 6, 10]])
+        let b = TimeSeries(source: "b.csv", targetName: "y", columns: [[5, 5, 5, 5, 5]])
+        let table = ValidationForecasts(series: [a, b], requests: [ForecastRequest(series: 0, end: 4), ForecastRequest(series: 1, end: 4)],
+                                        network: [[9], [5]], horizon: 1, season: 1, holtWinters: [nil, nil], scaleEnds: [4, 4],
+                                        seriesHistoryLimit: 2)
+        let own = try #require(table.seriesHistory[0])
+        #expect(own.windows == 2)
+        #expect(own.span == 3)
+        #expect(abs(try #require(own.errors[.naive]) - 1.25) < 1e-12)
+    }
+
+    private func panel() -> Panel {
+        Panel(source: "panel.csv", idName: "id", ids: ["noisy", "wave"],
+              series: [seasonalNaivePlusNoise(count: 260, seed: 22), risingWave(count: 260)])
+    }
+
+    @Test func aPanelModelStoresEachSeriesChoiceAndForecastsWithIt() throws {
+        let panel = panel()
+        let result = try Trainer.fit(panel, options: smallOptions())
+        let configuration = result.model.configuration
+        let chosen = try #require(configuration.seriesCombinations)
+        #expect(Set(chosen.keys) == ["noisy", "wave"])
+        #expect(configuration.combination != nil)
+        // The forecast of each series is its own combination of the network's.
+        let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
+        let network = result.model.networkForecast(panel.series, requests: requests, steps: 6).values
+        let forecast = try result.model.forecast(panel).forecasts
+        for (s, id) in panel.ids.enumerated() {
+            let own = try #require(chosen[id])
+            #expect(forecast[s].values == own.combine(network: network[s], history: panel.series[s].target))
+        }
+        // A series unseen at training time uses the pooled combination.
+        let unseen = Panel(source: "new.csv", idName: "id", ids: ["new"], series: [panel.series[0]])
+        let pooled = try #require(configuration.combination)
+        #expect(try result.model.forecast(unseen).forecasts[0].values == pooled.combine(network: network[0], history: panel.series[0].target))
+        #expect(configuration.combination(forSeries: "new") == pooled)
+    }
+
+    @Test func theSeriesCombinationsRoundTripAndOldFilesForecastWithThePooledOne() throws {
+        let panel = panel()
+        let model = try Trainer.fit(panel, options: smallOptions()).model
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("series-combination-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let loaded = try ForecastModel(contentsOf: directory)
+        #expect(loaded.configuration == model.configuration)
+        #expect(try loaded.forecast(panel).forecasts.map(\.values) == (try model.forecast(panel).forecasts.map(\.values)))
+        // A file written before the key existed: every series forecasts with the pooled combination.
+        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect(json["series_combinations"] != nil)
+        json["series_combinations"] = nil
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let old = try ForecastModel(contentsOf: directory)
+        #expect(old.configuration.seriesCombinations == nil)
+        var pooled = model.configuration
+        pooled.seriesCombinations = nil
+        let expected = try ForecastModel(configuration: pooled, network: model.network)
+        #expect(try old.forecast(panel).forecasts.map(\.values) == (try expected.forecast(panel).forecasts.map(\.values)))
+    }
+
+    @Test func aBadSeriesCombinationIsNamed() throws {
+        let model = try Trainer.fit(panel(), options: smallOptions()).model
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("series-combination-bad-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try model.save(to: directory)
+        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var all = try #require(json["series_combinations"] as? [String: Any])
+        var wave = try #require(all["wave"] as? [String: Any])
+        wave["season"] = 0
+        all["wave"] = wave
+        json["series_combinations"] = all
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect {
+            _ = try ForecastModel(contentsOf: directory)
+        } throws: { error in
+            "\(error)".contains("series_combinations[\"wave\"].season is 0")
+        }
+    }
+
+    @Test func trainingAPanelTwiceWritesTheSameBytes() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("series-determinism-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        var files: [[Data]] = []
+        for run in 0..<2 {
+            let directory = base.appendingPathComponent("\(run)")
+            try Trainer.fit(panel(), options: smallOptions()).model.save(to: directory)
+            files.append(try [ForecastModel.configurationFileName, ForecastModel.weightsFileName].map {
+                try Data(contentsOf: directory.appendingPathComponent($0))
+            })
+        }
+        #expect(files[0] == files[1])
+        #expect(String(decoding: files[0][0], as: UTF8.self).contains("\"series_combinations\""))
+    }
+
+    @Test func aNegativeSeriesPriorIsAProblem() {
+        var options = smallOptions()
+        options.fallbackSeriesPrior = -1
+        #expect(options.problems.contains { $0.contains("per-series prior") })
+    }
+}

@@ -12,6 +12,9 @@ public struct Backtest: Sendable {
     public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double)]
     /// The combination each trained model forecasts with (nil: the network alone), one per training.
     public var combinations: [ForecastCombination?]
+    /// The configuration of each trained model, one per training: where its per-series
+    /// combinations (``ModelConfiguration/seriesCombinations``) are.
+    public var configurations: [ModelConfiguration]
 
     /// Runs the backtest on one series.
     public init(series: TimeSeries, options: TrainingOptions, origins: Int, season: Int? = nil, retrain: Bool = false, levels: [Double]? = nil,
@@ -46,13 +49,14 @@ public struct Backtest: Sendable {
         var trainOptions = options
         trainOptions.testSize = .count(0)
         let m = season ?? panel.time?.frequency?.seasonalPeriod ?? 1
-        var trainings: [(Int, Int, Double)] = [], combinations: [ForecastCombination?] = []
+        var trainings: [(Int, Int, Double)] = [], combinations: [ForecastCombination?] = [], configurations: [ModelConfiguration] = []
         var requests: [ForecastRequest] = [], results: [HoldoutEvaluation.Origin] = []
         var model: ForecastModel?
         for k in 0..<origins where model == nil || retrain {
             let result = try Trainer.fit(panel.prefixes(firsts.map { $0 + k * h }), options: trainOptions) { progress(k, $0) }
             trainings.append((result.history.count, result.bestEpoch, result.seconds))
             combinations.append(result.model.configuration.combination)
+            configurations.append(result.model.configuration)
             model = result.model
             // This model forecasts origin k (with retrain), or every origin (without).
             let ks = retrain ? k..<(k + 1) : 0..<origins
@@ -61,7 +65,7 @@ public struct Backtest: Sendable {
             let scored = levels ?? Forecaster.defaultLevels(for: result.model)
             try result.model.checkLevels(scored, steps: h, source: panel.source)
             results += HoldoutEvaluation.forecasts(model: result.model, series: try result.model.addingStatics(panel).series, requests: chosen,
-                                                   season: m, levels: scored)
+                                                   season: m, levels: scored, ids: panel.hasIDs ? panel.ids : nil)
         }
         // Origins in time order within each series.
         let order = requests.indices.sorted { (requests[$0].series, requests[$0].end) < (requests[$1].series, requests[$1].end) }
@@ -69,5 +73,6 @@ public struct Backtest: Sendable {
                                      trainEnds: firsts, season: m)
         self.trainings = trainings
         self.combinations = combinations
+        self.configurations = configurations
     }
 }

@@ -56,6 +56,11 @@ public struct ValidationForecasts: Sendable {
     /// on the validation windows alone; nil: the validation windows' errors for every member.
     public var history: StatisticalHistory?
 
+    /// Each series' own ``StatisticalHistory`` (keyed by its position among the series), measured
+    /// for the per-series choice of a panel (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``);
+    /// empty when not measured.
+    public var seriesHistory: [Int: StatisticalHistory] = [:]
+
     /// The simple forecasters measured over many more origins than the network can be: every
     /// origin from ``firstOrigin(season:horizon:)`` to a series' last validation origin (at most
     /// ``ValidationForecasts/historyLimit`` of them, evenly spaced), each forecast from the real
@@ -70,11 +75,15 @@ public struct ValidationForecasts: Sendable {
         /// Each simple forecaster's mean absolute error over them, each error divided by its
         /// series' scale (``ValidationForecasts/scales``); a member with a non-finite forecast is absent.
         public var errors: [CombinationMember: Double]
+        /// The points the origins' horizons cover, from the first origin to the last one's horizon
+        /// end (0 when not recorded): the evidence of a series' history, in points.
+        public var span: Int
 
         /// Creates a history from errors measured elsewhere.
-        public init(windows: Int, errors: [CombinationMember: Double]) {
+        public init(windows: Int, errors: [CombinationMember: Double], span: Int = 0) {
             self.windows = windows
             self.errors = errors
+            self.span = span
         }
 
         /// The first origin of a series' history: two seasons, so that Holt–Winters starts from a
@@ -86,6 +95,11 @@ public struct ValidationForecasts: Sendable {
     /// that one season's unusual weeks do not decide, few enough that a model of a long series
     /// (ETTh1's 17,000 points) measures them in a fraction of its training time.
     public static let historyLimit = 300
+
+    /// The most rolling origins of each series' own history (``seriesHistory``), evenly spaced
+    /// from its first origin to its last validation origin: a panel of 414 series measures about
+    /// 10,000 origins, a few seconds beside its training.
+    public static let seriesHistoryLimit = 24
 
     /// Creates a table from forecasts made elsewhere.
     public init(requests: [ForecastRequest], actual: [[Double]], forecasts: [CombinationMember: [[Double]]], scales: [Double],
@@ -118,9 +132,12 @@ public struct ValidationForecasts: Sendable {
     /// nil: fitted on the history before each origin). MASE's scale of series s is taken over its
     /// points before `scaleEnds[s]`. With `historyLimit` above 0 the simple forecasters are also
     /// measured over up to that many rolling origins of each series' history up to its last
-    /// validation origin (``history``); 0 measures them on the validation windows only.
+    /// validation origin (``history``); 0 measures them on the validation windows only. With
+    /// `seriesHistoryLimit` above 0 each series' own history is measured as well, over up to that
+    /// many origins (``seriesHistory``).
     public init(series: [TimeSeries], requests: [ForecastRequest], network: [[Double]], horizon: Int, season: Int,
-                holtWinters: [HoltWinters?], scaleEnds: [Int], historyLimit: Int = ValidationForecasts.historyLimit) {
+                holtWinters: [HoltWinters?], scaleEnds: [Int], historyLimit: Int = ValidationForecasts.historyLimit,
+                seriesHistoryLimit: Int = 0) {
         func forecasts(_ requests: [ForecastRequest]) -> [CombinationMember: [[Double]]] {
             var forecasts: [CombinationMember: [[Double]]] = [:]
             for member in CombinationMember.allCases where member != .network {
@@ -157,11 +174,26 @@ public struct ValidationForecasts: Sendable {
             let step = Double(origins.count) / Double(historyLimit)
             origins = (0..<historyLimit).map { origins[Int(Double($0) * step)] }
         }
-        guard !origins.isEmpty else { return }
-        let rolling = ValidationForecasts(requests: origins, actual: actual(origins), forecasts: forecasts(origins),
-                                          scales: origins.map { seriesScales[$0.series] })
-        history = StatisticalHistory(windows: origins.count,
-                                     errors: Dictionary(uniqueKeysWithValues: rolling.memberErrors.map { ($0.member, $0.error) }))
+        if !origins.isEmpty {
+            let rolling = ValidationForecasts(requests: origins, actual: actual(origins), forecasts: forecasts(origins),
+                                              scales: origins.map { seriesScales[$0.series] })
+            history = StatisticalHistory(windows: origins.count,
+                                         errors: Dictionary(uniqueKeysWithValues: rolling.memberErrors.map { ($0.member, $0.error) }))
+        }
+
+        // Each series' own history, for the per-series choice of a panel.
+        guard seriesHistoryLimit > 0 else { return }
+        for s in series.indices {
+            guard let last = lastOrigin[s], first <= last else { continue }
+            let count = last - first + 1
+            let own = count <= seriesHistoryLimit ? (first...last).map { ForecastRequest(series: s, end: $0) }
+                : (0..<seriesHistoryLimit).map { ForecastRequest(series: s, end: first + Int(Double($0) * Double(count) / Double(seriesHistoryLimit))) }
+            let rolling = ValidationForecasts(requests: own, actual: actual(own), forecasts: forecasts(own),
+                                              scales: own.map { seriesScales[$0.series] })
+            seriesHistory[s] = StatisticalHistory(windows: own.count,
+                                                  errors: Dictionary(uniqueKeysWithValues: rolling.memberErrors.map { ($0.member, $0.error) }),
+                                                  span: last - first + horizon)
+        }
     }
 
     /// The mean absolute error of `forecast` (one row per window) over every window and step,
@@ -274,6 +306,20 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                               holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases)) -> ForecastCombination? {
         let errors = validation.choiceErrors.filter { candidates.contains($0.member) }
+        guard let entries = weighted(errors, tolerance: tolerance) else { return nil }
+        var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
+                                              windows: validation.requests.count, validationError: .nan,
+                                              historyWindows: validation.history?.windows)
+        let combined = validation.requests.indices.map { w in
+            combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
+        }
+        combination.validationError = validation.error(of: combined)
+        return combination
+    }
+
+    /// The entries of `errors`: those within `tolerance` × the best weighted by 1 / error, the
+    /// others 0. Nil when there are none.
+    static func weighted(_ errors: [(member: CombinationMember, error: Double)], tolerance: Double) -> [Entry]? {
         guard let best = errors.map(\.error).min() else { return nil }
         let kept = errors.filter { $0.error <= best * max(tolerance, 1) }
         // A member with no error at all takes the whole weight (with its equals).
@@ -283,14 +329,73 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         for (entry, weight) in zip(kept, inverse) {
             if let i = entries.firstIndex(where: { $0.member == entry.member }) { entries[i].weight = weight / total }
         }
-        var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
-                                              windows: validation.requests.count, validationError: .nan,
-                                              historyWindows: validation.history?.windows)
-        let combined = validation.requests.indices.map { w in
-            combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
+        return entries
+    }
+
+    /// The default ``choosePerSeries(on:tolerance:prior:season:)`` prior: the pooled evidence counts as
+    /// much as this many horizons of a series' own. Chosen on the even-numbered series of the M4
+    /// panels among 0, 1, 4 and 16 and checked on the odd ones (docs/accuracy.md, "Per series").
+    public static let defaultSeriesPrior = 1.0
+
+    /// A combination for each series of a panel with validation windows (keyed by its position),
+    /// chosen on its own evidence shrunk towards the pooled evidence of every series.
+    ///
+    /// Each member is compared with seasonal naive on the same windows, as a log ratio of errors:
+    /// the network on the series' validation windows, each simple forecaster over the series' own
+    /// history (``ValidationForecasts/seriesHistory``; its validation windows when there is none).
+    /// The series' ratio counts as its evidence in horizons (the points its windows or origins
+    /// cover ÷ the horizon: one validation window is 1, a history of 600 hourly points about 12),
+    /// the pooled ratio (the same comparison over every series' windows and the pooled history) as
+    /// `prior` horizons: the ratio chosen on is their weighted mean, so a series with one window
+    /// mostly keeps the pooled standing of the network and a series with a long history decides
+    /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:)``
+    /// does, on the series' seasonal naive error (plus 10⁻⁹, so that an exact seasonal naive
+    /// does not make every error 0) times each ratio. A prior of infinity gives every
+    /// series the pooled ratios. Empty when seasonal naive has no finite pooled error.
+    public static func choosePerSeries(on validation: ValidationForecasts, tolerance: Double = defaultTolerance,
+                                       prior: Double = defaultSeriesPrior, season: Int) -> [Int: ForecastCombination] {
+        guard let horizon = validation.actual.first?.count, horizon > 0 else { return [:] }
+        // Errors far below any real one keep the ratios finite when a member is exact.
+        let floor = 1e-9
+        func ratio(_ error: Double, _ reference: Double) -> Double { log((error + floor) / (reference + floor)) }
+        let pooledWindows = Dictionary(uniqueKeysWithValues: validation.memberErrors.map { ($0.member, $0.error) })
+        let pooledHistory = validation.history?.errors ?? pooledWindows
+        guard let pooledReference = pooledHistory[.seasonalNaive], let windowsReference = pooledWindows[.seasonalNaive] else { return [:] }
+        var pooledRatio: [CombinationMember: Double] = [:]
+        for member in CombinationMember.allCases {
+            if member == .network { pooledRatio[member] = pooledWindows[member].map { ratio($0, windowsReference) } }
+            else { pooledRatio[member] = pooledHistory[member].map { ratio($0, pooledReference) } }
         }
-        combination.validationError = validation.error(of: combined)
-        return combination
+        var windowsOf: [Int: [Int]] = [:]
+        for (w, request) in validation.requests.enumerated() { windowsOf[request.series, default: []].append(w) }
+        var result: [Int: ForecastCombination] = [:]
+        for (s, windows) in windowsOf.sorted(by: { $0.key < $1.key }) {
+            let own = ValidationForecasts(requests: windows.map { validation.requests[$0] }, actual: windows.map { validation.actual[$0] },
+                                          forecasts: validation.forecasts.mapValues { rows in windows.map { rows[$0] } },
+                                          scales: windows.map { validation.scales[$0] })
+            let ownWindows = Dictionary(uniqueKeysWithValues: own.memberErrors.map { ($0.member, $0.error) })
+            let history = validation.seriesHistory[s]
+            let ownHistory = history?.errors ?? ownWindows
+            guard let reference = ownHistory[.seasonalNaive], let windowsSeasonal = ownWindows[.seasonalNaive] else { continue }
+            let windowEvidence = Double(windows.count + horizon - 1) / Double(horizon)
+            let historyEvidence = history.map { Double($0.span) / Double(horizon) } ?? windowEvidence
+            var errors: [(member: CombinationMember, error: Double)] = []
+            for member in CombinationMember.allCases {
+                guard let pooled = pooledRatio[member] else { continue }
+                let mine = member == .network ? ownWindows[member].map { ratio($0, windowsSeasonal) } : ownHistory[member].map { ratio($0, reference) }
+                guard let mine else { continue }
+                let evidence = member == .network ? windowEvidence : historyEvidence
+                let shrunk = prior.isInfinite ? pooled : (evidence * mine + prior * pooled) / (evidence + prior)
+                errors.append((member, (reference + floor) * exp(shrunk)))
+            }
+            guard let entries = weighted(errors, tolerance: tolerance) else { continue }
+            var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: nil,
+                                                  windows: windows.count, validationError: .nan, historyWindows: history?.windows)
+            let combined = own.requests.indices.map { w in combination.combine(members: { own.forecasts[$0]?[w] ?? [] }) }
+            combination.validationError = own.error(of: combined)
+            result[s] = combination
+        }
+        return result
     }
 
     /// The members with a weight, heaviest first.
@@ -352,9 +457,10 @@ extension ForecastModel {
     /// every window whose horizon lies in a series' `validation` range, forecast by the network and
     /// by every other member from the real history before it. For a model of one series
     /// Holt–Winters' parameters are fitted once on the training part (`trainEnds[0]` points);
-    /// for many, on the history before each origin. Nil when no window fits.
+    /// for many, on the history before each origin. With `perSeries` each series' own history is
+    /// measured too (``ValidationForecasts/seriesHistory``). Nil when no window fits.
     func validationForecasts(_ series: [TimeSeries], validation: [Range<Int>], trainEnds: [Int],
-                             season: Int) -> (table: ValidationForecasts, holtWinters: HoltWinters?)? {
+                             season: Int, perSeries: Bool = false) -> (table: ValidationForecasts, holtWinters: HoltWinters?)? {
         let horizon = configuration.horizon
         let requests = ValidationForecasts.requests(series, validation: validation, horizon: horizon,
                                                     minimumHistory: configuration.scalesPerSeries ? 1 : configuration.lookback)
@@ -363,7 +469,8 @@ extension ForecastModel {
             : HoltWinters.fit(Array(series[0].target[..<max(1, trainEnds[0])]), season: season)
         let network = networkForecast(series, requests: requests, steps: horizon).values
         let table = ValidationForecasts(series: series, requests: requests, network: network, horizon: horizon, season: season,
-                                        holtWinters: series.map { _ in holtWinters }, scaleEnds: validation.map(\.lowerBound))
+                                        holtWinters: series.map { _ in holtWinters }, scaleEnds: validation.map(\.lowerBound),
+                                        seriesHistoryLimit: perSeries ? ValidationForecasts.seriesHistoryLimit : 0)
         return (table, holtWinters)
     }
 }

@@ -69,15 +69,16 @@ public struct HoldoutEvaluation: Sendable {
 
     /// The model's and every baseline's forecast of the `horizon` points from each request's end,
     /// each from the history before it; the model's in one batched pass, with its intervals at
-    /// `levels`.
+    /// `levels`; with `ids` (each series' id) the model's per-series combinations apply
+    /// (``ModelConfiguration/combination(forSeries:)``).
     ///
     /// - Precondition: every request leaves a full horizon of actual values after it; with
     ///   levels, the model has intervals (``ForecastModel/checkLevels(_:steps:source:)``).
     public static func forecasts(model: ForecastModel, series: [TimeSeries], requests: [ForecastRequest], season: Int,
-                                 levels: [Double] = []) -> [Origin] {
+                                 levels: [Double] = [], ids: [String]? = nil) -> [Origin] {
         let horizon = model.configuration.horizon
         let series = model.inputSeries(series)
-        let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon)
+        let (forecasts, _) = model.forecast(series, requests: requests, steps: horizon, ids: ids)
         let intervals = model.intervals(series, requests: requests, forecasts: forecasts, levels: levels)
         return zip(zip(requests, forecasts), intervals).map { pair, intervals in
             let (request, forecast) = pair
@@ -151,7 +152,7 @@ public struct PanelEvaluation: Sendable {
         _ = try model.checkedSteps(horizon, panel: panel)
         try model.checkLevels(levels, steps: horizon, source: panel.source)
         let origins = HoldoutEvaluation.forecasts(model: model, series: try model.addingStatics(panel).series, requests: requests,
-                                                  season: season, levels: levels)
+                                                  season: season, levels: levels, ids: panel.hasIDs ? panel.ids : nil)
         self.init(ids: panel.ids, panel: panel, requests: requests, origins: origins, trainEnds: trainEnds, season: season)
     }
 

@@ -336,9 +336,11 @@ extension ForecastModel {
     /// per-step scales by their interval score on the validation windows, cross-fitted (each half
     /// of the windows scored with the calibration of the other half), when there are at least
     /// ``IntervalScale/automaticMinimum`` windows, and keeps the model's otherwise. A `scaleLag`
-    /// or `scaleWindow` (comparisons of other one-scale choices) overrides `scale`.
+    /// or `scaleWindow` (comparisons of other one-scale choices) overrides `scale`. With `ids`
+    /// each series' own combination makes its forecasts (``ModelConfiguration/combination(forSeries:)``).
     func conformalCalibration(_ series: [TimeSeries], validation: [Range<Int>], scale: IntervalScale = .model,
-                              scaleLag: Int? = nil, scaleWindow: Int? = nil, limit: Int = 20_000) -> ConformalCalibration? {
+                              scaleLag: Int? = nil, scaleWindow: Int? = nil, limit: Int = 20_000,
+                              ids: [String]? = nil) -> ConformalCalibration? {
         let horizon = configuration.horizon
         let minimumHistory = configuration.scalesPerSeries ? 1 : configuration.lookback
         var requests: [ForecastRequest] = []
@@ -352,7 +354,7 @@ extension ForecastModel {
             let step = Double(requests.count) / Double(limit)
             requests = (0..<limit).map { requests[Int(Double($0) * step)] }
         }
-        let (forecasts, _) = forecast(series, requests: requests, steps: horizon)
+        let (forecasts, _) = forecast(series, requests: requests, steps: horizon, ids: ids)
         let errors = zip(requests, forecasts).map { request, values in
             let target = series[request.series].target
             return (0..<horizon).map { abs(target[request.end + $0] - values[$0]) }

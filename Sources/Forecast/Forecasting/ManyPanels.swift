@@ -26,14 +26,17 @@ extension Forecaster {
         var results = [PanelForecast?](repeating: nil, count: panels.count)
         for steps in Set(horizons).sorted() {
             let members = panels.indices.filter { horizons[$0] == steps }
-            var series: [TimeSeries] = [], requests: [ForecastRequest] = []
+            var series: [TimeSeries] = [], requests: [ForecastRequest] = [], ids: [String] = []
             for p in members {
-                for one in panels[p].series {
+                for (s, one) in panels[p].series.enumerated() {
                     requests.append(ForecastRequest(series: series.count, end: one.count))
                     series.append(one)
+                    ids.append(panels[p].hasIDs ? panels[p].ids[s] : "")
                 }
             }
-            let (values, blocks) = model.forecast(series, requests: requests, steps: steps)
+            // A series without an id (a table of one series) has none of its own: "" is never a panel id.
+            let (values, blocks) = model.forecast(series, requests: requests, steps: steps,
+                                                  ids: model.configuration.seriesCombinations == nil ? nil : ids)
             let beyondHorizon = model.configuration.strategy == .direct
                 ? blocks - 1 : (steps > model.configuration.horizon ? blocks - model.configuration.horizon : 0)
             var next = 0

@@ -82,7 +82,7 @@ extension ForecastModel {
         try checkLevels(levels, steps: steps, source: panel.source)
         let requests = panel.series.indices.map { ForecastRequest(series: $0, end: panel.series[$0].count) }
         let inputs = try preparedPanel(panel, future: future, steps: steps).series
-        let (values, blocks) = forecast(inputs, requests: requests, steps: steps)
+        let (values, blocks) = forecast(inputs, requests: requests, steps: steps, ids: panel.hasIDs ? panel.ids : nil)
         let intervals = self.intervals(inputs, requests: requests, forecasts: values, levels: levels)
         let beyondHorizon = configuration.strategy == .direct ? blocks - 1 : (steps > configuration.horizon ? blocks - configuration.horizon : 0)
         let forecasts = panel.series.indices.map { s in
@@ -234,15 +234,19 @@ extension ForecastModel {
     /// The `steps` points after each request's history, in the data's units, with the number of
     /// blocks the network was run for: the network's forecast (``networkForecast(_:requests:steps:)``),
     /// combined with the simple forecasters as the model's ``ModelConfiguration/combination`` says
-    /// when it has one.
+    /// when it has one; with `ids` (each series' id), as the series' own combination says when the
+    /// model has one for it (``ModelConfiguration/combination(forSeries:)``).
     ///
     /// - Precondition: `steps` is within the output, or the model reads no features; every request
-    ///   has at least one point of history.
-    public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int) -> (values: [[Double]], blocks: Int) {
+    ///   has at least one point of history; `ids`, when given, has one id per series.
+    public func forecast(_ series: [TimeSeries], requests: [ForecastRequest], steps: Int,
+                         ids: [String]? = nil) -> (values: [[Double]], blocks: Int) {
         let (network, blocks) = networkForecast(series, requests: requests, steps: steps)
-        guard let combination = configuration.combination, !combination.isNetworkAlone else { return (network, blocks) }
+        guard configuration.combination != nil || configuration.seriesCombinations != nil else { return (network, blocks) }
+        precondition(ids.map { $0.count == series.count } ?? true, "one id per series")
         let values = zip(requests, network).map { request, forecast in
-            combination.combine(network: forecast, history: Array(series[request.series].target[..<request.end]))
+            guard let combination = configuration.combination(forSeries: ids?[request.series]), !combination.isNetworkAlone else { return forecast }
+            return combination.combine(network: forecast, history: Array(series[request.series].target[..<request.end]))
         }
         return (values, blocks)
     }

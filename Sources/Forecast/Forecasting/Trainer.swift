@@ -224,7 +224,8 @@ public enum Trainer {
                         phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
         if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         let bestEpoch = run.bestEpoch
-        func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?) -> ModelConfiguration {
+        func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?,
+                           _ seriesCombinations: [String: ForecastCombination]?) -> ModelConfiguration {
             ModelConfiguration(
                 model: .init(inputSize: names.count, hiddenSize: options.hiddenSize, numLayers: options.layers,
                              outputSize: outputs * (quantiles?.count ?? 1), dropout: options.dropout, cell: options.cell),
@@ -239,37 +240,48 @@ public enum Trainer {
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
                 quantileLevels: options.quantileLevels, combination: combination, calendar: calendar,
-                futureFeatures: options.futureFeatures, staticFeatures: staticEncoding, decoder: decoder)
+                futureFeatures: options.futureFeatures, staticFeatures: staticEncoding, decoder: decoder,
+                seriesCombinations: seriesCombinations)
         }
-        func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?, combination: ForecastCombination? = nil) -> ForecastModel {
+        func model(_ network: any ForecastNetwork, intervals: ConformalCalibration?, combination: ForecastCombination? = nil,
+                   seriesCombinations: [String: ForecastCombination]? = nil) -> ForecastModel {
             do {
-                return try ForecastModel(configuration: configuration(intervals, combination), network: network)
+                return try ForecastModel(configuration: configuration(intervals, combination, seriesCombinations), network: network)
             } catch {
                 preconditionFailure("the trainer built an inconsistent model: \(error)")
             }
         }
         // The fallback: the network of the best epoch, trained without the validation windows,
         // and the simple forecasters forecast them; the combination is chosen on their errors.
+        // For a panel each series also gets its own, its evidence shrunk towards the pooled one.
         var combination: ForecastCombination?, validationForecasts: ValidationForecasts?
+        var seriesCombinations: [String: ForecastCombination]?
+        let perSeries = panel.hasIDs && panel.count > 1 && options.fallbackSeriesPrior.isFinite
         if options.fallback && quantiles == nil && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
             if let measured = model(network, intervals: nil).validationForecasts(
-                panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period) {
+                panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period, perSeries: perSeries) {
                 validationForecasts = measured.table
                 combination = ForecastCombination.choose(on: measured.table, tolerance: options.fallbackTolerance, season: period,
                                                          holtWinters: measured.holtWinters)
+                if perSeries && combination != nil {
+                    let chosen = ForecastCombination.choosePerSeries(on: measured.table, tolerance: options.fallbackTolerance,
+                                                                     prior: options.fallbackSeriesPrior, season: period)
+                    seriesCombinations = Dictionary(uniqueKeysWithValues: chosen.map { (panel.ids[$0.key], $0.value) })
+                }
             }
         }
+        let ids = panel.hasIDs ? panel.ids : nil
         // Conformal intervals: the same windows' errors of the final (combined) forecast, per
         // step, make the intervals of the final model.
         var calibration: ConformalCalibration?
         if options.intervals == .conformal && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
-            calibration = model(network, intervals: nil, combination: combination).conformalCalibration(panel.series, validation: splits.map(\.validation),
-                                                                            scale: options.intervalScale, scaleLag: options.intervalScaleLag,
-                                                                            scaleWindow: options.intervalScaleWindow)
+            calibration = model(network, intervals: nil, combination: combination, seriesCombinations: seriesCombinations)
+                .conformalCalibration(panel.series, validation: splits.map(\.validation), scale: options.intervalScale,
+                                      scaleLag: options.intervalScaleLag, scaleWindow: options.intervalScaleWindow, ids: ids)
         }
         var refitted = false
         if options.refit && validation.count > 0 {
@@ -292,7 +304,7 @@ public enum Trainer {
             throw Divergence(phase: refitted ? .refitting : .training).error(file: panel.source, options: options)
         }
 
-        let model = model(network, intervals: calibration, combination: combination)
+        let model = model(network, intervals: calibration, combination: combination, seriesCombinations: seriesCombinations)
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
                               reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings,

@@ -135,6 +135,11 @@ public struct TrainingOptions: Sendable {
     /// The ratio to the best validation error within which a member joins the combination
     /// (``ForecastCombination/tolerance``).
     public var fallbackTolerance = ForecastCombination.defaultTolerance
+    /// For a panel of several series, how many horizons of evidence the pooled choice counts as
+    /// beside each series' own when the fallback chooses each series' combination
+    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``); infinity keeps the one
+    /// pooled combination for every series.
+    public var fallbackSeriesPrior = ForecastCombination.defaultSeriesPrior
 
     /// Creates options with the defaults for everything but the window.
     public init(lookback: Int, horizon: Int) {
@@ -160,6 +165,7 @@ public struct TrainingOptions: Sendable {
         if let clipNorm, !(clipNorm > 0) { problems.append("the clipping norm must be positive (got \(clipNorm))") }
         if let patience, patience <= 0 { problems.append("the patience must be at least 1 epoch (got \(patience))") }
         if !(weightAveraging >= 0 && weightAveraging <= 1) { problems.append("the weight-averaging fraction must be in [0, 1] (got \(weightAveraging))") }
+        if !(fallbackSeriesPrior >= 0) { problems.append("the fallback's per-series prior must be 0 or more (got \(fallbackSeriesPrior))") }
         if !(fallbackTolerance >= 1 && fallbackTolerance.isFinite) { problems.append("the fallback tolerance must be at least 1 (got \(fallbackTolerance))") }
         if decoderContextSize <= 0 { problems.append("the decoder's context size must be at least 1 (got \(decoderContextSize))") }
         if decoderHiddenSize <= 0 { problems.append("the decoder's hidden size must be at least 1 (got \(decoderHiddenSize))") }

@@ -196,6 +196,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// validation windows (``ForecastCombination``); nil for the network alone (the default, or a
     /// model from before the combination existed). Written as format version 4.
     public var combination: ForecastCombination?
+    /// For a panel trained with the fallback: each series' own combination, keyed by its id, chosen
+    /// on its own validation windows and history shrunk towards the pooled evidence
+    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``); a series not listed
+    /// (unseen at training time, or without a validation window) forecasts with ``combination``.
+    /// Nil for a model of one series, without the fallback, or from before this was added (every
+    /// series then uses ``combination``). Older readers ignore the key.
+    public var seriesCombinations: [String: ForecastCombination]?
     /// The columns whose values are known ahead (planned promotions, holidays, weather forecasts),
     /// input columns after ``features``; `predict` takes their future values from `--future FILE`.
     public var futureFeatures: [String] = []
@@ -204,6 +211,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// The decoder of an encoder–decoder network; nil for the tutorial's network (a Linear head on
     /// the last hidden state).
     public var decoder: DecoderSettings?
+
+    /// The combination series `id` forecasts with: its own (``seriesCombinations``) when the model
+    /// has one for it, else the pooled ``combination``.
+    public func combination(forSeries id: String?) -> ForecastCombination? {
+        id.flatMap { seriesCombinations?[$0] } ?? combination
+    }
 
     /// The number of outputs per quantile (`horizon` for the direct strategy, 1 for the recursive one).
     public var pointOutputSize: Int { strategy == .direct ? horizon : 1 }
@@ -217,8 +230,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 frequency: Frequency? = nil, training: Training? = nil, panel: PanelSettings? = nil,
                 conformalIntervals: ConformalCalibration? = nil, quantileLevels: [Double]? = nil,
                 combination: ForecastCombination? = nil, calendar: [CalendarFeature] = [],
-                futureFeatures: [String] = [], staticFeatures: StaticEncoding? = nil, decoder: DecoderSettings? = nil) {
+                futureFeatures: [String] = [], staticFeatures: StaticEncoding? = nil, decoder: DecoderSettings? = nil,
+                seriesCombinations: [String: ForecastCombination]? = nil) {
         self.combination = combination
+        self.seriesCombinations = seriesCombinations
         self.calendar = calendar
         self.futureFeatures = futureFeatures
         self.staticFeatures = staticFeatures
@@ -245,7 +260,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         case model, lookback, horizon, target, features, scaling, frequency, training, strategy, panel
         case formatVersion = "format_version", windowNormalization = "window_normalization"
         case conformalIntervals = "conformal_intervals", quantileLevels = "quantile_levels"
-        case combination
+        case combination, seriesCombinations = "series_combinations"
         case calendar
         case futureFeatures = "future_features", staticFeatures = "static_features", decoder
     }
@@ -267,6 +282,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         conformalIntervals = try container.decodeIfPresent(ConformalCalibration.self, forKey: .conformalIntervals)
         quantileLevels = try container.decodeIfPresent([Double].self, forKey: .quantileLevels)
         combination = try container.decodeIfPresent(ForecastCombination.self, forKey: .combination)
+        seriesCombinations = try container.decodeIfPresent([String: ForecastCombination].self, forKey: .seriesCombinations)
         calendar = try container.decodeIfPresent([CalendarFeature].self, forKey: .calendar) ?? []
         futureFeatures = try container.decodeIfPresent([String].self, forKey: .futureFeatures) ?? []
         staticFeatures = try container.decodeIfPresent(StaticEncoding.self, forKey: .staticFeatures)
@@ -291,6 +307,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         try container.encodeIfPresent(conformalIntervals, forKey: .conformalIntervals)
         try container.encodeIfPresent(quantileLevels, forKey: .quantileLevels)
         try container.encodeIfPresent(combination, forKey: .combination)
+        try container.encodeIfPresent(seriesCombinations, forKey: .seriesCombinations)
         if !calendar.isEmpty { try container.encode(calendar, forKey: .calendar) }
         if !futureFeatures.isEmpty { try container.encode(futureFeatures, forKey: .futureFeatures) }
         try container.encodeIfPresent(staticFeatures, forKey: .staticFeatures)
@@ -392,15 +409,22 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
             }
         }
-        if let combination {
+        func check(_ combination: ForecastCombination, key: String) {
             let weights = combination.entries.map(\.weight)
             if combination.entries.isEmpty || weights.contains(where: { !($0.isFinite && $0 >= 0) }) || abs(weights.reduce(0, +) - 1) > 1e-6 {
-                problems.append("combination.members needs finite non-negative weights that sum to 1")
+                problems.append("\(key).members needs finite non-negative weights that sum to 1")
             } else if combination.season <= 0 {
-                problems.append("combination.season is \(combination.season); it must be positive")
+                problems.append("\(key).season is \(combination.season); it must be positive")
             } else if let smoothing = combination.holtWinters, !((0...1).contains(smoothing.alpha) && (0...1).contains(smoothing.gamma)) {
-                problems.append("combination.holt_winters needs alpha and gamma in [0, 1]")
+                problems.append("\(key).holt_winters needs alpha and gamma in [0, 1]")
             }
+        }
+        if let combination { check(combination, key: "combination") }
+        if let seriesCombinations {
+            if combination == nil { problems.append("series_combinations needs a combination for the series it does not list") }
+            // The first problem in id order, so that the message does not depend on the dictionary's order.
+            let before = problems.count
+            for id in seriesCombinations.keys.sorted() where problems.count == before { check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]") }
         }
         return problems
     }
