@@ -168,21 +168,12 @@ private func smallOptions() -> TrainingOptions {
     @Test func aCombinationWhoseWeightsDoNotSumToOneIsNamed() throws {
         let series = seasonalNaivePlusNoise(count: 300, seed: 17)
         let model = try Trainer.fit(series, options: smallOptions()).model
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combination-bad-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try model.save(to: directory)
-        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
-        var combination = try #require(json["combination"] as? [String: Any])
-        var members = try #require(combination["members"] as? [[String: Any]])
-        members[0]["weight"] = 2.5
-        combination["members"] = members
-        json["combination"] = combination
-        try JSONSerialization.data(withJSONObject: json).write(to: file)
-        #expect {
-            _ = try ForecastModel(contentsOf: directory)
-        } throws: { error in
-            "\(error)".contains("combination.members needs finite non-negative weights that sum to 1")
+        try expectLoadingFails(model, message: "combination.members needs finite non-negative weights that sum to 1") { json in
+            var combination = try #require(json["combination"] as? [String: Any])
+            var members = try #require(combination["members"] as? [[String: Any]])
+            members[0]["weight"] = 2.5
+            combination["members"] = members
+            json["combination"] = combination
         }
     }
 
@@ -351,21 +342,12 @@ private func risingWave(count: Int) -> TimeSeries {
 
     @Test func aBadSeriesCombinationIsNamed() throws {
         let model = try Trainer.fit(panel(), options: smallOptions()).model
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("series-combination-bad-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try model.save(to: directory)
-        let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
-        var all = try #require(json["series_combinations"] as? [String: Any])
-        var wave = try #require(all["wave"] as? [String: Any])
-        wave["season"] = 0
-        all["wave"] = wave
-        json["series_combinations"] = all
-        try JSONSerialization.data(withJSONObject: json).write(to: file)
-        #expect {
-            _ = try ForecastModel(contentsOf: directory)
-        } throws: { error in
-            "\(error)".contains("series_combinations[\"wave\"].season is 0")
+        try expectLoadingFails(model, message: "series_combinations[\"wave\"].season is 0") { json in
+            var all = try #require(json["series_combinations"] as? [String: Any])
+            var wave = try #require(all["wave"] as? [String: Any])
+            wave["season"] = 0
+            all["wave"] = wave
+            json["series_combinations"] = all
         }
     }
 
@@ -388,5 +370,23 @@ private func risingWave(count: Int) -> TimeSeries {
         var options = smallOptions()
         options.fallbackSeriesPrior = -1
         #expect(options.problems.contains { $0.contains("per-series prior") })
+    }
+}
+
+/// Saves `model`, edits its config.json with `edit`, and expects loading it to fail with an
+/// error that contains `message`.
+private func expectLoadingFails(_ model: ForecastModel, message: String,
+                                editing edit: (inout [String: Any]) throws -> Void) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("combination-bad-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try model.save(to: directory)
+    let file = directory.appendingPathComponent(ForecastModel.configurationFileName)
+    var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+    try edit(&json)
+    try JSONSerialization.data(withJSONObject: json).write(to: file)
+    #expect {
+        _ = try ForecastModel(contentsOf: directory)
+    } throws: { error in
+        "\(error)".contains(message)
     }
 }
