@@ -27,7 +27,9 @@ static float *rnd(size_t n, float scale) {
 }
 static int cmp(const void *a, const void *b) { double x = *(double *)a, y = *(double *)b; return x < y ? -1 : x > y; }
 int main(int argc, char **argv) {
-    int rounds = argc > 1 ? atoi(argv[1]) : 7; double secs = argc > 2 ? atof(argv[2]) : 0.05;
+    int rounds = argc > 1 ? atoi(argv[1]) : 7;
+    if (rounds < 1) rounds = 1;
+    if (rounds > 64) rounds = 64; double secs = argc > 2 ? atof(argv[2]) : 0.05;
     const ptrdiff_t time = 48, layers = 2, sizes[] = {64, 128, 256};
     const ptrdiff_t panel = fk_window_panel_width(FK_AVX2);
     layer_fn f[2] = {orig_avx2_lstm_window_layer, fk_avx2_lstm_window_layer};

@@ -93,6 +93,22 @@ static void check_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, int form, int m
     free(a); free(b); free(c0); free(row); free(neon); free(baseline); free(expected); free(scale);
 }
 
+// B packed once (fk_pack_b) must give the same bits as B in place, on NEON: depth blocks, a narrow
+// last panel, one row, a row vector and accumulating.
+static void check_packed_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, int mode) {
+    float *a = random_array((size_t)(m * k), -1, 1), *b = random_array((size_t)(k * n), -1, 1);
+    float *c0 = random_array((size_t)(m * n), -1, 1), *row = mode == 2 ? random_array((size_t)n, -1, 1) : NULL;
+    float *packed = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_NEON, k, n));
+    float *in_place = copy_of(c0, (size_t)(m * n)), *from_panels = copy_of(c0, (size_t)(m * n));
+    fk_pack_b(FK_NEON, k, n, b, n, 1, packed);
+    fk_matrix_product(FK_NEON, m, n, k, a, k, 1, b, n, 1, in_place, n, mode == 1, row);
+    fk_packed_product(FK_NEON, m, n, k, a, k, packed, from_panels, n, mode == 1, row);
+    char what[96];
+    snprintf(what, sizeof what, "packed product mode %d, %td×%td×%td", mode, m, n, k);
+    expect_same_bits(what, from_panels, in_place, (size_t)(m * n));
+    free(a); free(b); free(c0); free(row); free(packed); free(in_place); free(from_panels);
+}
+
 static void check_gates(ptrdiff_t batch, ptrdiff_t input_size, ptrdiff_t hidden_size) {
     const ptrdiff_t n = 4 * hidden_size;
     float *x = random_array((size_t)(batch * input_size), -1, 1), *h = random_array((size_t)(batch * hidden_size), -1, 1);
@@ -284,6 +300,10 @@ int main(void) {
         for (int form = 0; form < 3; form++) {
             for (int mode = 0; mode < 3; mode++) check_product(shapes[s][0], shapes[s][1], shapes[s][2], form, mode);
         }
+    }
+    const ptrdiff_t packed_shapes[][3] = {{32, 1024, 256}, {32, 256, 1024}, {1, 77, 300}, {13, 37, 1030}, {7, 5, 3}};
+    for (size_t s = 0; s < sizeof packed_shapes / sizeof packed_shapes[0]; s++) {
+        for (int mode = 0; mode < 3; mode++) check_packed_product(packed_shapes[s][0], packed_shapes[s][1], packed_shapes[s][2], mode);
     }
     const ptrdiff_t gate_shapes[][3] = {{1, 1, 64}, {32, 1, 64}, {32, 64, 64}, {5, 3, 7}, {7, 9, 13}, {1, 13, 5}, {64, 1, 50}};
     for (size_t s = 0; s < sizeof gate_shapes / sizeof gate_shapes[0]; s++) {

@@ -167,6 +167,8 @@ FK_INLINE void FK_NAME(vector_block)(const int wide, ptrdiff_t j0, ptrdiff_t k, 
     for (int v = 0; v < wide; v++) fk_store(y + j0 + v * FK_WIDTH, acc[v]);
 }
 
+_Static_assert(FK_ROW_VECTORS == 8 || FK_ROW_VECTORS == 12 || FK_ROW_VECTORS == 16,
+               "vector_product has block cases for 8, 12 or 16 vectors of y in registers");
 #define FK_VECTOR_BLOCK_CASE(w) case w: FK_NAME(vector_block)(w, j0, k, x, x_stride, b, ldb, k2, x2, x2_stride, b2, ldb2, \
                                                                y, accumulate, start_row); break;
 static void FK_NAME(vector_product)(ptrdiff_t n, ptrdiff_t k, const float *x, ptrdiff_t x_stride,
@@ -776,7 +778,7 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
 // fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
 // per chunk), made as soon as the layer below has counted the chunk's steps; then each step adds
 // h_{t−1}·W_hhᵀ for the share's gate columns, panel by panel (each panel's rows contiguous, so the
-// product reads W_hhᵀ as one stream in address order), updates the share's cells, counts the step
+// product reads each panel as one stream in address order), updates the share's cells, counts the step
 // and waits at the barrier for the other threads sharing the layer.
 void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
                                 ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,

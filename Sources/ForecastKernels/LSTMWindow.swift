@@ -72,16 +72,18 @@ public struct LSTMWindowLayer: Sendable {
         /// [H, 4u] in panels of ``LSTMWindowLayer/panelWidth`` columns, each panel's rows contiguous.
         let hiddenWeights: [Float]
 
-        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], bias: [Float], panelWidth: Int) {
+        /// `hiddenWeights` holds at least `rows` rows of 4u columns; only those are laid out.
+        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], rows: Int, bias: [Float], panelWidth: Int) {
             self.units = units
             self.inputWeights = inputWeights
             self.bias = bias
-            let rows = units.isEmpty ? 0 : hiddenWeights.count / (4 * units.count)
-            self.hiddenWeights = [Float](unsafeUninitializedCapacity: hiddenWeights.count) { panels, count in
+            let columns = 4 * units.count, floats = rows * columns
+            precondition(hiddenWeights.count >= floats, "LSTMWindowLayer: W_hhᵀ holds fewer than \(rows) rows")
+            self.hiddenWeights = [Float](unsafeUninitializedCapacity: max(floats, 1)) { panels, count in
                 hiddenWeights.withUnsafeBufferPointer {
-                    fk_window_panels(rows, 4 * units.count, $0.baseAddress, panelWidth, panels.baseAddress)
+                    fk_window_panels(rows, columns, $0.baseAddress, panelWidth, panels.baseAddress)
                 }
-                count = hiddenWeights.count
+                count = floats
             }
         }
     }
@@ -94,8 +96,9 @@ public struct LSTMWindowLayer: Sendable {
     /// Each step of a single window reads all of W_hhᵀ, which is larger than a core's L1 (64 KiB at
     /// hidden 64), so the layout keeps each share's columns in panels as wide as the instruction
     /// set's single-row product (96 columns on AVX2), each panel's rows contiguous: a step then reads
-    /// the weights as one stream in address order, which the caches fetch ahead better than the
-    /// rows of a wide matrix read a block of columns at a time. The panels only change the order of
+    /// each panel as one stream in address order (the panels in alternating order from step to
+    /// step, so that those read last are still in cache), which the caches fetch ahead better than
+    /// the rows of a wide matrix read a block of columns at a time. The panels only change the order of
     /// reading: the result is the same bit for bit with any instruction set.
     ///
     /// - Parameters:
@@ -122,8 +125,8 @@ public struct LSTMWindowLayer: Sendable {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.panelWidth = panelWidth
-        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, bias: bias,
-                      panelWidth: panelWidth)
+        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, rows: hiddenSize,
+                      bias: bias, panelWidth: panelWidth)
         let count = max(1, min(parties, hiddenSize))
         guard count > 1 else {
             shares = [whole]
@@ -146,8 +149,8 @@ public struct LSTMWindowLayer: Sendable {
                 return packed
             }
             return Share(units: units, inputWeights: columns(of: inputTransposed, rows: inputSize),
-                         hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), bias: columns(of: bias, rows: 1),
-                         panelWidth: panelWidth)
+                         hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), rows: hiddenSize,
+                         bias: columns(of: bias, rows: 1), panelWidth: panelWidth)
         }
     }
 }

@@ -133,7 +133,12 @@ import Testing
                 }
             }
         }
-        #expect(InstructionSet.avx2.windowPanelWidth == 96 && InstructionSet.baseline.windowPanelWidth == 32)
+        #expect(InstructionSet.baseline.windowPanelWidth == 32)
+        #if arch(x86_64)
+        #expect(InstructionSet.avx2.windowPanelWidth == 96 && InstructionSet.avx512.windowPanelWidth == 256)
+        #elseif arch(arm64)
+        #expect(InstructionSet.neon.windowPanelWidth == 64)
+        #endif
     }
 
     @Test func splitWindowAgreesWithThePlainReferenceKernels() {

@@ -48,7 +48,7 @@ ptrdiff_t fk_packed_b_floats(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n);
 
 /// Packs B [k × n] (B(p, j) = b[p * b_rs + j * b_cs]) for fk_packed_product with the same `set`: a
 /// matrix used by many products (a recurrent weight, at every time step) is laid out once instead of
-/// at every product.
+/// at every product. `packed` must hold fk_packed_b_floats(set, k, n) floats.
 void fk_pack_b(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs,
                float *packed);
 
@@ -163,7 +163,8 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
 /// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden_weights holds
 /// the share's columns of W_hhᵀ, [H, 4u], in panels of `panel_width` columns: panel q is columns
 /// [q·P, min((q + 1)·P, 4u)) of every row, its rows contiguous, panel after panel (a panel width of
-/// 4u or more, or below 1: the plain [H, 4u] layout). Each step then reads W_hhᵀ in address order;
+/// 4u or more, or below 1: the plain [H, 4u] layout). Each step reads each panel in address order,
+/// the panels in alternating order from step to step (so those read last are still in cache);
 /// fk_window_panel_width gives the width that suits an instruction set, and fk_window_panels lays a
 /// matrix out. hidden and cells are [T + 1, H] with rows state_stride apart, shared by the threads:
 /// row 0 holds h_{−1} and c_{−1}, row t + 1 receives h_t and c_t (so no thread waits to overwrite a
