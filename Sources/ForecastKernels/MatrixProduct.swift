@@ -37,9 +37,8 @@ public func matmul(
     checkBounds(a.count, aOffset, m * k, "A")
     checkBounds(b.count, bOffset, k * n, "B")
     checkBounds(c.count, cOffset, m * n, "C")
+    checkRowVector(rowVector, columns: n, mode: mode)
     if let rowVector {
-        precondition(mode == .overwrite, "matmul: a row vector is added only when overwriting C")
-        checkBounds(rowVector.count, 0, n, "row vector")
         rowVector.withUnsafeBufferPointer { rowVector in
             product(instructionSet, m: m, n: n, k: k, a, aOffset, rowStride: k, columnStride: 1,
                     b, bOffset, rowStride: n, columnStride: 1, into: &c, cOffset, mode: mode, startRow: rowVector.baseAddress)
@@ -135,10 +134,7 @@ public func matmul(
     let (n, k) = (b.columns, b.rows)
     checkBounds(a.count, aOffset, m * k, "A")
     checkBounds(c.count, cOffset, m * n, "C")
-    if let rowVector {
-        precondition(mode == .overwrite, "matmul: a row vector is added only when overwriting C")
-        checkBounds(rowVector.count, 0, n, "row vector")
-    }
+    checkRowVector(rowVector, columns: n, mode: mode)
     a.withUnsafeBufferPointer { a in
         b.values.withUnsafeBufferPointer { packed in
             c.withUnsafeMutableBufferPointer { c in
@@ -224,6 +220,14 @@ private func product(
             }
         }
     }
+}
+
+/// A row vector is added only when overwriting C, and holds a value for each of C's `n` columns.
+@inline(__always)
+private func checkRowVector(_ rowVector: [Float]?, columns n: Int, mode: ProductMode) {
+    guard let rowVector else { return }
+    precondition(mode == .overwrite, "matmul: a row vector is added only when overwriting C")
+    checkBounds(rowVector.count, 0, n, "row vector")
 }
 
 @inline(__always)
