@@ -204,7 +204,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The scale conformal errors are measured in: auto (chosen on the validation windows; the default), model (the target's scale) or steps (each step's recent naive error).")
     var intervalScale: IntervalScale = .automatic
 
-    @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error (off by default; see docs/accuracy.md, \"The development pool\").")
+    @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error; on a table of several series each series gets its own (default: on for such a table, off for one series; see docs/accuracy.md, \"Per series: the fallback of a panel\").")
     var fallback: Bool?
 
     /// The levels of `--levels`, nil when they do not parse.

@@ -366,6 +366,27 @@ private func risingWave(count: Int) -> TimeSeries {
         #expect(String(decoding: files[0][0], as: UTF8.self).contains("\"series_combinations\""))
     }
 
+    @Test func byDefaultAPanelGetsTheFallbackPerSeriesAndOneSeriesDoesNot() throws {
+        var options = smallOptions()
+        options.fallback = nil
+        let panelModel = try Trainer.fit(panel(), options: options).model.configuration
+        #expect(panelModel.combination != nil)
+        #expect(Set(try #require(panelModel.seriesCombinations).keys) == ["noisy", "wave"])
+        // One series, or a table read without ids: the bare network.
+        #expect(try Trainer.fit(panel().series[0], options: options).model.configuration.combination == nil)
+        let withoutIDs = Panel(source: "panel.csv", idName: nil, ids: ["", ""], series: panel().series)
+        #expect(try Trainer.fit(withoutIDs, options: options).model.configuration.combination == nil)
+        // With an infinite prior the per-series choice is off, and so is the default fallback.
+        options.fallbackSeriesPrior = .infinity
+        #expect(try Trainer.fit(panel(), options: options).model.configuration.combination == nil)
+        // An explicit choice holds for every input.
+        options.fallback = false
+        options.fallbackSeriesPrior = 1
+        #expect(try Trainer.fit(panel(), options: options).model.configuration.combination == nil)
+        options.fallback = true
+        #expect(try Trainer.fit(panel().series[0], options: options).model.configuration.combination != nil)
+    }
+
     @Test func aNegativeSeriesPriorIsAProblem() {
         var options = smallOptions()
         options.fallbackSeriesPrior = -1

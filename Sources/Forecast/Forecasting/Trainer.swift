@@ -257,7 +257,7 @@ public enum Trainer {
         var combination: ForecastCombination?, validationForecasts: ValidationForecasts?
         var seriesCombinations: [String: ForecastCombination]?
         let perSeries = panel.hasIDs && panel.count > 1 && options.fallbackSeriesPrior.isFinite
-        if options.fallback && quantiles == nil && validation.count > 0 {
+        if options.usesFallback(for: panel) && quantiles == nil && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false
             if let measured = model(network, intervals: nil).validationForecasts(

@@ -1,3 +1,5 @@
+import ForecastData
+
 /// A learning-rate schedule over the epochs.
 public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
     /// The same rate throughout.
@@ -127,11 +129,19 @@ public struct TrainingOptions: Sendable {
     /// forecasters (``CombinationMember``) those and the rolling origins of the history before them
     /// (``ValidationForecasts/StatisticalHistory``), and the model forecasts with the inverse-error
     /// weighted mean of those within ``fallbackTolerance`` of the best (``ForecastCombination``).
-    /// Needs a validation part; a quantile head is never combined. Off by default (`--fallback`
-    /// turns it on): on the development pool it beat seasonal naive more often than the network
-    /// alone, but it made airpassengers worse than seasonal naive, whose network it measures
-    /// before the refit (docs/accuracy.md, "The development pool").
-    public var fallback = false
+    /// Needs a validation part; a quantile head is never combined.
+    ///
+    /// `nil` (the default) turns it on for a table of several series with ids, where each series
+    /// gets its own combination (``fallbackSeriesPrior``): on both M4 panels that beat the network
+    /// alone on every seed (docs/accuracy.md, "Per series: the fallback of a panel"); and off for
+    /// one series, where it made airpassengers worse than seasonal naive, because it measures the
+    /// network before the refit (docs/accuracy.md, "The development pool"). `true` or `false`
+    /// (`--fallback`, `--no-fallback`) decide for every input.
+    public var fallback: Bool?
+    /// Whether the fallback runs for `panel` (``fallback``, or its default for that panel).
+    public func usesFallback(for panel: Panel) -> Bool {
+        fallback ?? (panel.hasIDs && panel.count > 1 && fallbackSeriesPrior.isFinite)
+    }
     /// The ratio to the best validation error within which a member joins the combination
     /// (``ForecastCombination/tolerance``).
     public var fallbackTolerance = ForecastCombination.defaultTolerance
