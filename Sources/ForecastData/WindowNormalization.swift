@@ -23,6 +23,11 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
         /// window's value one season earlier), so the network learns what seasonal naive misses and
         /// outputs 0 to repeat the last season (as ES-RNN learns on top of a seasonal profile).
         case seasonalNaive = "seasonal_naive"
+        /// Inputs as ``season``; each target step shifted by the additive Holt–Winters forecast
+        /// from the window (``HoltWinters``: its level and season smoothed over the window, with
+        /// the parameters of least one-step error there), so that the network learns what
+        /// exponential smoothing misses, as ES-RNN does (Smyl 2020).
+        case holtWinters = "holt_winters"
     }
 
     /// The statistics used.
@@ -48,7 +53,7 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
         switch method {
         case .global:
             return (0, 1)
-        case .season, .seasonalNaive:
+        case .season, .seasonalNaive, .holtWinters:
             let recent = window.suffix(min(period, window.count))
             return (recent.reduce(0, +) / Float(recent.count), 1)
         case .last:
@@ -62,11 +67,22 @@ public struct WindowNormalization: Codable, Equatable, Sendable {
 }
 
 extension WindowNormalization {
-    /// What target step `step` (0-based) of a window is measured from, in the window's units: its
-    /// `center` for every method but ``Method/seasonalNaive``, which uses the value one season
-    /// before the step (the center when the window is shorter than a season).
-    public func anchor(of window: ArraySlice<Float>, step: Int, center: Float) -> Float {
-        guard method == .seasonalNaive, window.count >= period else { return center }
-        return window[window.endIndex - period + step % period]
+    /// What each of the first `steps` target steps of a window is measured from, in the window's
+    /// units: its `center` for ``Method/global``, ``Method/season``, ``Method/last`` and
+    /// ``Method/revin``; for ``Method/seasonalNaive`` the value one season before the step (the
+    /// center when the window is shorter than a season); for ``Method/holtWinters`` the
+    /// Holt–Winters forecast of the step from the window.
+    ///
+    /// `window` holds the real points only (no padding), oldest first.
+    public func anchors(of window: ArraySlice<Float>, steps: Int, center: Float) -> [Float] {
+        switch method {
+        case .seasonalNaive where window.count >= period:
+            return (0..<steps).map { window[window.endIndex - period + $0 % period] }
+        case .holtWinters where !window.isEmpty:
+            let history = window.map(Double.init)
+            return HoltWinters.fit(history, season: period).forecast(history: history, horizon: steps).map(Float.init)
+        default:
+            return [Float](repeating: center, count: steps)
+        }
     }
 }

@@ -115,8 +115,9 @@ public struct WindowSet: Sendable {
             statistics.append(statistic)
             let (center, scale) = statistic
             let history = series[0][max(origin - lookback, 0)..<origin]
+            let anchors = normalization.anchors(of: history, steps: horizon, center: center)
             for (step, t) in (origin..<(origin + horizon)).enumerated() {
-                target.append((series[0][t] - normalization.anchor(of: history, step: step, center: center)) / scale)
+                target.append((series[0][t] - anchors[step]) / scale)
             }
         }
         return (ShapedArray(shape: [indices.count, lookback, columnCount], scalars: input),

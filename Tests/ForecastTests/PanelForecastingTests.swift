@@ -183,6 +183,33 @@ import Forecast
         for (value, expected) in zip(forecast, [110, 120, 130, 110] as [Float]) { #expect(abs(value - expected) < 1e-3) }
     }
 
+    @Test func aNetworkThatOutputsZeroForecastsHoltWintersUnderHoltWintersNormalisation() throws {
+        let network = LSTMModel(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4)
+        network.fc.weight.value.zero()
+        network.fc.bias.value.zero()
+        let configuration = ModelConfiguration(
+            model: .init(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4), lookback: 9, horizon: 4, target: "y",
+            scaling: Scaler(method: .standard, center: [100], scale: [10]),
+            windowNormalization: WindowNormalization(method: .holtWinters, period: 3))
+        let model = try ForecastModel(configuration: configuration, network: network)
+        let window: [Double] = [90, 100, 110, 95, 100, 105, 100, 100, 100]
+        let forecast = model.predict(window: window.map { [Float($0)] })
+        // Holt–Winters (checked against statsmodels in HoltWintersTests) on the raw values: the
+        // scaling is affine, so the parameters it chooses and its forecasts follow it.
+        let expected = HoltWinters.fit(window, season: 3).forecast(history: window, horizon: 4)
+        #expect(HoltWinters.fit(window, season: 3).gamma > 0)  // the season is used
+        for (value, expected) in zip(forecast, expected) { #expect(abs(Double(value) - expected) < 1e-3) }
+        // Training windows measure their targets from the same forecast.
+        let scaled = window.map { Float(($0 - 100) / 10) } + [0.5, -0.25]
+        let windows = WindowSet(series: [[scaled]], lookback: 9, horizon: 2, targetRanges: [0..<11],
+                                normalization: WindowNormalization(method: .holtWinters, period: 3))
+        let batch = windows.batch([windows.count - 1])
+        let anchors = HoltWinters.fit(scaled[..<9].map(Double.init), season: 3).forecast(history: scaled[..<9].map(Double.init), horizon: 2)
+        for step in 0..<2 {
+            #expect(abs(Double(batch.target.scalars[step]) - (Double(scaled[9 + step]) - anchors[step])) < 1e-5)
+        }
+    }
+
     @Test func panelForecastsAreALongTableWithTheIDFirst() throws {
         let panel = Self.panel(count: 2)
         let forecaster = Forecaster(options: Self.options())

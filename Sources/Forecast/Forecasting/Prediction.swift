@@ -376,10 +376,11 @@ extension ForecastModel {
             let (center, scale) = statistics[w]
             // The anchor reads the window's real rows, not its padding.
             let history = scaled[((w + 1) * lookback - batch.present[w])..<((w + 1) * lookback)]
+            let anchors = normalization.anchors(of: history, steps: configuration.pointOutputSize, center: center)
             for step in 0..<width {
                 let value = output.scalars[w * width + step]
                 // A quantile head's outputs are quantile-major: output i is step i mod the point outputs.
-                let anchor = normalization.anchor(of: history, step: step % configuration.pointOutputSize, center: center)
+                let anchor = anchors[step % configuration.pointOutputSize]
                 result[w * width + step] = (value * scale + anchor) * scaling.scale[0] + scaling.center[0]
             }
         }
