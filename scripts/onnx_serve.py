@@ -94,6 +94,8 @@ class Forecaster:
         self.scale = np.float32(c["scaling"]["scale"][0])
         norm = c.get("window_normalization", {"method": "global", "period": 1})
         self.method, self.period = norm["method"], max(norm.get("period", 1), 1)
+        if self.method not in ("global", "season", "seasonal_naive", "last", "revin"):
+            raise SystemExit(f"{directory}: window normalisation {self.method!r} is not served here")
         model = onnx_model(c, read_safetensors(f"{directory}/model.safetensors"))
         options = ort.SessionOptions()
         self.session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

@@ -47,7 +47,7 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "The tasks to run, comma-separated (default: all).")
     var tasks: String?
 
-    @Option(help: "Override the normalisation (to compare the choices).")
+    @Option(help: "Override the normalisation (to compare the choices; also for the pool).")
     var normalization: WindowNormalization.Method?
 
     @OptionGroup var intervalChoices: IntervalChoiceOptions
@@ -218,7 +218,7 @@ struct AccuracyCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         for (position, entry) in entries.enumerated() where position % count == index && !done.contains(entry.name) {
-            let result = try AccuracyPool.run(entry, seed: seed, maxSteps: maxSteps)
+            let result = try AccuracyPool.run(entry, seed: seed, maxSteps: maxSteps, normalization: normalization)
             results.append(result)
             let line = String(decoding: try encoder.encode(result), as: UTF8.self)
             print(line)

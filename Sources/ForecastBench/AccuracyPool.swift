@@ -87,8 +87,9 @@ enum AccuracyPool {
     }
 
     /// Trains on the points before the first origin with the defaults and the fallback on
-    /// (`maxSteps` overriding the step budget), and scores every forecaster on the test origins.
-    static func run(_ entry: Entry, seed: UInt64, maxSteps: Int?) throws -> Result {
+    /// (`maxSteps` overriding the step budget, `normalization` the window normalisation), and
+    /// scores every forecaster on the test origins.
+    static func run(_ entry: Entry, seed: UInt64, maxSteps: Int?, normalization: WindowNormalization.Method? = nil) throws -> Result {
         let series = entry.series, h = entry.horizon, m = entry.season
         var options = entry.lookback.map { TrainingOptions(lookback: $0, horizon: h) }
             ?? Forecaster.defaultOptions(for: Panel(series), horizon: h, season: m)
@@ -99,6 +100,10 @@ enum AccuracyPool {
         options.fallback = true
         options.testSize = .count(0)
         if let maxSteps { options.maxSteps = maxSteps }
+        if let normalization {
+            options.normalization = normalization
+            options.choosesNormalization = false
+        }
         let first = series.count - entry.origins * h
         let result = try Trainer.fit(Panel(series).prefixes([first]), options: options)
         let model = result.model

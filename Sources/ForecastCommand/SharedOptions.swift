@@ -183,7 +183,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "direct (all horizon steps at once) or recursive (a one-step model fed its own forecasts).")
     var strategy: ModelConfiguration.Strategy = .direct
 
-    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, seasonal_naive (targets from the value one season back), revin or global (none). Default: season for one series; for a panel, season or seasonal_naive, whichever anchor is nearer the targets of the training windows.")
+    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, seasonal_naive (targets from the value one season back), holt_winters (targets from the window's Holt-Winters forecast), revin or global (none). Default: season for one series; for a panel, season or seasonal_naive, whichever anchor is nearer the targets of the training windows.")
     var normalization: WindowNormalization.Method?
 
     @Option(help: "The seasonal period (default: from the frequency: 12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, else 1).")
