@@ -566,6 +566,17 @@ static int FK_NAME(blocked_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const
                 const ptrdiff_t mc = fk_min(FK_BLOCK_ROWS, m - i0);
                 if (a_cs != 1) FK_NAME(pack_column_major_a)(a + i0 * a_rs + p0 * a_cs, a_cs, mc, kc, a_block);
                 else FK_NAME(pack_row_major_a)(a + i0 * a_rs + p0, a_rs, mc, kc, a_block);
+                // A column-major A is read for packing one short row segment per page, from L3 or memory:
+                // the next block's rows are asked for into L2 while this block computes, a few per tile
+                // (measured: packing went from 9.5% to 5.7% of the time at 1024×256×1536).
+                const ptrdiff_t tiles = nc / FK_TILE_COLUMNS * ((mc + FK_TILE_ROWS - 1) / FK_TILE_ROWS);  // of whole panels
+                ptrdiff_t next_i0 = i0 + FK_BLOCK_ROWS, next_p0 = p0;
+                if (next_i0 >= m) { next_i0 = 0; next_p0 = p0 + FK_BLOCK_DEPTH; }
+                const ptrdiff_t next_kc = a_cs != 1 && next_p0 < k ? fk_min(FK_BLOCK_DEPTH, k - next_p0) : 0;
+                const ptrdiff_t next_mc = fk_min(FK_BLOCK_ROWS, m - next_i0);
+                const ptrdiff_t rows_per_tile = tiles > 0 ? (next_kc + tiles - 1) / tiles : 0;
+                const float *next_a = a + next_i0 * a_rs + next_p0 * a_cs;
+                ptrdiff_t tile = 0;
                 // Each panel of B (in L1) through every tile of the block's rows (panels of A in L2).
                 for (ptrdiff_t j0 = 0; j0 < nc; j0 += FK_TILE_COLUMNS) {
                     const float *b_panel = b_block + j0 * kc, *start = start_row ? start_row + jc + j0 : NULL;
@@ -576,7 +587,21 @@ static int FK_NAME(blocked_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const
                                             nc - j0, c_block, ldc, 1, from_zero, start);
                         continue;
                     }
-                    for (ptrdiff_t r0 = 0; r0 < mc; r0 += FK_TILE_ROWS) {
+                    for (ptrdiff_t r0 = 0; r0 < mc; r0 += FK_TILE_ROWS, tile++) {
+                        for (ptrdiff_t p = tile * rows_per_tile; p < fk_min(next_kc, (tile + 1) * rows_per_tile); p++) {
+                            const float *row = next_a + p * a_cs;
+                            for (ptrdiff_t i = 0; i < next_mc; i += 16) __builtin_prefetch(row + i, 0, 2);
+                            __builtin_prefetch(row + next_mc - 1, 0, 2);
+                        }
+                        if (!from_zero && r0 + FK_TILE_ROWS < mc) {
+                            // The next tile starts by loading its C, from L3 when C outgrows L2 (1 MiB at
+                            // 1024×256): ask for it now (measured: the tile's stalls on those loads went away).
+                            const float *next_c = c_block + (r0 + FK_TILE_ROWS) * ldc;
+                            for (int i = 0; i < FK_TILE_ROWS; i++) {
+                                __builtin_prefetch(next_c + i * ldc, 0, 3);
+                                __builtin_prefetch(next_c + i * ldc + FK_TILE_COLUMNS - 1, 0, 3);
+                            }
+                        }
                         FK_NAME(packed_tile)(kc, a_block + r0 / FK_TILE_ROWS * FK_PANEL_STRIDE(kc), b_panel,
                                              (int)fk_min(FK_TILE_ROWS, mc - r0), c_block + r0 * ldc, ldc, from_zero, start);
                     }
