@@ -11,6 +11,7 @@
 #define FK_DEPTH_BLOCK_B_ROWS_APART 256  // and take B 256 rows deep when its rows are 1 KiB or more apart
 #define FK_BALANCED_TAIL 1   // 32 rows as 6+6+6+6+4+4, not 6+6+6+6+6+2
 #define FK_STREAM_PACKED_WEIGHTS 1  // batch inference reads the weights from contiguous panels
+#define FK_BLOCKED_PRODUCT 1  // large products with an operand far apart: both operands packed in blocks
 #define FK_NAME(name) fk_avx2_##name
 #include "KernelTemplate.h"
 #pragma clang attribute pop

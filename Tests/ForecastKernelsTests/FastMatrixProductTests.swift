@@ -125,6 +125,48 @@ import ForecastKernels
     }
 
     @Test(arguments: InstructionSet.supported)
+    func largeProductsWithDistantOperandsGiveTheBitsOfSmallOnes(set: InstructionSet) {
+        // On AVX2, products of 64 rows or more with B's rows ≥ 512 floats apart or Aᵀ's rows ≥ 256 apart
+        // take the blocked route (both operands packed: 120-row blocks of A, 256-deep blocks, 1024-column
+        // blocks of B); products of fewer rows never do. So each large product here is compared, bit for
+        // bit, with the same rows computed in parts of at most 50 rows: partial blocks of rows, of depth
+        // (270 = 256 + 14, 600 = 2·256 + 88) and of columns (1030 = 1024 + 6: a narrow last panel), a
+        // partial last tile, a row vector, overwriting and accumulating.
+        var random = TestRandom(seed: 0xB10C)
+        let cases: [(MatrixProductTests.Form, m: Int, n: Int, k: Int)] = [
+            (.plain, 130, 1030, 270), (.transposedA, 300, 37, 600), (.transposedA, 130, 1030, 40),
+        ]
+        for (form, m, n, k) in cases {
+            let a = random.floats(m * k), b = random.floats(k * n), rowVector = random.floats(n)
+            // A row vector only for A·B (the form that takes one).
+            let modes: [(ProductMode, [Float]?)] = [(.overwrite, nil), (.accumulate, nil)] + (form == .plain ? [(.overwrite, rowVector)] : [])
+            for (mode, vector) in modes {
+                let start = random.floats(m * n)
+                var whole = start
+                if let vector {
+                    matmul(a, b, into: &whole, m: m, n: n, k: k, mode: mode, plusRowVector: vector, using: set)
+                } else {
+                    multiply(set, form, a, 0, b, 0, &whole, 0, m: m, n: n, k: k, mode: mode)
+                }
+                for first in stride(from: 0, to: m, by: 50) {
+                    let count = min(50, m - first)
+                    var part = Array(start[(first * n) ..< ((first + count) * n)])
+                    let aPart: [Float] = form == .transposedA
+                        ? (0..<k).flatMap { p in a[(p * m + first) ..< (p * m + first + count)] }
+                        : Array(a[(first * k) ..< ((first + count) * k)])
+                    if let vector {
+                        matmul(aPart, b, into: &part, m: count, n: n, k: k, mode: mode, plusRowVector: vector, using: set)
+                    } else {
+                        multiply(set, form, aPart, 0, b, 0, &part, 0, m: count, n: n, k: k, mode: mode)
+                    }
+                    let same = zip(part, whole[(first * n) ..< ((first + count) * n)]).allSatisfy { $0.bitPattern == $1.bitPattern }
+                    #expect(same, "\(set) \(form) \(m)×\(n)×\(k) \(mode) row vector \(vector != nil): rows \(first) ..< \(first + count)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported)
     func transposeMovesEveryElement(set: InstructionSet) {
         var random = TestRandom(seed: 3)
         for (rows, cols) in [(1, 1), (3, 17), (40, 33), (256, 64)] {
