@@ -259,27 +259,30 @@ static void FK_NAME(pack_column_major_a)(const float *a, ptrdiff_t lda, ptrdiff_
 #define FK_PACKED_A_FLOATS (FK_PACKED_ROWS / FK_TILE_ROWS * FK_PANEL_STRIDE(FK_PACKED_DEPTH))
 #define FK_PACKED_B_FLOATS (FK_PANEL_DEPTH * FK_PACKED_COLUMNS)
 
-// This thread's packing buffer (FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS), allocated on first use,
-// kept, and freed when the thread ends (threads of a pool come and go); NULL if that failed.
+// The calling thread's buffer under `key` (a key whose destructor is `fk_free_thread_buffer`), grown
+// to at least `floats` when smaller, kept, and freed when the thread ends (threads of a pool come and
+// go); NULL if that failed. The floats handed out are 64-byte aligned; the capacity is kept in the
+// cache line before them.
+static float *fk_thread_buffer(pthread_key_t key, size_t floats) {
+    float *buffer = pthread_getspecific(key);
+    if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
+    free(buffer);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
+    if (memory) *(size_t *)memory = floats;
+    if (pthread_setspecific(key, memory) != 0) { free(memory); memory = NULL; }
+    return memory ? (float *)memory + 16 : NULL;
+}
+static void fk_free_thread_buffer(void *buffer) { free(buffer); }
+
+// This thread's packing buffer (FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS); NULL if it could not be made.
 static pthread_key_t FK_NAME(panels_key);
 static pthread_once_t FK_NAME(panels_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(make_panels_key)(void) { pthread_key_create(&FK_NAME(panels_key), free); }
+static void FK_NAME(make_panels_key)(void) { pthread_key_create(&FK_NAME(panels_key), fk_free_thread_buffer); }
 
 static float *FK_NAME(packing_buffer)(void) {
     pthread_once(&FK_NAME(panels_key_once), FK_NAME(make_panels_key));
-    float *panels = pthread_getspecific(FK_NAME(panels_key));
-    if (panels == NULL) {
-        void *memory = NULL;
-        const size_t count = FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS;
-        if (posix_memalign(&memory, 64, count * sizeof(float)) == 0) {
-            panels = memory;
-            if (pthread_setspecific(FK_NAME(panels_key), panels) != 0) {
-                free(panels);
-                panels = NULL;
-            }
-        }
-    }
-    return panels;
+    return fk_thread_buffer(FK_NAME(panels_key), FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS);
 }
 
 // The rows of the next tile when `remaining` rows are left: MR, except where the last tile would
@@ -517,20 +520,11 @@ static void FK_NAME(packed_tile)(ptrdiff_t kc, const float *a_panel, const float
 // freed when the thread ends.
 static pthread_key_t FK_NAME(blocked_key);
 static pthread_once_t FK_NAME(blocked_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(free_blocked_buffer)(void *buffer) { free(buffer); }
-static void FK_NAME(make_blocked_key)(void) { pthread_key_create(&FK_NAME(blocked_key), FK_NAME(free_blocked_buffer)); }
+static void FK_NAME(make_blocked_key)(void) { pthread_key_create(&FK_NAME(blocked_key), fk_free_thread_buffer); }
 
 static float *FK_NAME(blocked_buffer)(size_t floats) {
     pthread_once(&FK_NAME(blocked_key_once), FK_NAME(make_blocked_key));
-    float *buffer = pthread_getspecific(FK_NAME(blocked_key));
-    // The capacity is kept in the buffer's first 16 floats (one cache line), before the blocks.
-    if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
-    free(buffer);
-    void *memory = NULL;
-    if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
-    if (memory) *(size_t *)memory = floats;
-    if (pthread_setspecific(FK_NAME(blocked_key), memory) != 0) { free(memory); memory = NULL; }
-    return memory ? (float *)memory + 16 : NULL;
+    return fk_thread_buffer(FK_NAME(blocked_key), floats);
 }
 
 // Whether matrix_product takes blocked_product: B's rows contiguous (b_cs 1), at least FK_BLOCK_MIN_ROWS
@@ -884,20 +878,11 @@ static void FK_NAME(pack_weight_panels)(const float *w, ptrdiff_t k, ptrdiff_t l
 // This thread's buffer for packed weights, grown to `floats` when smaller (NULL if that failed).
 static pthread_key_t FK_NAME(stream_key);
 static pthread_once_t FK_NAME(stream_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(free_stream_buffer)(void *buffer) { free(buffer); }
-static void FK_NAME(make_stream_key)(void) { pthread_key_create(&FK_NAME(stream_key), FK_NAME(free_stream_buffer)); }
+static void FK_NAME(make_stream_key)(void) { pthread_key_create(&FK_NAME(stream_key), fk_free_thread_buffer); }
 
 static float *FK_NAME(stream_buffer)(size_t floats) {
     pthread_once(&FK_NAME(stream_key_once), FK_NAME(make_stream_key));
-    float *buffer = pthread_getspecific(FK_NAME(stream_key));
-    // The capacity is kept in the buffer's first 16 floats (one cache line), before the weights.
-    if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
-    free(buffer);
-    void *memory = NULL;
-    if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
-    if (memory) *(size_t *)memory = floats;
-    if (pthread_setspecific(FK_NAME(stream_key), memory) != 0) { free(memory); memory = NULL; }
-    return memory ? (float *)memory + 16 : NULL;
+    return fk_thread_buffer(FK_NAME(stream_key), floats);
 }
 #endif
 

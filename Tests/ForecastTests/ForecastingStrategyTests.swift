@@ -54,14 +54,7 @@ import Forecast
 
     @Test func aNetworkThatOutputsZeroForecastsTheWindowsSeasonalLevel() throws {
         // Output 0 in normalised units means "the level of the last season": mapping back must give it in raw units.
-        let network = LSTMModel(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 2)
-        network.fc.weight.value.zero()
-        network.fc.bias.value.zero()
-        let configuration = ModelConfiguration(
-            model: .init(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 2), lookback: 6, horizon: 2, target: "y",
-            scaling: Scaler(method: .standard, center: [100], scale: [10]),
-            windowNormalization: WindowNormalization(method: .season, period: 3))
-        let model = try ForecastModel(configuration: configuration, network: network)
+        let model = try zeroOutputModel(lookback: 6, horizon: 2, normalization: WindowNormalization(method: .season, period: 3))
         let forecast = model.predict(window: [[90], [95], [100], [110], [120], [130]])
         #expect(forecast.count == 2)
         for value in forecast { #expect(abs(value - 120) < 1e-4) }  // mean of 110, 120, 130
@@ -207,4 +200,16 @@ import Forecast
         #expect(throws: DataError.self) { try Backtest(series: Self.monthly(count: 60), options: Self.options(), origins: 10) }
         #expect(throws: DataError.self) { try Backtest(series: Self.monthly(), options: Self.options(), origins: 0) }
     }
+}
+
+/// A model whose network outputs 0 whatever it reads (its last layer zeroed), on data scaled by
+/// center 100 and scale 10: its forecast is the anchor of `normalization`, in raw units.
+func zeroOutputModel(lookback: Int, horizon: Int, normalization: WindowNormalization) throws -> ForecastModel {
+    let network = LSTMModel(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: horizon)
+    network.fc.weight.value.zero()
+    network.fc.bias.value.zero()
+    let configuration = ModelConfiguration(
+        model: .init(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: horizon), lookback: lookback, horizon: horizon, target: "y",
+        scaling: Scaler(method: .standard, center: [100], scale: [10]), windowNormalization: normalization)
+    return try ForecastModel(configuration: configuration, network: network)
 }

@@ -170,28 +170,14 @@ import Forecast
     }
 
     @Test func aNetworkThatOutputsZeroForecastsSeasonalNaiveUnderSeasonalNaiveNormalisation() throws {
-        let network = LSTMModel(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4)
-        network.fc.weight.value.zero()
-        network.fc.bias.value.zero()
-        let configuration = ModelConfiguration(
-            model: .init(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4), lookback: 6, horizon: 4, target: "y",
-            scaling: Scaler(method: .standard, center: [100], scale: [10]),
-            windowNormalization: WindowNormalization(method: .seasonalNaive, period: 3))
-        let model = try ForecastModel(configuration: configuration, network: network)
+        let model = try zeroOutputModel(lookback: 6, horizon: 4, normalization: WindowNormalization(method: .seasonalNaive, period: 3))
         let forecast = model.predict(window: [[90], [95], [100], [110], [120], [130]])
         // The value one season before each step: 110, 120, 130, then 110 again.
         for (value, expected) in zip(forecast, [110, 120, 130, 110] as [Float]) { #expect(abs(value - expected) < 1e-3) }
     }
 
     @Test func aNetworkThatOutputsZeroForecastsHoltWintersUnderHoltWintersNormalisation() throws {
-        let network = LSTMModel(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4)
-        network.fc.weight.value.zero()
-        network.fc.bias.value.zero()
-        let configuration = ModelConfiguration(
-            model: .init(inputSize: 1, hiddenSize: 3, numLayers: 1, outputSize: 4), lookback: 9, horizon: 4, target: "y",
-            scaling: Scaler(method: .standard, center: [100], scale: [10]),
-            windowNormalization: WindowNormalization(method: .holtWinters, period: 3))
-        let model = try ForecastModel(configuration: configuration, network: network)
+        let model = try zeroOutputModel(lookback: 9, horizon: 4, normalization: WindowNormalization(method: .holtWinters, period: 3))
         let window: [Double] = [90, 100, 110, 95, 100, 105, 100, 100, 100]
         let forecast = model.predict(window: window.map { [Float($0)] })
         // Holt–Winters (checked against statsmodels in HoltWintersTests) on the raw values: the
