@@ -275,15 +275,19 @@ static float *fk_thread_buffer(pthread_key_t key, size_t floats) {
 }
 static void fk_free_thread_buffer(void *buffer) { free(buffer); }
 
-// This thread's packing buffer (FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS); NULL if it could not be made.
-static pthread_key_t FK_NAME(panels_key);
-static pthread_once_t FK_NAME(panels_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(make_panels_key)(void) { pthread_key_create(&FK_NAME(panels_key), fk_free_thread_buffer); }
+// Defines FK_NAME(NAME_buffer)(size_t floats): fk_thread_buffer under a key of its own, made once.
+#define FK_THREAD_BUFFER(NAME) \
+    static pthread_key_t FK_NAME(NAME##_key); \
+    static pthread_once_t FK_NAME(NAME##_key_once) = PTHREAD_ONCE_INIT; \
+    static void FK_NAME(make_##NAME##_key)(void) { pthread_key_create(&FK_NAME(NAME##_key), fk_free_thread_buffer); } \
+    static float *FK_NAME(NAME##_buffer)(size_t floats) { \
+        pthread_once(&FK_NAME(NAME##_key_once), FK_NAME(make_##NAME##_key)); \
+        return fk_thread_buffer(FK_NAME(NAME##_key), floats); \
+    }
 
-static float *FK_NAME(packing_buffer)(void) {
-    pthread_once(&FK_NAME(panels_key_once), FK_NAME(make_panels_key));
-    return fk_thread_buffer(FK_NAME(panels_key), FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS);
-}
+// This thread's packing buffer (FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS); NULL if it could not be made.
+FK_THREAD_BUFFER(panels)
+static float *FK_NAME(packing_buffer)(void) { return FK_NAME(panels_buffer)(FK_PACKED_A_FLOATS + FK_PACKED_B_FLOATS); }
 
 // The rows of the next tile when `remaining` rows are left: MR, except where the last tile would
 // have too few rows to keep the multiply-add units busy (two rows of the AVX2 tile hold 4
@@ -518,14 +522,7 @@ static void FK_NAME(packed_tile)(ptrdiff_t kc, const float *a_panel, const float
 
 // This thread's buffer for blocked_product, grown to `floats` when smaller (NULL if that failed);
 // freed when the thread ends.
-static pthread_key_t FK_NAME(blocked_key);
-static pthread_once_t FK_NAME(blocked_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(make_blocked_key)(void) { pthread_key_create(&FK_NAME(blocked_key), fk_free_thread_buffer); }
-
-static float *FK_NAME(blocked_buffer)(size_t floats) {
-    pthread_once(&FK_NAME(blocked_key_once), FK_NAME(make_blocked_key));
-    return fk_thread_buffer(FK_NAME(blocked_key), floats);
-}
+FK_THREAD_BUFFER(blocked)
 
 // Whether matrix_product takes blocked_product: B's rows contiguous (b_cs 1), at least FK_BLOCK_MIN_ROWS
 // rows and a tile width of columns, and an operand far apart in memory (see above). `lda` is the
@@ -876,14 +873,7 @@ static void FK_NAME(pack_weight_panels)(const float *w, ptrdiff_t k, ptrdiff_t l
 }
 
 // This thread's buffer for packed weights, grown to `floats` when smaller (NULL if that failed).
-static pthread_key_t FK_NAME(stream_key);
-static pthread_once_t FK_NAME(stream_key_once) = PTHREAD_ONCE_INIT;
-static void FK_NAME(make_stream_key)(void) { pthread_key_create(&FK_NAME(stream_key), fk_free_thread_buffer); }
-
-static float *FK_NAME(stream_buffer)(size_t floats) {
-    pthread_once(&FK_NAME(stream_key_once), FK_NAME(make_stream_key));
-    return fk_thread_buffer(FK_NAME(stream_key), floats);
-}
+FK_THREAD_BUFFER(stream)
 #endif
 
 // A block of rows through every layer and step, keeping only the states: see fk_lstm_stream_block.
