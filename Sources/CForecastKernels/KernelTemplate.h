@@ -267,6 +267,7 @@ static float *fk_thread_buffer(pthread_key_t key, size_t floats) {
     float *buffer = pthread_getspecific(key);
     if (buffer && *(size_t *)buffer >= floats) return buffer + 16;
     free(buffer);
+    pthread_setspecific(key, NULL);  // never left pointing at freed memory, whatever follows
     void *memory = NULL;
     if (posix_memalign(&memory, 64, (floats + 16) * sizeof(float)) != 0) memory = NULL;
     if (memory) *(size_t *)memory = floats;
@@ -566,7 +567,7 @@ static int FK_NAME(blocked_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const
                 const ptrdiff_t next_kc = a_cs != 1 && next_p0 < k ? fk_min(FK_BLOCK_DEPTH, k - next_p0) : 0;
                 const ptrdiff_t next_mc = fk_min(FK_BLOCK_ROWS, m - next_i0);
                 const ptrdiff_t rows_per_tile = tiles > 0 ? (next_kc + tiles - 1) / tiles : 0;
-                const float *next_a = a + next_i0 * a_rs + next_p0 * a_cs;
+                const float *next_a = next_kc > 0 ? a + next_i0 * a_rs + next_p0 * a_cs : a;  // formed only when in bounds
                 ptrdiff_t tile = 0;
                 // Each panel of B (in L1) through every tile of the block's rows (panels of A in L2).
                 for (ptrdiff_t j0 = 0; j0 < nc; j0 += FK_TILE_COLUMNS) {

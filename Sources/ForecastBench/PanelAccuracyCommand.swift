@@ -80,8 +80,11 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Static covariates to give the model, comma-separated: level (the series' tercile of mean value over its training part, among the set's series) and length (its tercile of training points); labels, one-hot.", valueName: "level,length"))
     var statics: String?
 
-    @Flag(help: "Train with the fallback (forecast train --fallback) and compare, from the same network, the network alone, the pooled combination and the per-series ones at each --series-priors value.")
-    var fallback = false
+    @Flag(inversion: .prefixedNo, help: "--fallback: train with the fallback and compare, from the same network, the network alone, the pooled combination and the per-series ones at each --series-priors value; --no-fallback: the network alone (default: the library's default, the fallback per series).")
+    var fallback: Bool?
+
+    /// Whether the variants of the fallback are compared (`--fallback`).
+    private var comparesFallbacks: Bool { fallback == true }
 
     @Option(help: ArgumentHelp("With --fallback: the per-series priors to compare, comma-separated (the model itself uses the first; inf: the pooled combination).", valueName: "prior,…"))
     var seriesPriors = String(ForecastCombination.defaultSeriesPrior)
@@ -148,10 +151,8 @@ struct PanelAccuracyCommand: ParsableCommand {
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             try intervalChoices.apply(to: &options)
-            if fallback {
-                options.fallback = true
-                options.fallbackSeriesPrior = priorList[0]
-            }
+            if let fallback { options.fallback = fallback }
+            if comparesFallbacks { options.fallbackSeriesPrior = priorList[0] }
             var variantRows: [String: [Double]] = [:], variantOrder: [String] = []
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
@@ -171,7 +172,7 @@ struct PanelAccuracyCommand: ParsableCommand {
                 }
                 baselines = [("naive", scored.baselines[.naive]!), ("seasonal naive, m \(set.modelSeason)", scored.seasonal)]
                 FileHandle.standardError.write(Data("\(set.name) seed \(seed): MASE \(format(mase.last!)), sMAPE \(format(smape.last!)); \(result.history.count) epochs, \(result.steps) steps, best \(result.bestEpoch), \(result.model.configuration.windowNormalization.method.rawValue) (\(result.anchorErrors.map { "\($0.method.rawValue) \(format($0.error))" }.joined(separator: ", "))), \(String(format: "%.1f", seconds.last!)) s (loading \(String(format: "%.2f", loadSeconds)) s)\n".utf8))
-                if fallback {
+                if comparesFallbacks {
                     let variants = try fallbackVariants(result: result, train: train, test: test, set: set)
                     for variant in variants {
                         if variantRows[variant.name] == nil { variantOrder.append(variant.name) }
@@ -203,7 +204,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             }
         }
         print(textTable(rows))
-        if fallback {
+        if comparesFallbacks {
             print("\nper series, against seasonal naive with the model's season (even and odd: the series' numbers; the series where seasonal naive is exact on the test part are left out of the ratios and counted in the last column):")
             print(textTable([["set", "seed", "forecaster", "series of", "count", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio",
                               "geo. mean MASE", "vs s. naive", "s. naive exact"]] + summaries))

@@ -60,6 +60,7 @@ struct PanelCommand: ParsableCommand {
         options.epochs = 1_000_000
         options.patience = nil
         options.refit = false
+        options.fallback = false  // the network's training rate; the fallback's cost is measured in docs/scale.md
         let forecaster = Forecaster(options: options)
         start = monotonicSeconds()
         let result = try forecaster.fit(panel)

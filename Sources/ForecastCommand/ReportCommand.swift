@@ -83,7 +83,7 @@ func reportPage(model: ForecastModel, panel: Panel, testSize: PartSize, training
         ("network", "\((m.cell ?? .lstm).rawValue.uppercased()), \(m.numLayers) layer\(m.numLayers == 1 ? "" : "s") of \(m.hiddenSize), then Linear to \(m.outputSize)"),
         ("window", "lookback \(configuration.lookback) → horizon \(configuration.horizon), \(configuration.strategy.rawValue) strategy"),
         ("scaling", "\(configuration.scaling.method.rawValue)\(configuration.scalesPerSeries ? " per series" : ""), then per-window normalisation '\(configuration.windowNormalization.method.rawValue)'"
-            + (configuration.windowNormalization.method == .season ? " (period \(configuration.windowNormalization.period))" : "")),
+            + ([.season, .seasonalNaive, .holtWinters].contains(configuration.windowNormalization.method) ? " (period \(configuration.windowNormalization.period))" : "")),
     ]
     if let t = configuration.training {
         let parts = [t.epochs.map { "up to \($0) epochs" }, t.maxSteps.map { "at most \($0) steps" }, t.bestEpoch.map { "best epoch \($0)" },

@@ -85,4 +85,10 @@ extension WindowNormalization {
             return [Float](repeating: center, count: steps)
         }
     }
+
+    /// What target step `step` (0-based) of a window is measured from (``anchors(of:steps:center:)``).
+    @available(*, deprecated, message: "use anchors(of:steps:center:), which computes a window's anchors once")
+    public func anchor(of window: ArraySlice<Float>, step: Int, center: Float) -> Float {
+        anchors(of: window, steps: step + 1, center: center)[step]
+    }
 }

@@ -28,10 +28,16 @@ import Testing
         return dir
     }
 
-    @Test func theFallbackOfAPanelIsChosenPerSeriesAndShown() throws {
+    @Test func theFallbackOfAPanelIsOnByDefaultChosenPerSeriesAndShown() throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let train = try CLI.run(["train", "--data", "panel.csv", "--output", "model", "--fallback"] + Self.small, in: dir)
+        // --no-fallback: the bare network.
+        let bare = try CLI.run(["train", "--data", "panel.csv", "--output", "bare", "--no-fallback"] + Self.small, in: dir)
+        #expect(bare.status == 0, "\(bare.stderr)")
+        #expect(!(try String(contentsOf: dir.appendingPathComponent("bare/config.json"), encoding: .utf8)).contains("combination"))
+        #expect(!(bare.stdout + bare.stderr).contains("fallback"))
+        // No flag: the fallback, each series its own.
+        let train = try CLI.run(["train", "--data", "panel.csv", "--output", "model"] + Self.small, in: dir)
         #expect(train.status == 0, "\(train.stderr)")
         #expect((train.stdout + train.stderr).contains("per series: 3 of 3 series chose their own combination"))
         let config = try String(contentsOf: dir.appendingPathComponent("model/config.json"), encoding: .utf8)

@@ -184,6 +184,8 @@ import Forecast
         // scaling is affine, so the parameters it chooses and its forecasts follow it.
         let expected = HoltWinters.fit(window, season: 3).forecast(history: window, horizon: 4)
         #expect(HoltWinters.fit(window, season: 3).gamma > 0)  // the season is used
+        #expect(forecast.count == 4)
+        #expect(expected.contains { abs($0 - 100) > 1 })  // not the center: the last season's mean is 100
         for (value, expected) in zip(forecast, expected) { #expect(abs(Double(value) - expected) < 1e-3) }
         // Training windows measure their targets from the same forecast.
         let scaled = window.map { Float(($0 - 100) / 10) } + [0.5, -0.25]
