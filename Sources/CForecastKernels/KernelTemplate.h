@@ -512,13 +512,7 @@ static void FK_NAME(packed_tile)(ptrdiff_t kc, const float *a_panel, const float
         }
     }
     // Unrolled with a test per row (not a loop to `rows`), so that acc stays in registers.
-#pragma clang loop unroll(full)
-    for (int i = 0; i < FK_TILE_ROWS; i++) {
-#pragma clang loop unroll(full)
-        for (int v = 0; v < FK_TILE_VECTORS; v++) {
-            if (i < rows) fk_store(c + i * ldc + v * FK_WIDTH, acc[i][v]);
-        }
-    }
+    FK_NAME(tile_store)(rows, acc, c, ldc);
 }
 
 // This thread's buffer for blocked_product, grown to `floats` when smaller (NULL if that failed);
@@ -526,8 +520,8 @@ static void FK_NAME(packed_tile)(ptrdiff_t kc, const float *a_panel, const float
 FK_THREAD_BUFFER(blocked)
 
 // Whether matrix_product takes blocked_product: B's rows contiguous (b_cs 1), at least FK_BLOCK_MIN_ROWS
-// rows and a tile width of columns, and an operand far apart in memory (see above). `lda` is the
-// distance between A's rows of p: a_cs for a column-major A.
+// rows and a tile width of columns, and an operand far apart in memory (see above): a column-major A
+// whose rows of p lie a_cs apart, or B's rows b_rs apart.
 FK_INLINE int FK_NAME(takes_blocked_route)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t a_cs, ptrdiff_t b_rs, ptrdiff_t b_cs) {
     const int far_a = a_cs != 1 && a_cs >= FK_PACK_A_ROWS_APART, far_b = b_rs >= FK_PACK_B_ROWS_APART;
     return b_cs == 1 && m >= FK_BLOCK_MIN_ROWS && n >= FK_TILE_COLUMNS && (far_a || far_b);

@@ -256,7 +256,7 @@ public enum Trainer {
         // For a panel each series also gets its own, its evidence shrunk towards the pooled one.
         var combination: ForecastCombination?, validationForecasts: ValidationForecasts?
         var seriesCombinations: [String: ForecastCombination]?
-        let perSeries = panel.hasIDs && panel.count > 1 && options.fallbackSeriesPrior.isFinite
+        let perSeries = options.fallbackChoosesPerSeries(for: panel)
         if options.usesFallback(for: panel) && quantiles == nil && validation.count > 0 {
             if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
             network.isTraining = false

@@ -138,9 +138,15 @@ public struct TrainingOptions: Sendable {
     /// network before the refit (docs/accuracy.md, "The development pool"). `true` or `false`
     /// (`--fallback`, `--no-fallback`) decide for every input.
     public var fallback: Bool?
-    /// Whether the fallback runs for `panel` (``fallback``, or its default for that panel).
+    /// Whether the fallback runs for `panel` (``fallback``, or its default for that panel: on
+    /// where it chooses each series' combination).
     public func usesFallback(for panel: Panel) -> Bool {
-        fallback ?? (panel.hasIDs && panel.count > 1 && fallbackSeriesPrior.isFinite)
+        fallback ?? fallbackChoosesPerSeries(for: panel)
+    }
+    /// Whether the fallback chooses each series' own combination for `panel`: several series with
+    /// ids, and a finite ``fallbackSeriesPrior``.
+    public func fallbackChoosesPerSeries(for panel: Panel) -> Bool {
+        panel.hasIDs && panel.count > 1 && fallbackSeriesPrior.isFinite
     }
     /// The ratio to the best validation error within which a member joins the combination
     /// (``ForecastCombination/tolerance``).
