@@ -500,17 +500,8 @@ static void FK_NAME(packed_tile)(ptrdiff_t kc, const float *a_panel, const float
                       : i < rows ? fk_load(c + i * ldc + v * FK_WIDTH) : (fk_vector)0;
         }
     }
-    for (ptrdiff_t p = 0; p < kc; p++) {
-        fk_vector bp[FK_TILE_VECTORS];
-#pragma clang loop unroll(full)
-        for (int v = 0; v < FK_TILE_VECTORS; v++) bp[v] = fk_load(b_panel + p * FK_TILE_COLUMNS + v * FK_WIDTH);
-#pragma clang loop unroll(full)
-        for (int i = 0; i < FK_TILE_ROWS; i++) {
-            fk_vector aip = (fk_vector)(a_panel[p * FK_TILE_ROWS + i]);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < FK_TILE_VECTORS; v++) acc[i][v] += aip * bp[v];
-        }
-    }
+    // The panel of A read as a column-major A with its rows MR apart, every row computed.
+    FK_NAME(tile_multiply)(FK_TILE_ROWS, 1, kc, a_panel, FK_TILE_ROWS, b_panel, FK_TILE_COLUMNS, acc);
     // Unrolled with a test per row (not a loop to `rows`), so that acc stays in registers.
     FK_NAME(tile_store)(rows, acc, c, ldc);
 }
