@@ -63,7 +63,8 @@ public final class Forecaster {
     /// at least two horizons (or `lookback`), at most ``TrainingOptions/defaultMaxSteps(lookback:)``
     /// optimiser steps (so that training time is bounded whatever the data's size). A panel's test part is one horizon per series, its
     /// series are scaled by their seasonal differences (``Scaler/Method/mase``) and its window
-    /// normalisation is chosen on the training windows (``TrainingOptions/choosesNormalization``).
+    /// normalisation is chosen on the training windows (``TrainingOptions/choosesNormalization``);
+    /// one series' is chosen by validation (``TrainingOptions/validatedNormalizations``).
     public static func defaultOptions(for panel: Panel, lookback: Int? = nil, horizon: Int? = nil, season: Int? = nil) -> TrainingOptions {
         let period = self.season(of: panel, given: season)
         let horizon = horizon ?? max(period, 1)
@@ -77,6 +78,11 @@ public final class Forecaster {
             options.testSize = .count(horizon)
             options.scaling = .mase
             options.choosesNormalization = true
+        } else {
+            // One series: a network with each of `season` and `holt_winters`, the one that
+            // forecasts the validation windows better kept (docs/accuracy.md, "Holt–Winters or
+            // season, by validation").
+            options.validatedNormalizations = TrainingOptions.defaultValidatedNormalizations
         }
         return options
     }

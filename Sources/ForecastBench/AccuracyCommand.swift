@@ -2,7 +2,7 @@ import ArgumentParser
 import Forecast
 import Foundation
 
-extension WindowNormalization.Method: ExpressibleByArgument {}
+extension NormalizationChoice: ExpressibleByArgument {}
 
 /// The accuracy benchmark of docs/accuracy.md: the rolling-origin protocol over the bundled data
 /// sets, with the default training options, several seeds, beside the baselines and the PyTorch
@@ -47,8 +47,8 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "The tasks to run, comma-separated (default: all).")
     var tasks: String?
 
-    @Option(help: "Override the normalisation (to compare the choices; also for the pool).")
-    var normalization: WindowNormalization.Method?
+    @Option(help: "Override the normalisation: one method, or several comma-separated to choose among by validation (to compare the choices; also for the pool).")
+    var normalization: NormalizationChoice?
 
     @OptionGroup var intervalChoices: IntervalChoiceOptions
 
@@ -108,7 +108,9 @@ struct AccuracyCommand: ParsableCommand {
                 throw ExitCode(66)
             }
             var options = TrainingOptions(lookback: task.lookback, horizon: task.horizon)
-            if let normalization { options.normalization = normalization }
+            // One series' default normalisation, as `forecast` gives it (Forecaster.defaultOptions).
+            options.validatedNormalizations = TrainingOptions.defaultValidatedNormalizations
+            if let normalization { options.useNormalization(normalization) }
             if let fallback { options.fallback = fallback }
             try intervalChoices.apply(to: &options)
             var mase: [Double] = [], smape: [Double] = [], seconds = 0.0, intervals: [IntervalAccuracy] = []

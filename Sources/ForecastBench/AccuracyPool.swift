@@ -84,26 +84,29 @@ enum AccuracyPool {
         var validationNetwork: [[Double]]?
         var validationStart: Int?
         var holtWinters: HoltWinters?
+        /// The window normalisation the network used, and when it was chosen by validation each
+        /// candidate's network's validation error (absent in lines written before they were recorded).
+        var normalization: String?
+        var normalizationErrors: [String: Double]?
     }
 
     /// Trains on the points before the first origin with the defaults and the fallback on
     /// (`maxSteps` overriding the step budget, `normalization` the window normalisation), and
     /// scores every forecaster on the test origins.
-    static func run(_ entry: Entry, seed: UInt64, maxSteps: Int?, normalization: WindowNormalization.Method? = nil) throws -> Result {
+    static func run(_ entry: Entry, seed: UInt64, maxSteps: Int?, normalization: NormalizationChoice? = nil) throws -> Result {
         let series = entry.series, h = entry.horizon, m = entry.season
         var options = entry.lookback.map { TrainingOptions(lookback: $0, horizon: h) }
             ?? Forecaster.defaultOptions(for: Panel(series), horizon: h, season: m)
         if entry.lookback == nil { options.season = m }
+        // One series' default normalisation, also where the entry fixes the lookback.
+        options.validatedNormalizations = TrainingOptions.defaultValidatedNormalizations
         options.seed = seed
         // The fallback on whatever the default is: it does not change the network, and its
         // validation forecasts give the network alone and every combination from one training.
         options.fallback = true
         options.testSize = .count(0)
         if let maxSteps { options.maxSteps = maxSteps }
-        if let normalization {
-            options.normalization = normalization
-            options.choosesNormalization = false
-        }
+        if let normalization { options.useNormalization(normalization) }
         let first = series.count - entry.origins * h
         let result = try Trainer.fit(Panel(series).prefixes([first]), options: options)
         let model = result.model
@@ -140,7 +143,9 @@ enum AccuracyPool {
                       seconds: result.seconds, mase: figures, combination: described, validation: validation, history: history,
                       testNetwork: network, validationEnds: result.validation?.requests.map(\.end),
                       validationNetwork: result.validation?.forecasts[.network], validationStart: result.split.trainEnd,
-                      holtWinters: combination?.holtWinters)
+                      holtWinters: combination?.holtWinters, normalization: model.configuration.windowNormalization.method.rawValue,
+                      normalizationErrors: result.normalizationErrors.isEmpty ? nil
+                        : Dictionary(result.normalizationErrors.map { ($0.method.rawValue, $0.error) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// Scores `cached` again from its stored network forecasts, without training: every figure of

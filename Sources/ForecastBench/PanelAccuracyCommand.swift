@@ -63,8 +63,8 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: "Override the batch size.")
     var batchSize: Int?
 
-    @Option(help: "Override the normalisation (to compare the choices).")
-    var normalization: WindowNormalization.Method?
+    @Option(help: "Override the normalisation: one method, or several comma-separated to choose among by validation (to compare the choices).")
+    var normalization: NormalizationChoice?
 
     @OptionGroup var intervalChoices: IntervalChoiceOptions
 
@@ -147,7 +147,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             options.testSize = .count(0)
             if let maxSteps { options.maxSteps = maxSteps }
             if let batchSize { options.batchSize = batchSize }
-            if let normalization { options.normalization = normalization; options.choosesNormalization = false }
+            if let normalization { options.useNormalization(normalization) }
             if let scaling { options.scaling = scaling }
             if let loss { options.loss = loss }
             try intervalChoices.apply(to: &options)

@@ -16,7 +16,8 @@ struct ProgressPrinter {
         guard !quiet else { return }
         let validation = progress.validationLoss.map { String(format: "%.5f", $0) } ?? "–"
         let epochWidth = String(progress.epochs).count
-        let epoch = (progress.phase == .refitting ? "refit epoch " : "epoch ")
+        let candidate = progress.candidate.map { "[\($0.normalization.rawValue) \($0.number)/\($0.count)] " } ?? ""
+        let epoch = candidate + (progress.phase == .refitting ? "refit epoch " : "epoch ")
             + String(repeating: " ", count: epochWidth - String(progress.epoch).count) + "\(progress.epoch)/\(progress.epochs)"
         if isTerminal {
             let now = Date()

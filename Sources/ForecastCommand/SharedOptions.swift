@@ -7,7 +7,6 @@ extension Loss: ExpressibleByArgument {}
 extension Scaler.Method: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension ModelConfiguration.Strategy: ExpressibleByArgument {}
-extension WindowNormalization.Method: ExpressibleByArgument {}
 extension IntervalMethod: ExpressibleByArgument {}
 extension IntervalScale: ExpressibleByArgument {}
 extension RecurrentCell: ExpressibleByArgument {}
@@ -183,8 +182,8 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "direct (all horizon steps at once) or recursive (a one-step model fed its own forecasts).")
     var strategy: ModelConfiguration.Strategy = .direct
 
-    @Option(help: "Per-window normalisation: season (shift by the level of the last season), last, seasonal_naive (targets from the value one season back), holt_winters (targets from the window's Holt-Winters forecast), revin or global (none). Default: season for one series; for a panel, season or seasonal_naive, whichever anchor is nearer the targets of the training windows.")
-    var normalization: WindowNormalization.Method?
+    @Option(help: ArgumentHelp("Per-window normalisation: season (shift by the level of the last season), last, seasonal_naive (targets from the value one season back), holt_winters (targets from the window's Holt-Winters forecast), revin or global (none); several, comma-separated, train a network with each and keep the one that forecasts the validation windows best. Default: season,holt_winters for one series; for a panel, season or seasonal_naive, whichever anchor is nearer the targets of the training windows.", valueName: "method[,method…]"))
+    var normalization: String?
 
     @Option(help: "The seasonal period (default: from the frequency: 12 monthly, 4 quarterly, 7 daily, 24 hourly, 48 half-hourly, else 1).")
     var season: Int?
@@ -219,6 +218,10 @@ struct TrainingArguments: ParsableArguments {
         if let horizon, horizon <= 0 { throw ValidationError("--horizon must be at least 1 (got \(horizon))") }
         if patience < 0 { throw ValidationError("--patience must be 0 or more (got \(patience))") }
         if let season, season <= 0 { throw ValidationError("--season must be at least 1 (got \(season))") }
+        if let normalization, NormalizationChoice(normalization) == nil {
+            throw ValidationError("--normalization: '\(normalization)' is not one method or several different ones, comma-separated, of "
+                                  + WindowNormalization.Method.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         if let maxSteps, maxSteps < 0 { throw ValidationError("--max-steps must be 0 or more (got \(maxSteps))") }
         if loss == .quantile {
             switch PredictionInterval.parse(levels: levels) {
@@ -265,10 +268,7 @@ struct TrainingArguments: ParsableArguments {
         options.refit = refit
         options.learningRateSchedule = lrSchedule
         options.strategy = strategy
-        if let normalization {
-            options.normalization = normalization
-            options.choosesNormalization = false
-        }
+        if let choice = normalization.flatMap(NormalizationChoice.init) { options.useNormalization(choice) }
         options.seed = seed
         if let testSize { options.testSize = testSize }
         options.validationSize = validationSize

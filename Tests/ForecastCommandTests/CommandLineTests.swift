@@ -63,6 +63,10 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("trained 3 epochs"))
         #expect(train.stderr.contains("seasonal naive"))
+        // One series: a network with each of season and holt_winters, the better on validation kept.
+        #expect(train.stderr.contains("normalisation: "), "\(train.stderr)")
+        #expect(train.stderr.contains("chosen by the validation error of a network with each (season "))
+        #expect(train.stderr.contains(", holt_winters "))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model/model.safetensors").path))
 
         let predict = try Self.run(["predict", "--model", "model", "--data", "sales.csv", "--output", "forecast.csv"], in: dir)
@@ -232,6 +236,8 @@ import Testing
                           message: "--lookback must be at least 1 (got 0)", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["train", "--data", "data.csv", "--horizon=-2", "--output", "m"], status: 64,
                           message: "--horizon must be at least 1 (got -2)", csv: "value\n1\n2\n", output: "m")
+        try expectFailure(["train", "--data", "data.csv", "--normalization", "season,season", "--output", "m"], status: 64,
+                          message: "--normalization: 'season,season' is not one method or several different ones, comma-separated, of global, season", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "80,100", "--output", "m"], status: 64,
                           message: "--levels: the level 100 is not in (0, 100)", csv: "value\n1\n2\n", output: "m")
         try expectFailure(["train", "--data", "data.csv", "--loss", "quantile", "--levels", "95,95", "--output", "m"], status: 64,

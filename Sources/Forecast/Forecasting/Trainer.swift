@@ -32,6 +32,25 @@ public struct TrainingProgress: Sendable {
     public var remaining: Double
     /// Whether this report closes an epoch (and `validationLoss` is that epoch's).
     public var isEndOfEpoch: Bool
+    /// When several normalisations are validated, the one this network trains with; nil otherwise.
+    public var candidate: Candidate?
+
+    /// One of the networks trained to choose the normalisation by validation.
+    public struct Candidate: Sendable, Equatable {
+        /// The normalisation this network trains with.
+        public var normalization: WindowNormalization.Method
+        /// Its place among the candidates, from 1.
+        public var number: Int
+        /// The number of candidates.
+        public var count: Int
+
+        /// Creates the description of candidate `number` of `count`.
+        public init(normalization: WindowNormalization.Method, number: Int, count: Int) {
+            self.normalization = normalization
+            self.number = number
+            self.count = count
+        }
+    }
 }
 
 /// The losses of one epoch.
@@ -70,6 +89,11 @@ public struct TrainingResult {
     /// When the normalisation was chosen: each candidate's mean absolute normalised target on the
     /// training windows (the lowest was chosen); empty otherwise.
     public var anchorErrors: [(method: WindowNormalization.Method, error: Double)]
+    /// When the normalisation was chosen by validation (``TrainingOptions/validatedNormalizations``):
+    /// each candidate's network's error on the validation windows, mean absolute error divided by
+    /// the series' mean seasonal difference (a MASE; a quantile head's validation loss instead),
+    /// in the order trained; the lowest was kept. Empty otherwise.
+    public var normalizationErrors: [(method: WindowNormalization.Method, error: Double)]
     /// Things the user should know (constant columns, short series…).
     public var warnings: [String]
     /// The forecasts of the validation windows by the network of the best epoch and by every
@@ -202,11 +226,16 @@ public enum Trainer {
             }
             if let best = anchorErrors.min(by: { $0.error < $1.error }) { normalization = WindowNormalization(method: best.method, period: period) }
         }
+        // With several normalisations to validate, each trains its own network; the one whose
+        // network forecasts the validation windows best is kept (below, once the model can be built).
+        let candidates = options.validatedNormalizations.count > 1
+            ? options.validatedNormalizations.map { WindowNormalization(method: $0, period: period) } : [normalization]
+        normalization = candidates[0]
         func windows(_ ranges: [Range<Int>]) -> WindowSet {
             WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,
                       normalization: normalization, padsShortSeries: panel.hasIDs, futureColumns: decoderColumns)
         }
-        let training = windows(splits.map(\.training)), validation = windows(splits.map(\.validation))
+        var training = windows(splits.map(\.training)), validation = windows(splits.map(\.validation))
         guard training.count > 0 else {
             throw DataError(.usage, file: panel.source, "no series has the \(outputs + 1) training points one window of horizon \(options.horizon) needs after its test and validation parts")
         }
@@ -218,12 +247,17 @@ public enum Trainer {
             Self.makeNetwork(inputSize: names.count, futureSize: decoderColumns.count, options, decoder: decoder,
                              outputs: outputs, outputsPerStep: quantiles?.count ?? 1)
         }
+        func trainingPhase(_ network: any ForecastNetwork, candidate number: Int = 0) throws(DataError) -> Run {
+            let candidate = candidates.count > 1
+                ? TrainingProgress.Candidate(normalization: normalization.method, number: number + 1, count: candidates.count) : nil
+            let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
+                            objective: objective, phase: .training, epochs: options.epochs, maxSteps: options.maxSteps,
+                            candidate: candidate, clock: &clock, progress: progress)
+            if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
+            return run
+        }
         var network = makeNetwork()
-        let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
-                        objective: objective,
-                        phase: .training, epochs: options.epochs, maxSteps: options.maxSteps, clock: &clock, progress: progress)
-        if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
-        let bestEpoch = run.bestEpoch
+        var run = try trainingPhase(network)
         func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?,
                            _ seriesCombinations: [String: ForecastCombination]?) -> ModelConfiguration {
             ModelConfiguration(
@@ -235,7 +269,7 @@ public enum Trainer {
                 training: .init(epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
                                 loss: quantiles == nil ? options.loss.rawValue : "pinball", optimizer: "adam", seed: options.seed,
                                 testSize: panel.hasIDs ? options.testSize.count : splits[0].test.count,
-                                validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: bestEpoch,
+                                validationSize: panel.hasIDs ? nil : splits[0].validation.count, bestEpoch: run.bestEpoch,
                                 maxSteps: training.count > options.windowsPerEpoch || run.reachedStepLimit ? options.maxSteps : nil,
                                 windowsPerEpoch: training.count > options.windowsPerEpoch ? options.windowsPerEpoch : nil),
                 panel: panel.idName.map { .init(idColumn: $0, seriesCount: panel.count) }, conformalIntervals: intervals,
@@ -251,6 +285,38 @@ public enum Trainer {
                 preconditionFailure("the trainer built an inconsistent model: \(error)")
             }
         }
+        // The normalisation chosen by validation: each candidate's network of the best epoch
+        // forecasts the validation windows (the same windows, in the data's units, whatever the
+        // normalisation), and the lowest mean absolute scaled error keeps its network.
+        var normalizationErrors: [(method: WindowNormalization.Method, error: Double)] = []
+        if candidates.count > 1 && validation.count > 0 {
+            func validationError() -> Double {
+                if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
+                network.isTraining = false
+                if quantiles == nil, let measured = model(network, intervals: nil).validationForecasts(
+                    panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period),
+                   let error = measured.table.memberErrors.first(where: { $0.member == .network })?.error {
+                    return error
+                }
+                // A quantile head: its validation loss, in the same scaled units for every candidate.
+                return run.history.first { $0.epoch == run.bestEpoch }?.validationLoss ?? .infinity
+            }
+            var best = (normalization: normalization, training: training, validation: validation, network: network, run: run,
+                        error: validationError())
+            normalizationErrors.append((normalization.method, best.error))
+            for (number, candidate) in candidates.enumerated().dropFirst() {
+                normalization = candidate
+                training = windows(splits.map(\.training))
+                validation = windows(splits.map(\.validation))
+                network = makeNetwork()
+                run = try trainingPhase(network, candidate: number)
+                let error = validationError()
+                normalizationErrors.append((candidate.method, error))
+                if error < best.error { best = (normalization, training, validation, network, run, error) }
+            }
+            (normalization, training, validation, network, run) = (best.normalization, best.training, best.validation, best.network, best.run)
+        }
+        let bestEpoch = run.bestEpoch
         // The fallback: the network of the best epoch, trained without the validation windows,
         // and the simple forecasters forecast them; the combination is chosen on their errors.
         // For a panel each series also gets its own, its evidence shrunk towards the pooled one.
@@ -307,7 +373,8 @@ public enum Trainer {
         let model = model(network, intervals: calibration, combination: combination, seriesCombinations: seriesCombinations)
         return TrainingResult(model: model, history: run.history, bestEpoch: bestEpoch, refitted: refitted, splits: splits,
                               seconds: Date().timeIntervalSince(start), stoppedEarly: run.stoppedEarly,
-                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors, warnings: warnings,
+                              reachedStepLimit: run.reachedStepLimit, steps: run.steps, anchorErrors: anchorErrors,
+                              normalizationErrors: normalizationErrors, warnings: warnings,
                               validation: validationForecasts)
     }
 
@@ -374,7 +441,7 @@ public enum Trainer {
     /// the last `averageLast` epochs (stochastic weight averaging; Izmailov et al., 2018).
     private static func train(_ network: any ForecastNetwork, on windows: WindowSet, validation: (windows: WindowSet, sample: [Int])?,
                               options: TrainingOptions, objective: Objective, phase: TrainingProgress.Phase, epochs: Int, maxSteps: Int?,
-                              learningRates: [Float]? = nil, averageLast: Int = 0,
+                              learningRates: [Float]? = nil, averageLast: Int = 0, candidate: TrainingProgress.Candidate? = nil,
                               clock: inout Clock, progress: (TrainingProgress) -> Void) -> Run {
         var average: [(name: String, tensor: Tensor)] = [], averaged = 0
         defer {
@@ -420,7 +487,8 @@ public enum Trainer {
                     phase: phase, epoch: epoch, epochs: epochs, batch: number + 1, batches: batchesPerEpoch,
                     trainingLoss: lossSum / Double(seen), validationLoss: run.history.last?.validationLoss,
                     windowsPerSecond: clock.rate, elapsed: clock.elapsed,
-                    remaining: Double(perEpoch) * (Double(epochs) - done) / max(clock.rate, 1e-9), isEndOfEpoch: false))
+                    remaining: Double(perEpoch) * (Double(epochs) - done) / max(clock.rate, 1e-9), isEndOfEpoch: false,
+                    candidate: candidate))
             }
             let validationLoss = validation.map { loss(of: network, on: $0.windows, indices: $0.sample, loss: objective) }
             run.history.append(EpochRecord(epoch: epoch, trainingLoss: lossSum / Double(max(seen, 1)),
@@ -429,7 +497,8 @@ public enum Trainer {
                 phase: phase, epoch: epoch, epochs: epochs, batch: batches.count, batches: batchesPerEpoch,
                 trainingLoss: lossSum / Double(max(seen, 1)), validationLoss: validationLoss,
                 windowsPerSecond: clock.rate, elapsed: clock.elapsed,
-                remaining: Double(perEpoch) * Double(epochs - epoch) / max(clock.rate, 1e-9), isEndOfEpoch: true))
+                remaining: Double(perEpoch) * Double(epochs - epoch) / max(clock.rate, 1e-9), isEndOfEpoch: true,
+                candidate: candidate))
             if epoch > epochs - averageLast {
                 averaged += 1
                 let weights = network.stateDict()

@@ -1,3 +1,4 @@
+import Foundation
 import ForecastData
 
 /// A learning-rate schedule over the epochs.
@@ -96,6 +97,29 @@ public struct TrainingOptions: Sendable {
     public var choosesNormalization = false
     /// The normalisations ``choosesNormalization`` chooses among.
     public static let normalizationCandidates: [WindowNormalization.Method] = [.season, .seasonalNaive]
+    /// The normalisations chosen among by validation (the default for one series, see
+    /// ``Forecaster/defaultOptions(for:lookback:horizon:season:)``): with two or more, a network
+    /// trains with each, and the one whose network of the best epoch forecasts the validation
+    /// windows with the lowest mean absolute scaled error is kept (and refit);
+    /// ``TrainingResult/normalizationErrors`` holds each one's error. It overrides
+    /// ``normalization`` and ``choosesNormalization``, and costs one training phase per method.
+    /// Without a validation part the first is used.
+    public var validatedNormalizations: [WindowNormalization.Method] = []
+    /// The normalisations the defaults validate for one series: the level of the last season, and
+    /// the window's Holt–Winters forecast (docs/accuracy.md, "Holt–Winters or season, by validation").
+    public static let defaultValidatedNormalizations: [WindowNormalization.Method] = [.season, .holtWinters]
+
+    /// Uses `choice`: its one method for every window, or several chosen among by validation
+    /// (``validatedNormalizations``).
+    public mutating func useNormalization(_ choice: NormalizationChoice) {
+        choosesNormalization = false
+        if choice.methods.count > 1 {
+            validatedNormalizations = choice.methods
+        } else {
+            validatedNormalizations = []
+            normalization = choice.methods[0]
+        }
+    }
     /// The seasonal period (window normalisation by season); nil for the one the frequency implies.
     public var season: Int?
     /// How the columns are scaled.
@@ -190,6 +214,9 @@ public struct TrainingOptions: Sendable {
             problems.append("future-known features need the encoder–decoder network (--decoder mlp or auto)")
         }
         if let season, season <= 0 { problems.append("the season must be at least 1 (got \(season))") }
+        if Set(validatedNormalizations).count < validatedNormalizations.count {
+            problems.append("each normalisation to validate must be named once (got \(validatedNormalizations.map(\.rawValue).joined(separator: ",")))")
+        }
         if let quantileLevels {
             if quantileLevels.isEmpty { problems.append("a quantile head needs at least one level, e.g. --levels 80,95") }
             problems += PredictionInterval.problems(levels: quantileLevels)
@@ -212,4 +239,29 @@ public enum DecoderChoice: String, CaseIterable, Sendable {
     /// The tutorial's network (a Linear head on the last hidden state), which reads calendar and
     /// static columns over the lookback only.
     case none
+}
+
+/// A window normalisation as a user names it: one method (`season`), or several to choose among by
+/// validation (`season,holt_winters`; ``TrainingOptions/validatedNormalizations``).
+public struct NormalizationChoice: Sendable, Equatable, LosslessStringConvertible {
+    /// The methods, at least one, each once.
+    public let methods: [WindowNormalization.Method]
+
+    /// One method, or several to validate; nil when `methods` is empty or names one twice.
+    public init?(_ methods: [WindowNormalization.Method]) {
+        guard !methods.isEmpty, Set(methods).count == methods.count else { return nil }
+        self.methods = methods
+    }
+
+    /// Parses methods separated by commas (`season,holt_winters`); nil for an unknown or repeated one.
+    public init?(_ description: String) {
+        var methods: [WindowNormalization.Method] = []
+        for name in description.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let method = WindowNormalization.Method(rawValue: name.trimmingCharacters(in: .whitespaces)) else { return nil }
+            methods.append(method)
+        }
+        self.init(methods)
+    }
+
+    public var description: String { methods.map(\.rawValue).joined(separator: ",") }
 }
