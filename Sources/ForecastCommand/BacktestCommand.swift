@@ -87,6 +87,9 @@ struct BacktestCommand: ParsableCommand {
                            + "\(origins) origin\(origins == 1 ? "" : "s") × \(options.horizon) points (season \(evaluation.season))"
                            + (panel.hasIDs ? " of each of \(panel.count) series; means over series" : ""))
                 for (k, combination) in backtest.combinations.enumerated() {
+                    if let line = normalizationLine(chosen: backtest.configurations[k].windowNormalization.method, errors: trainings[k].normalizationErrors) {
+                        print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + line)
+                    }
                     if let fallback = fallbackLine(combination) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + fallback) }
                     if let perSeries = seriesFallbackLine(backtest.configurations[k]) { print((backtest.combinations.count > 1 ? "origin \(k + 1): " : "") + perSeries) }
                 }

@@ -77,6 +77,14 @@ func modelRowName(_ configuration: ModelConfiguration, network: String) -> Strin
     configuration.seriesCombinations != nil ? "\(network) + fallback per series" : modelRowName(configuration.combination, network: network)
 }
 
+/// `normalisation: holt_winters, chosen by the validation error of a network with each (season
+/// 1.033, holt_winters 0.491)`; nil when the normalisation was not chosen by validation.
+func normalizationLine(chosen: WindowNormalization.Method, errors: [(method: WindowNormalization.Method, error: Double)]) -> String? {
+    guard !errors.isEmpty else { return nil }
+    return "normalisation: \(chosen.rawValue), chosen by the validation error of a network with each ("
+        + errors.map { "\($0.method.rawValue) \(String(format: "%.3f", $0.error))" }.joined(separator: ", ") + ")"
+}
+
 /// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for
 /// a model without one (the network alone).
 func fallbackLine(_ combination: ForecastCombination?) -> String? {

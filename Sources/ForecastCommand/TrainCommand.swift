@@ -76,9 +76,8 @@ func trainingSummary(_ result: TrainingResult, panel: Panel, options: TrainingOp
            ?? "; final training loss \(String(format: "%.5f", result.history.last?.trainingLoss ?? .nan))")
         + (result.refitted ? "; refit on training + validation data for \(result.bestEpoch) epochs" : "")
         + "; \(duration(result.seconds))"]
-    if !result.normalizationErrors.isEmpty {
-        lines.append("normalisation: \(result.model.configuration.windowNormalization.method.rawValue), chosen by the validation error of a network with each ("
-                     + result.normalizationErrors.map { "\($0.method.rawValue) \(String(format: "%.3f", $0.error))" }.joined(separator: ", ") + ")")
+    if let line = normalizationLine(chosen: result.model.configuration.windowNormalization.method, errors: result.normalizationErrors) {
+        lines.append(line)
     }
     if let fallback = fallbackLine(result.model.configuration.combination) { lines.append(fallback) }
     if let perSeries = seriesFallbackLine(result.model.configuration) { lines.append(perSeries) }

@@ -122,6 +122,16 @@ import Testing
         #expect(rows.count == 1 + 12)
         // Origins at n − 2·6 and n − 6: 2019-01 and 2019-07 for 60 months from 2015-01.
         #expect(rows[1].hasPrefix("2019-01,2019-01,") && rows[7].hasPrefix("2019-07,2019-07,") && rows[12].hasPrefix("2019-07,2019-12,"))
+
+        // The table names the normalisation chosen by validation; a fixed one has no such line.
+        let table = try Self.run(["backtest", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                  "--origins", "2", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet"], in: dir)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("normalisation: ") && table.stdout.contains("chosen by the validation error"), "\(table.stdout)")
+        let fixed = try Self.run(["backtest", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                  "--origins", "2", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet",
+                                  "--normalization", "season"], in: dir)
+        #expect(fixed.status == 0 && !fixed.stdout.contains("normalisation: "), "\(fixed.stdout)")
     }
 
     @Test func predictWritesIntervalColumnsAndRefusesBadLevels() throws {

@@ -8,8 +8,10 @@ import ForecastData
 public struct Backtest: Sendable {
     /// The forecasts of every series and origin, the model's beside each baseline's.
     public var evaluation: PanelEvaluation
-    /// How each training went (one entry, or one per origin with `retrain`).
-    public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double)]
+    /// How each training went (one entry, or one per origin with `retrain`); `normalizationErrors` as
+    /// ``TrainingResult/normalizationErrors``.
+    public var trainings: [(epochs: Int, bestEpoch: Int, seconds: Double,
+                            normalizationErrors: [(method: WindowNormalization.Method, error: Double)])]
     /// The combination each trained model forecasts with (nil: the network alone), one per training.
     public var combinations: [ForecastCombination?]
     /// The configuration of each trained model, one per training: where its per-series
@@ -49,12 +51,12 @@ public struct Backtest: Sendable {
         var trainOptions = options
         trainOptions.testSize = .count(0)
         let m = season ?? panel.time?.frequency?.seasonalPeriod ?? 1
-        var trainings: [(Int, Int, Double)] = [], combinations: [ForecastCombination?] = [], configurations: [ModelConfiguration] = []
+        var trainings: [(Int, Int, Double, [(method: WindowNormalization.Method, error: Double)])] = [], combinations: [ForecastCombination?] = [], configurations: [ModelConfiguration] = []
         var requests: [ForecastRequest] = [], results: [HoldoutEvaluation.Origin] = []
         var model: ForecastModel?
         for k in 0..<origins where model == nil || retrain {
             let result = try Trainer.fit(panel.prefixes(firsts.map { $0 + k * h }), options: trainOptions) { progress(k, $0) }
-            trainings.append((result.history.count, result.bestEpoch, result.seconds))
+            trainings.append((result.history.count, result.bestEpoch, result.seconds, result.normalizationErrors))
             combinations.append(result.model.configuration.combination)
             configurations.append(result.model.configuration)
             model = result.model
