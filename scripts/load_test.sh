@@ -24,8 +24,10 @@ forecast=.build/release/forecast
 if [[ -z "$model" ]]; then
     model="$work/passengers-model"
     if [[ ! -f "$model/config.json" ]]; then
+        # `season`: the normalisation scripts/onnx_serve.py computes too (the default for one series
+        # may choose holt_winters, which it does not), so both servers serve the same model.
         "$forecast" train --data data/airpassengers.csv --target passengers --lookback 36 --horizon 12 \
-            --test-size 24 --output "$model" >/dev/null
+            --test-size 24 --normalization season --output "$model" >/dev/null
     fi
 fi
 

@@ -61,7 +61,7 @@ public final class Forecaster {
 
     /// The default options for `panel`: horizon one season (or `horizon`), lookback three seasons and
     /// at least two horizons (or `lookback`), at most ``TrainingOptions/defaultMaxSteps(lookback:)``
-    /// optimiser steps (so that training time is bounded whatever the data's size). A panel's test part is one horizon per series, its
+    /// optimiser steps per network (so that training time is bounded whatever the data's size; one series trains two, below). A panel's test part is one horizon per series, its
     /// series are scaled by their seasonal differences (``Scaler/Method/mase``) and its window
     /// normalisation is chosen on the training windows (``TrainingOptions/choosesNormalization``);
     /// one series' is chosen by validation (``TrainingOptions/validatedNormalizations``).

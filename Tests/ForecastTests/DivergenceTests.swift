@@ -35,6 +35,14 @@ import Forecast
         #expect(error?.description.hasSuffix("no model was written; try a lower --learning-rate or --clip-norm 1") == true)
     }
 
+    @Test func whenEveryNormalisationToValidateDivergesTheErrorIsTheFirstOnes() throws {
+        var both = options(learningRate: 1e30, refit: true)
+        both.validatedNormalizations = [.season, .holtWinters]
+        let error = #expect(throws: DataError.self) { try Trainer.fit(wave(), options: both) }
+        #expect(error?.description.hasPrefix("wave.csv: training diverged: the loss became NaN or infinite at epoch ") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func ordinaryLearningRateStillTrains() throws {
         let result = try Trainer.fit(wave(), options: options(learningRate: 1e-2, refit: true))
         #expect(result.model.network.stateDict().allSatisfy { $0.tensor.scalars.allSatisfy(\.isFinite) })

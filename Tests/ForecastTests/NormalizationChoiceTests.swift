@@ -85,6 +85,19 @@ private func weights(_ result: TrainingResult) -> [String: Tensor] {
         let result = try Trainer.fit(seasonal(), options: noValidation)
         #expect(result.normalizationErrors.isEmpty)
         #expect(result.model.configuration.windowNormalization.method == .holtWinters)
+        #expect(result.warnings.contains { $0.contains("no validation part to choose the normalisation on; holt_winters is used") })
+    }
+
+    @Test func oneMethodToValidateIsThatMethodAndOverridesTheOthers() throws {
+        var one = options([.holtWinters])
+        one.normalization = .revin
+        one.choosesNormalization = true
+        let result = try Trainer.fit(seasonal(), options: one)
+        #expect(result.normalizationErrors.isEmpty && result.anchorErrors.isEmpty)
+        #expect(result.model.configuration.windowNormalization.method == .holtWinters)
+        var alone = options([])
+        alone.normalization = .holtWinters
+        #expect(weights(try Trainer.fit(seasonal(), options: alone)) == weights(result))
     }
 
     @Test func aChoiceIsParsedFromNamesSeparatedByCommas() {
@@ -102,6 +115,13 @@ private func weights(_ result: TrainingResult) -> [String: Tensor] {
 
         options.validatedNormalizations = [.season, .season]
         #expect(options.problems.contains { $0.contains("named once") })
+        // A quantile head compares by its validation loss, which revin measures in other units.
+        options.validatedNormalizations = [.season, .revin]
+        #expect(options.problems.isEmpty)
+        options.quantileLevels = [80]
+        #expect(options.problems.contains { $0.contains("revin measures in other units") })
+        options.validatedNormalizations = [.season, .holtWinters]
+        #expect(options.problems.isEmpty)
     }
 
     @Test func oneSeriesValidatesSeasonAndHoltWintersByDefaultAndAPanelChoosesByAnchors() {

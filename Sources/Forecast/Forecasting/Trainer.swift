@@ -84,10 +84,12 @@ public struct TrainingResult {
     public var stoppedEarly: Bool
     /// Whether the training phase ended because it reached `maxSteps` optimiser steps.
     public var reachedStepLimit: Bool
-    /// Optimiser steps taken in the training phase.
+    /// Optimiser steps taken in the training phase (of the kept network, when the normalisation
+    /// was chosen by validation).
     public var steps: Int
-    /// When the normalisation was chosen: each candidate's mean absolute normalised target on the
-    /// training windows (the lowest was chosen); empty otherwise.
+    /// When the normalisation was chosen on the training windows (``TrainingOptions/choosesNormalization``):
+    /// each candidate's mean absolute normalised target on them (the lowest was chosen); empty
+    /// otherwise, and when ``TrainingOptions/validatedNormalizations`` decides instead.
     public var anchorErrors: [(method: WindowNormalization.Method, error: Double)]
     /// When the normalisation was chosen by validation (``TrainingOptions/validatedNormalizations``):
     /// each candidate's network's error on the validation windows, mean absolute error divided by
@@ -215,7 +217,7 @@ public enum Trainer {
 
         var normalization = WindowNormalization(method: options.normalization, period: period)
         var anchorErrors: [(method: WindowNormalization.Method, error: Double)] = []
-        if options.choosesNormalization {
+        if options.choosesNormalization && options.validatedNormalizations.isEmpty {
             let generator = SeededGenerator(seed: options.seed &+ 0xA4C408)
             anchorErrors = TrainingOptions.normalizationCandidates.map { method in
                 let candidate = WindowSet(series: scaled, lookback: options.lookback, horizon: options.horizon,
@@ -228,8 +230,8 @@ public enum Trainer {
         }
         // With several normalisations to validate, each trains its own network; the one whose
         // network forecasts the validation windows best is kept (below, once the model can be built).
-        let candidates = options.validatedNormalizations.count > 1
-            ? options.validatedNormalizations.map { WindowNormalization(method: $0, period: period) } : [normalization]
+        let candidates = options.validatedNormalizations.isEmpty
+            ? [normalization] : options.validatedNormalizations.map { WindowNormalization(method: $0, period: period) }
         normalization = candidates[0]
         func windows(_ ranges: [Range<Int>]) -> WindowSet {
             WindowSet(series: scaled, lookback: options.lookback, horizon: outputs, targetRanges: ranges,
@@ -242,22 +244,25 @@ public enum Trainer {
         var sampler = SeededGenerator(seed: options.seed &+ 0x7A11D)
         let validationSample = sample(validation.count, atMost: options.validationWindows, using: &sampler)
         var clock = Clock(start: start)
+        let choosesByValidation = candidates.count > 1 && validation.count > 0
+        if candidates.count > 1 && validation.count == 0 {
+            warnings.append("\(panel.source): no validation part to choose the normalisation on; \(normalization.method.rawValue) is used")
+        }
 
         func makeNetwork() -> any ForecastNetwork {
             Self.makeNetwork(inputSize: names.count, futureSize: decoderColumns.count, options, decoder: decoder,
                              outputs: outputs, outputsPerStep: quantiles?.count ?? 1)
         }
-        func trainingPhase(_ network: any ForecastNetwork, candidate number: Int = 0) throws(DataError) -> Run {
-            let candidate = candidates.count > 1
+        func trainingPhase(_ network: any ForecastNetwork, candidate number: Int = 0) -> Run {
+            let candidate = choosesByValidation
                 ? TrainingProgress.Candidate(normalization: normalization.method, number: number + 1, count: candidates.count) : nil
-            let run = train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
-                            objective: objective, phase: .training, epochs: options.epochs, maxSteps: options.maxSteps,
-                            candidate: candidate, clock: &clock, progress: progress)
-            if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
-            return run
+            return train(network, on: training, validation: validation.count > 0 ? (validation, validationSample) : nil, options: options,
+                         objective: objective, phase: .training, epochs: options.epochs, maxSteps: options.maxSteps,
+                         candidate: candidate, clock: &clock, progress: progress)
         }
         var network = makeNetwork()
-        var run = try trainingPhase(network)
+        var run = trainingPhase(network)
+        if !choosesByValidation, let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         func configuration(_ intervals: ConformalCalibration?, _ combination: ForecastCombination?,
                            _ seriesCombinations: [String: ForecastCombination]?) -> ModelConfiguration {
             ModelConfiguration(
@@ -289,17 +294,20 @@ public enum Trainer {
         // forecasts the validation windows (the same windows, in the data's units, whatever the
         // normalisation), and the lowest mean absolute scaled error keeps its network.
         var normalizationErrors: [(method: WindowNormalization.Method, error: Double)] = []
-        if candidates.count > 1 && validation.count > 0 {
+        if choosesByValidation {
+            // A network that diverged, or forecasts a non-finite value, never wins.
             func validationError() -> Double {
+                guard run.divergence == nil else { return .infinity }
                 if let weights = run.bestWeights { try! network.loadStateDict(weights) }  // the same network's own tensors
                 network.isTraining = false
-                if quantiles == nil, let measured = model(network, intervals: nil).validationForecasts(
-                    panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period),
-                   let error = measured.table.memberErrors.first(where: { $0.member == .network })?.error {
-                    return error
+                guard quantiles == nil else {
+                    // A quantile head: its validation loss, in the same scaled units for every
+                    // candidate that only shifts its windows (`problems` refuses `revin` among them).
+                    return run.history.first { $0.epoch == run.bestEpoch }?.validationLoss ?? .infinity
                 }
-                // A quantile head: its validation loss, in the same scaled units for every candidate.
-                return run.history.first { $0.epoch == run.bestEpoch }?.validationLoss ?? .infinity
+                let measured = model(network, intervals: nil).validationForecasts(
+                    panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period)
+                return measured?.table.memberErrors.first { $0.member == .network }?.error ?? .infinity
             }
             var best = (normalization: normalization, training: training, validation: validation, network: network, run: run,
                         error: validationError())
@@ -309,12 +317,14 @@ public enum Trainer {
                 training = windows(splits.map(\.training))
                 validation = windows(splits.map(\.validation))
                 network = makeNetwork()
-                run = try trainingPhase(network, candidate: number)
+                run = trainingPhase(network, candidate: number)
                 let error = validationError()
                 normalizationErrors.append((candidate.method, error))
                 if error < best.error { best = (normalization, training, validation, network, run, error) }
             }
             (normalization, training, validation, network, run) = (best.normalization, best.training, best.validation, best.network, best.run)
+            // Every candidate diverged: the kept (first) one's divergence is the error.
+            if let divergence = run.divergence { throw divergence.error(file: panel.source, options: options) }
         }
         let bestEpoch = run.bestEpoch
         // The fallback: the network of the best epoch, trained without the validation windows,

@@ -87,7 +87,8 @@ public struct TrainingOptions: Sendable {
     public var learningRateSchedule: LearningRateSchedule = .none
     /// How the model reaches the horizon.
     public var strategy: ModelConfiguration.Strategy = .direct
-    /// How each window is normalised after the global scaling.
+    /// How each window is normalised after the global scaling; ``validatedNormalizations``, when
+    /// not empty, decides instead (``useNormalization(_:)`` sets either).
     public var normalization: WindowNormalization.Method = .season
     /// Whether ``normalization`` is chosen on the training windows instead (the default for a
     /// panel, see ``Forecaster/defaultOptions(for:lookback:horizon:season:)``): of ``normalizationCandidates``,
@@ -101,9 +102,10 @@ public struct TrainingOptions: Sendable {
     /// ``Forecaster/defaultOptions(for:lookback:horizon:season:)``): with two or more, a network
     /// trains with each, and the one whose network of the best epoch forecasts the validation
     /// windows with the lowest mean absolute scaled error is kept (and refit);
-    /// ``TrainingResult/normalizationErrors`` holds each one's error. It overrides
-    /// ``normalization`` and ``choosesNormalization``, and costs one training phase per method.
-    /// Without a validation part the first is used.
+    /// ``TrainingResult/normalizationErrors`` holds each one's error. When not empty it overrides
+    /// ``normalization`` and ``choosesNormalization`` (one method: that method), and it costs one
+    /// training phase (up to ``maxSteps`` steps) per method. Without a validation part the first
+    /// is used, with a warning.
     public var validatedNormalizations: [WindowNormalization.Method] = []
     /// The normalisations the defaults validate for one series: the level of the last season, and
     /// the window's Holt–Winters forecast (docs/accuracy.md, "Holt–Winters or season, by validation").
@@ -214,6 +216,9 @@ public struct TrainingOptions: Sendable {
             problems.append("future-known features need the encoder–decoder network (--decoder mlp or auto)")
         }
         if let season, season <= 0 { problems.append("the season must be at least 1 (got \(season))") }
+        if quantileLevels != nil && validatedNormalizations.count > 1 && validatedNormalizations.contains(.revin) {
+            problems.append("a quantile head compares normalisations by its validation loss, which revin measures in other units; validate revin alone or with a point loss")
+        }
         if Set(validatedNormalizations).count < validatedNormalizations.count {
             problems.append("each normalisation to validate must be named once (got \(validatedNormalizations.map(\.rawValue).joined(separator: ",")))")
         }
