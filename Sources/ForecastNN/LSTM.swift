@@ -37,9 +37,8 @@ public struct LSTMState: Equatable, Sendable {
 /// time steps is one product before the recurrence, and the weight gradients one product after it.
 ///
 /// **Threads.** A batch is split into ``threadCount`` contiguous shares of rows; each thread runs
-/// its share through every layer and time step on its own, with no synchronisation per step; in the
-/// backward pass each share's weight-gradient products go to whichever thread is free once its steps
-/// are done, and the weight gradients of the shares are summed in a fixed order. Outputs do not depend on the
+/// its share through every layer and time step on its own, with no synchronisation per step, and
+/// the weight gradients of the shares are summed in a fixed order. Outputs do not depend on the
 /// split (each row is computed the same way wherever it sits); weight gradients are sums over rows,
 /// so a different thread count groups them differently and changes their last bits. With the same
 /// thread count and ``instructionSet`` every result is repeatable bit for bit.
@@ -232,17 +231,10 @@ public final class LSTM {
 
     /// Transposes the weights for the forward products and adds the two biases, when the parameters
     /// changed since the last forward pass (an optimiser step, a loaded model); otherwise the prepared
-    /// weights are still right, and still in cache. For training (`forBackward`), also packs W_hh for
-    /// the backward steps. The layers are prepared at the same time, on up to ``threadCount`` threads
-    /// (in training that is done before every batch, while the threads would otherwise wait).
-    private func prepareWeights(forBackward: Bool = false) {
-        let layers = self.layers, set = instructionSet
-        prepared.withUnsafeMutableBufferPointer { prepared in
-            if threadCount > 1 && numLayers > 1 && !prepared[0].isCurrent(for: layers[0], using: set, forBackward: forBackward) {
-                concurrentForEach(numLayers) { k in prepared[k].prepare(layers[k], using: set, forBackward: forBackward) }
-            } else {
-                for k in 0..<numLayers { prepared[k].prepare(layers[k], using: set, forBackward: forBackward) }
-            }
+    /// weights are still right, and still in cache.
+    private func prepareWeights() {
+        for k in 0..<numLayers {
+            prepared[k].prepare(layers[k], using: instructionSet)
         }
     }
 
@@ -255,7 +247,7 @@ public final class LSTM {
     /// Every thread share runs its rows through every layer and step, keeping the activations: the
     /// forward pass of training, which ``backward(outputGradient:finalStateGradient:)`` can follow.
     private func forwardKeepingActivations(_ input: Tensor, initialState: LSTMState?, batch: Int, time: Int, training: Bool) {
-        prepareWeights(forBackward: training)
+        prepareWeights()
         // The dropout masks are drawn here, in one fixed order ([T, B, H] per layer), whatever the split.
         dropoutMasks = []
         if training && dropoutProbability > 0 {
@@ -464,35 +456,24 @@ public final class LSTM {
             precondition(finalStateGradient.hidden.shape == [numLayers, batch, hiddenSize],
                          "LSTM.backward: final state gradient shape \(finalStateGradient.hidden.shape)")
         }
-        // W_hh is the right factor of dh_{t−1} = dGates_t·W_hh at every step: packed once per set of
-        // weights, with the forward pass's layouts (again here only if a parameter changed since).
-        prepareWeights(forBackward: true)
-        let weights = layers.enumerated().map { k, layer in (input: layer.weightIH.value.scalars, hidden: prepared[k].gradientPanels!) }
+        // W_hh is the right factor of dh_{t−1} = dGates_t·W_hh at every step: packed once here.
+        let weights = layers.map { layer in
+            (input: layer.weightIH.value.scalars,
+             hidden: PackedMatrix(layer.weightHH.value.scalars, rows: 4 * hiddenSize, columns: hiddenSize, using: instructionSet))
+        }
         let shards = self.shards
-        // Each thread takes its share back through time; the weight-gradient products of every share
-        // then go to whichever thread is free (a share's products, on any thread, are the same numbers).
-        let work = WeightGradientWork(shards: shards.count, layers: numLayers), layers = self.layers
         concurrentForEach(shards.count) { s in
             backwardShard(shards[s], weights: weights, outputGradient: outputGradient, lastOutputGradient: lastOutputGradient,
-                          finalStateGradient: finalStateGradient, batch: batch, time: time, returnsInputGradients: returnsInputGradients) { k in
-                work.markReady(shard: s, layer: k)
-            }
-            work.takeWhileReady(preferring: s) { product in
-                weightGradients(shards[product.shard], layer: product.layer, part: product.part, batch: batch, time: time)
-            } sum: { k, part in
-                // The shares' gradients, summed in share order whatever thread made them.
-                let layer = layers[k]
-                for shard in shards {
-                    let gradients = shard.gradients[k]
-                    switch part {
-                    case .hidden:
-                        add(gradients.weightHH, to: &layer.weightHH.gradient.scalars, count: gradients.weightHH.count)
-                    case .input:
-                        add(gradients.weightIH, to: &layer.weightIH.gradient.scalars, count: gradients.weightIH.count)
-                        add(gradients.bias, to: &layer.biasIH.gradient.scalars, count: gradients.bias.count)
-                        add(gradients.bias, to: &layer.biasHH.gradient.scalars, count: gradients.bias.count)
-                    }
-                }
+                          finalStateGradient: finalStateGradient, batch: batch, time: time, returnsInputGradients: returnsInputGradients)
+        }
+        // The shares' gradients, summed in share order whatever thread finished first.
+        for (k, layer) in layers.enumerated() {
+            for shard in shards {
+                let gradients = shard.gradients[k]
+                add(gradients.weightIH, to: &layer.weightIH.gradient.scalars, count: gradients.weightIH.count)
+                add(gradients.weightHH, to: &layer.weightHH.gradient.scalars, count: gradients.weightHH.count)
+                add(gradients.bias, to: &layer.biasIH.gradient.scalars, count: gradients.bias.count)
+                add(gradients.bias, to: &layer.biasHH.gradient.scalars, count: gradients.bias.count)
             }
         }
         guard returnsInputGradients else { return nil }
@@ -516,12 +497,10 @@ public final class LSTM {
     }
 
     // One share of rows backwards through every layer and step. outputGradient is the whole batch-first
-    // [B, T, H]; lastOutputGradient the whole [B, H]. When a layer's gate gradients dGates [T·b, 4H] are
-    // all in its gate buffer, `layerDone(k)`: its weight gradients can be computed (``weightGradients``),
-    // on any thread, while this one goes on to the layer below.
+    // [B, T, H]; lastOutputGradient the whole [B, H].
     private func backwardShard(_ shard: Shard, weights: [(input: [Float], hidden: PackedMatrix)],
                                outputGradient: [Float]?, lastOutputGradient: [Float]?, finalStateGradient: LSTMState?,
-                               batch: Int, time: Int, returnsInputGradients: Bool, layerDone: (Int) -> Void) {
+                               batch: Int, time: Int, returnsInputGradients: Bool) {
         let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h, set = instructionSet
         shard.reserveGradients(layers: layers, time: time, batch: b, hiddenSize: h)
         // dL/d(output of the layer being processed), time-major [T, b, H], when something reads every step.
@@ -565,8 +544,16 @@ public final class LSTM {
                 copy(shard.cellGradient, into: &shard.initialCellGradient, yOffset: k * stateCount, count: stateCount)
             }
 
-            // dGates [T·b, 4H] is in the gate buffer now, and stays there: the weight gradients read it.
-            layerDone(k)
+            // Weight gradients for all time steps in one product each: dW = Σ_t dGates_tᵀ · (x_t or h_{t−1}),
+            // dGates [T·b, 4H] being in the gate buffer now.
+            let gradients = shard.gradients[k]
+            let (x, xOffset) = k > 0 && dropoutMasks.isEmpty ? (shard.caches[k - 1].hidden, stateCount) : (cache.input, 0)
+            matmulTransposedA(cache.gates, cache.hidden, into: &gradients.weightHH,
+                              m: h4, n: h, k: time * b, mode: .overwrite, using: set)
+            matmulTransposedA(cache.gates, x, bOffset: xOffset, into: &gradients.weightIH,
+                              m: h4, n: layerInputSize, k: time * b, mode: .overwrite, using: set)
+            gradients.clearBias()
+            addColumnSums(of: cache.gates, rows: time * b, cols: h4, to: &gradients.bias)
 
             // dL/dx = dGates·W_ih: below the first layer, the gradient of the output of the layer below.
             guard k > 0 || returnsInputGradients else { continue }
@@ -587,26 +574,6 @@ public final class LSTM {
             }
         }
     }
-
-    /// The weight gradients of layer `layer` from one share of rows, for all time steps in one product
-    /// each, once ``backwardShard`` has left dGates [T·b, 4H] in the layer's gate buffer:
-    /// dW_hh = Σ_t dGates_tᵀ · h_{t−1} (`part` .hidden); dW_ih = Σ_t dGates_tᵀ · x_t and db = Σ_t dGates_t
-    /// (`part` .input). The parts write different buffers, so two threads can make them at once.
-    private func weightGradients(_ shard: Shard, layer k: Int, part: WeightGradientWork.Part, batch: Int, time: Int) {
-        let b = shard.rows.count, h = hiddenSize, h4 = 4 * hiddenSize, stateCount = b * h, set = instructionSet
-        let cache = shard.caches[k], gradients = shard.gradients[k]
-        switch part {
-        case .hidden:
-            matmulTransposedA(cache.gates, cache.hidden, into: &gradients.weightHH,
-                              m: h4, n: h, k: time * b, mode: .overwrite, using: set)
-        case .input:
-            let (x, xOffset) = k > 0 && dropoutMasks.isEmpty ? (shard.caches[k - 1].hidden, stateCount) : (cache.input, 0)
-            matmulTransposedA(cache.gates, x, bOffset: xOffset, into: &gradients.weightIH,
-                              m: h4, n: inputSize(ofLayer: k), k: time * b, mode: .overwrite, using: set)
-            gradients.clearBias()
-            addColumnSums(of: cache.gates, rows: time * b, cols: h4, to: &gradients.bias)
-        }
-    }
 }
 
 // MARK: - Buffers
@@ -618,10 +585,8 @@ private struct PreparedLayer {
     /// W_hhᵀ, [H, 4H].
     var hiddenTransposed: [Float]
     /// W_hhᵀ packed for the recurrent product of every step (``PackedMatrix``), in the instruction
-    /// set of the last ``prepare(_:using:forBackward:)``.
+    /// set of the last ``prepare(_:using:)``.
     var hiddenPanels: PackedMatrix
-    /// W_hh [4H, H] packed for the backward steps' dh_{t−1} = dGates_t·W_hh, when prepared for training.
-    var gradientPanels: PackedMatrix?
     /// b_ih + b_hh, [4H].
     var bias: [Float]
     /// The parameter values (W_ih, W_hh, b_ih, b_hh) these were prepared from. Holding on to them
@@ -639,20 +604,11 @@ private struct PreparedLayer {
         bias = [Float](repeating: 0, count: 4 * hiddenSize)
     }
 
-    /// Whether these were prepared from `layer`'s current values, in `instructionSet`'s layouts (and
-    /// with the backward's panels, if asked for).
-    func isCurrent(for layer: LSTM.Layer, using instructionSet: InstructionSet, forBackward: Bool) -> Bool {
+    mutating func prepare(_ layer: LSTM.Layer, using instructionSet: InstructionSet) {
         let values = [layer.weightIH, layer.weightHH, layer.biasIH, layer.biasHH].map(\.value.scalars)
-        return sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage)
-            && hiddenPanels.instructionSet == instructionSet
-            && (!forBackward || gradientPanels?.instructionSet == instructionSet)
-    }
-
-    mutating func prepare(_ layer: LSTM.Layer, using instructionSet: InstructionSet, forBackward: Bool) {
-        if isCurrent(for: layer, using: instructionSet, forBackward: forBackward) { return }
-        let values = [layer.weightIH, layer.weightHH, layer.biasIH, layer.biasHH].map(\.value.scalars)
+        if sources.count == values.count && zip(sources, values).allSatisfy(sharesStorage)
+            && hiddenPanels.instructionSet == instructionSet { return }
         let h4 = layer.weightHH.shape[0]
-        gradientPanels = forBackward ? PackedMatrix(values[1], rows: h4, columns: layer.weightHH.shape[1], using: instructionSet) : nil
         transpose(values[0], rows: h4, cols: layer.weightIH.shape[1], into: &inputTransposed, using: instructionSet)
         transpose(values[1], rows: h4, cols: layer.weightHH.shape[1], into: &hiddenTransposed, using: instructionSet)
         hiddenPanels = PackedMatrix(hiddenTransposed, rows: layer.weightHH.shape[1], columns: h4, using: instructionSet)
@@ -788,72 +744,4 @@ private final class InferenceWorkspace {
 /// Grows `buffer` to at least `count` elements; a buffer never shrinks, so the next batch reuses it.
 private func ensureCount(_ buffer: inout [Float], _ count: Int) {
     if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
-}
-
-/// The weight-gradient products of a backward pass (two per layer and share of rows, ``LSTM``'s
-/// `weightGradients`) and the sums of the shares' gradients into the parameters' (two per layer),
-/// handed to whichever thread is free: a thread that is through its own share's steps takes the
-/// products of its share, then those of the other shares whose steps are done, then the sums of the
-/// layers whose products are all made; so a thread slowed by other programs on its core keeps the
-/// other waiting less, and the sums are not left to one thread at the end. The products of a share
-/// are the same numbers on any thread, and each parameter's gradient is still the sum of the shares'
-/// in share order.
-private final class WeightGradientWork: @unchecked Sendable {
-    /// dW_hh, or dW_ih with the bias gradient.
-    enum Part { case hidden, input }
-    struct Product { let shard: Int, layer: Int, part: Part }
-
-    private let lock = NSLock()
-    private let shards: Int
-    /// [shard][layer]: whether the share's dGates of the layer are complete.
-    private var ready: [[Bool]]
-    /// Products not taken yet, the top layer's first (they are ready first), the larger part first.
-    private var products: [Product]
-    /// [layer]: products made.
-    private var made: [Int]
-    /// Sums whose products are all made, not taken yet: (layer, part).
-    private var sums: [(layer: Int, part: Part)] = []
-
-    init(shards: Int, layers: Int) {
-        self.shards = shards
-        ready = Array(repeating: Array(repeating: false, count: layers), count: shards)
-        products = stride(from: layers - 1, through: 0, by: -1).flatMap { k in
-            (0..<shards).flatMap { s in [Product(shard: s, layer: k, part: .hidden), Product(shard: s, layer: k, part: .input)] }
-        }
-        made = Array(repeating: 0, count: layers)
-    }
-
-    func markReady(shard: Int, layer: Int) {
-        lock.lock()
-        ready[shard][layer] = true
-        lock.unlock()
-    }
-
-    /// Takes ready products (those of share `preferred` first) and sums, one at a time, until none is
-    /// ready. It never waits for a share's steps: the iterations of `concurrentForEach` may run one
-    /// after the other on one thread (when Dispatch has no other thread free). Nothing is left undone:
-    /// each share's thread calls this after its steps, when all its products are ready, and the thread
-    /// that makes a layer's last product goes on to its sums.
-    func takeWhileReady(preferring preferred: Int, product make: (Product) -> Void, sum: (_ layer: Int, _ part: Part) -> Void) {
-        lock.lock()
-        while true {
-            let isReady = { (product: Product) in self.ready[product.shard][product.layer] }
-            if let index = products.firstIndex(where: { $0.shard == preferred && isReady($0) }) ?? products.firstIndex(where: isReady) {
-                let product = products.remove(at: index)
-                lock.unlock()
-                make(product)
-                lock.lock()
-                made[product.layer] += 1
-                if made[product.layer] == 2 * shards { sums += [(product.layer, .hidden), (product.layer, .input)] }
-            } else if !sums.isEmpty {
-                let (layer, part) = sums.removeFirst()
-                lock.unlock()
-                sum(layer, part)
-                lock.lock()
-            } else {
-                break
-            }
-        }
-        lock.unlock()
-    }
 }
