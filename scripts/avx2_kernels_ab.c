@@ -15,9 +15,9 @@ static float *rnd(size_t n){float*p;posix_memalign((void**)&p,64,n*4+64);for(siz
 static int cmp(const void*a,const void*b){double x=*(double*)a,y=*(double*)b;return x<y?-1:x>y;}
 int main(int argc,char**argv){
   int rounds = argc>1?atoi(argv[1]):7; double secs=argc>2?atof(argv[2]):0.05;
-  struct {int ta,m,n,k;} shapes[] = {{0,32,256,64},{0,32,64,256},{1,256,64,1536},{0,1536,256,64},{0,32,1024,256},{0,32,256,1024},{1,1024,256,1536},{0,1536,1024,256},{0,256,256,256}};
+  struct {int ta,m,n,k;} shapes[] = {{0,32,256,64},{0,32,64,256},{1,256,64,1536},{0,1536,256,64},{0,32,1024,256},{0,32,256,1024},{1,1024,256,1536},{0,1536,1024,256},{0,256,256,256},{0,1536,64,256},{0,1536,256,1024}};
   mp f[2]={orig_avx2_matrix_product,fk_avx2_matrix_product};
-  for (int s=0;s<9;s++){int ta=shapes[s].ta,m=shapes[s].m,n=shapes[s].n,k=shapes[s].k;
+  for (int s=0;s<(int)(sizeof shapes/sizeof shapes[0]);s++){int ta=shapes[s].ta,m=shapes[s].m,n=shapes[s].n,k=shapes[s].k;
     float*a=rnd((size_t)m*k),*b=rnd((size_t)k*n),*c=rnd((size_t)m*n),*c2=rnd((size_t)m*n);
     double g[2][64];
     for(int r=0;r<rounds;r++) for(int v=0;v<2;v++){long reps=0;double t0=cpu();

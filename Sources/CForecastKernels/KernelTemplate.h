@@ -512,9 +512,18 @@ FK_THREAD_BUFFER(blocked)
 
 // Whether matrix_product takes blocked_product: B's rows contiguous (b_cs 1), at least FK_BLOCK_MIN_ROWS
 // rows and a tile width of columns, and an operand far apart in memory (see above): a column-major A
-// whose rows of p lie a_cs apart, or B's rows b_rs apart.
-FK_INLINE int FK_NAME(takes_blocked_route)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t a_cs, ptrdiff_t b_rs, ptrdiff_t b_cs) {
-    const int far_a = a_cs != 1 && a_cs >= FK_PACK_A_ROWS_APART, far_b = b_rs >= FK_PACK_B_ROWS_APART;
+// whose rows of p lie a_cs apart, B's rows b_rs apart, or, where FK_BLOCK_ROW_MAJOR_A_ROWS_APART is
+// defined, a row-major A whose rows lie a_rs apart (dX = dGates·W_ih at hidden 256, A's rows 4 KiB
+// apart: in place, each tile read its six rows from L3 again for every column panel of B).
+FK_INLINE int FK_NAME(takes_blocked_route)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t a_rs, ptrdiff_t a_cs, ptrdiff_t b_rs,
+                                           ptrdiff_t b_cs) {
+#ifdef FK_BLOCK_ROW_MAJOR_A_ROWS_APART
+    const int far_row_major_a = a_cs == 1 && a_rs >= FK_BLOCK_ROW_MAJOR_A_ROWS_APART;
+#else
+    const int far_row_major_a = 0;
+    (void)a_rs;
+#endif
+    const int far_a = (a_cs != 1 && a_cs >= FK_PACK_A_ROWS_APART) || far_row_major_a, far_b = b_rs >= FK_PACK_B_ROWS_APART;
     return b_cs == 1 && m >= FK_BLOCK_MIN_ROWS && n >= FK_TILE_COLUMNS && (far_a || far_b);
 }
 
@@ -549,9 +558,14 @@ static int FK_NAME(blocked_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const
                 const ptrdiff_t tiles = nc / FK_TILE_COLUMNS * ((mc + FK_TILE_ROWS - 1) / FK_TILE_ROWS);  // of whole panels
                 ptrdiff_t next_i0 = i0 + FK_BLOCK_ROWS, next_p0 = p0;
                 if (next_i0 >= m) { next_i0 = 0; next_p0 = p0 + FK_BLOCK_DEPTH; }
-                const ptrdiff_t next_kc = a_cs != 1 && next_p0 < k ? fk_min(FK_BLOCK_DEPTH, k - next_p0) : 0;
+                // (A row-major A with rows far apart likewise: its rows are read for packing 1 KiB at a time,
+                // each from another page; then the segments asked for are the next block's rows.)
+                const ptrdiff_t next_kc = next_p0 < k ? fk_min(FK_BLOCK_DEPTH, k - next_p0) : 0;
                 const ptrdiff_t next_mc = fk_min(FK_BLOCK_ROWS, m - next_i0);
-                const ptrdiff_t rows_per_tile = tiles > 0 ? (next_kc + tiles - 1) / tiles : 0;
+                // The next block as segments: kc rows of p, mc floats each (column-major), or mc rows, kc each.
+                const ptrdiff_t segments = a_cs != 1 ? next_kc : next_kc > 0 ? next_mc : 0;
+                const ptrdiff_t segment_floats = a_cs != 1 ? next_mc : next_kc, segment_step = a_cs != 1 ? a_cs : a_rs;
+                const ptrdiff_t rows_per_tile = tiles > 0 ? (segments + tiles - 1) / tiles : 0;
                 const float *next_a = next_kc > 0 ? a + next_i0 * a_rs + next_p0 * a_cs : a;  // formed only when in bounds
                 ptrdiff_t tile = 0;
                 // Each panel of B (in L1) through every tile of the block's rows (panels of A in L2).
@@ -565,10 +579,10 @@ static int FK_NAME(blocked_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const
                         continue;
                     }
                     for (ptrdiff_t r0 = 0; r0 < mc; r0 += FK_TILE_ROWS, tile++) {
-                        for (ptrdiff_t p = tile * rows_per_tile; p < fk_min(next_kc, (tile + 1) * rows_per_tile); p++) {
-                            const float *row = next_a + p * a_cs;
-                            for (ptrdiff_t i = 0; i < next_mc; i += 16) __builtin_prefetch(row + i, 0, 2);
-                            __builtin_prefetch(row + next_mc - 1, 0, 2);
+                        for (ptrdiff_t q = tile * rows_per_tile; q < fk_min(segments, (tile + 1) * rows_per_tile); q++) {
+                            const float *segment = next_a + q * segment_step;
+                            for (ptrdiff_t i = 0; i < segment_floats; i += 16) __builtin_prefetch(segment + i, 0, 2);
+                            __builtin_prefetch(segment + segment_floats - 1, 0, 2);
                         }
                         if (!from_zero && r0 + FK_TILE_ROWS < mc) {
                             // The next tile starts by loading its C, from L3 when C outgrows L2 (1 MiB at
@@ -611,7 +625,7 @@ void FK_NAME(matrix_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
         return;
     }
 #if FK_BLOCKED_PRODUCT
-    if (FK_NAME(takes_blocked_route)(m, n, a_cs, b_rs, b_cs) &&
+    if (FK_NAME(takes_blocked_route)(m, n, a_rs, a_cs, b_rs, b_cs) &&
         FK_NAME(blocked_product)(m, n, k, a, a_rs, a_cs, b, b_rs, c, ldc, accumulate, start_row)) {
         return;
     }
@@ -684,12 +698,52 @@ void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1
     }
 }
 
+#if FK_WIDTH == 8
+// destination[c0 + j][r0 + i] = source[r0 + i][c0 + j] for an 8 × 8 block, in registers: rows of the
+// source in, rows of the destination out (the unpack / shuffle / 128-bit-lane steps of an AVX 8 × 8
+// transpose). A copy: every value is moved, none is computed.
+FK_INLINE void FK_NAME(transpose_block)(const float *source, ptrdiff_t cols, float *destination, ptrdiff_t rows) {
+    fk_vector r[8], t[8], u[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) r[i] = fk_load(source + i * cols);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 8; h += 4) {
+        u[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) {
+        fk_store(destination + j * rows, __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+        fk_store(destination + (j + 4) * rows, __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+    }
+}
+#endif
+
 void FK_NAME(transpose)(ptrdiff_t rows, ptrdiff_t cols, const float *source, float *destination) {
     enum { BLOCK = 16 };
-    for (ptrdiff_t r0 = 0; r0 < rows; r0 += BLOCK) {
-        const ptrdiff_t r1 = fk_min(rows, r0 + BLOCK);
-        for (ptrdiff_t c0 = 0; c0 < cols; c0 += BLOCK) {
-            const ptrdiff_t c1 = fk_min(cols, c0 + BLOCK);
+    for (ptrdiff_t c0 = 0; c0 < cols; c0 += BLOCK) {
+        const ptrdiff_t c1 = fk_min(cols, c0 + BLOCK);
+        for (ptrdiff_t r0 = 0; r0 < rows; r0 += BLOCK) {
+            const ptrdiff_t r1 = fk_min(rows, r0 + BLOCK);
+#if FK_WIDTH == 8
+            if (r1 - r0 == BLOCK && c1 - c0 == BLOCK) {
+                // A whole block as four 8 × 8 blocks in registers (the weights' transposes before every
+                // training batch: 1 MiB each at hidden 256, made while the other threads wait).
+                for (ptrdiff_t i = 0; i < BLOCK; i += 8) {
+                    for (ptrdiff_t j = 0; j < BLOCK; j += 8) {
+                        FK_NAME(transpose_block)(source + (r0 + i) * cols + c0 + j, cols, destination + (c0 + j) * rows + r0 + i, rows);
+                    }
+                }
+                continue;
+            }
+#endif
             for (ptrdiff_t c = c0; c < c1; c++) {
                 for (ptrdiff_t r = r0; r < r1; r++) destination[c * rows + r] = source[r * cols + c];
             }

@@ -12,6 +12,7 @@
 #define FK_BALANCED_TAIL 1   // 32 rows as 6+6+6+6+4+4, not 6+6+6+6+6+2
 #define FK_STREAM_PACKED_WEIGHTS 1  // batch inference reads the weights from contiguous panels
 #define FK_BLOCKED_PRODUCT 1  // large products with an operand far apart: both operands packed in blocks
+#define FK_BLOCK_ROW_MAJOR_A_ROWS_APART 512  // among them A·B with A's rows 2 KiB or more apart (dX = dGates·W_ih, H 256)
 #define FK_NAME(name) fk_avx2_##name
 #include "KernelTemplate.h"
 #pragma clang attribute pop

@@ -15,6 +15,20 @@ func threadCPUSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
+/// CPU time all threads of this process have run (user and system), in seconds: the work done,
+/// whatever the other programs sharing the cores took; it leaves out time a thread spent waiting idle.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+    return user + system
+}
+
 /// The peak resident set size of this process so far, in MiB (as Python's `resource.getrusage`).
 func peakResidentMegabytes() -> Double {
     var usage = rusage()

@@ -63,9 +63,17 @@ struct SpeedCommand: ParsableCommand {
 
         model.isTraining = true
         _ = epoch()
+        let startCPU = processCPUSeconds()
         var start = monotonicSeconds()
         let finalLoss = epoch()
         let trainSeconds = monotonicSeconds() - start
+        let trainCPUSeconds = processCPUSeconds() - startCPU
+        // FNV-1a over the bits of every trained parameter: equal between two builds only if they
+        // trained to the same bits.
+        var weightsHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for parameter in model.parameters {
+            for value in parameter.value.scalars { weightsHash = (weightsHash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+        }
 
         model.isTraining = false
         let one = Tensor(shape: [1, lookback, 1], scalars: Array(inputs[0 ..< lookback]))
@@ -92,6 +100,8 @@ struct SpeedCommand: ParsableCommand {
             "final_loss": rounded(Double(finalLoss), 5),
             "peak_rss_mb": rounded(peakResidentMegabytes(), 1),
             "train_seconds": rounded(trainSeconds, 3),
+            "train_cpu_seconds": rounded(trainCPUSeconds, 3),
+            "trained_weights_fnv1a": String(weightsHash, radix: 16),
             "predict_window_plan": windowPlan,
             "barrier_round_trip_ns": WorkerTeam.shared.barrierRoundTrip().map { rounded(Double($0.components.attoseconds) * 1e-9, 1) } ?? 0,
         ])

@@ -126,7 +126,8 @@ import ForecastKernels
 
     @Test(arguments: InstructionSet.supported)
     func largeProductsWithDistantOperandsGiveTheBitsOfSmallOnes(set: InstructionSet) {
-        // On AVX2, products of 64 rows or more with B's rows ≥ 512 floats apart or Aᵀ's rows ≥ 256 apart
+        // On AVX2, products of 64 rows or more with B's rows ≥ 512 floats apart, Aᵀ's rows ≥ 256 apart or
+        // A's rows ≥ 512 apart (A row-major: dX = dGates·W_ih at hidden 256, 130×40×600 here)
         // take the blocked route (both operands packed: 120-row blocks of A, 256-deep blocks, 1024-column
         // blocks of B); products of fewer rows never do. So each large product here is compared, bit for
         // bit, with the same rows computed in parts of at most 50 rows: partial blocks of rows, of depth
@@ -135,6 +136,7 @@ import ForecastKernels
         var random = TestRandom(seed: 0xB10C)
         let cases: [(MatrixProductTests.Form, m: Int, n: Int, k: Int)] = [
             (.plain, 130, 1030, 270), (.transposedA, 300, 37, 600), (.transposedA, 130, 1030, 40),
+            (.plain, 130, 40, 600),
         ]
         for (form, m, n, k) in cases {
             let a = random.floats(m * k), b = random.floats(k * n), rowVector = random.floats(n)
@@ -169,7 +171,7 @@ import ForecastKernels
     @Test(arguments: InstructionSet.supported)
     func transposeMovesEveryElement(set: InstructionSet) {
         var random = TestRandom(seed: 3)
-        for (rows, cols) in [(1, 1), (3, 17), (40, 33), (256, 64)] {
+        for (rows, cols) in [(1, 1), (3, 17), (40, 33), (256, 64), (1024, 256)] {
             let source = random.floats(rows * cols)
             var fast = [Float](repeating: .nan, count: rows * cols), reference = fast
             transpose(source, rows: rows, cols: cols, into: &fast, using: set)
