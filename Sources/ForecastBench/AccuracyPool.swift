@@ -23,6 +23,12 @@ enum AccuracyPool {
     /// rule before the simple forecasters were measured over the history; 1.5 was its default).
     static let windowsOnlyTolerances: [Double] = [1.5, 2, 1e9]
 
+    /// The tolerances scored with the network's error on the history's footing (``ForecastCombination/ChoiceBasis/seasonalNaiveRatio``).
+    static let relativeTolerances: [Double] = [1, 1.1, 1.25, 1.5, 2]
+
+    /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``).
+    static let networkGates: [Double] = [0, 1, 1.645, 2, 3]
+
     /// The pool: the monthly tasks, ETTh1 (OT, hourly: h 48, m 24, K 4), and `perSet` series of
     /// each M4 set (hourly h 48, m 24; weekly h 13, m 52; K 1: the M4 test part), drawn with
     /// `seed` among those with at least `minimumLength` points (train and test together).
@@ -149,7 +155,8 @@ enum AccuracyPool {
     }
 
     /// Scores `cached` again from its stored network forecasts, without training: every figure of
-    /// ``run(_:seed:maxSteps:)`` but the default's, which is the combination at `tolerance`.
+    /// ``run(_:seed:maxSteps:)`` but the default's, which is the combination at `tolerance` with
+    /// the library's network gate for one series.
     static func rescore(_ entry: Entry, cached: Result, tolerance: Double) -> Result {
         guard let network = cached.testNetwork, let ends = cached.validationEnds, let validationNetwork = cached.validationNetwork,
               let start = cached.validationStart else { return cached }
@@ -177,18 +184,29 @@ enum AccuracyPool {
             else { continue }
             result.mase["windows only \(candidate)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
         }
+        for candidate in relativeTolerances {
+            guard let chosen = ForecastCombination.choose(on: table, tolerance: candidate, season: period, holtWinters: cached.holtWinters,
+                                                          basis: .seasonalNaiveRatio) else { continue }
+            result.mase["relative \(candidate)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+        }
+        for gate in networkGates {
+            guard let chosen = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                          networkGate: gate) else { continue }
+            result.mase["gate \(gate)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+        }
         // Not a forecaster: the best of the other members on the test part itself, an upper bound
         // on what choosing one member per series could reach against seasonal naive.
         let others = ["network", "naive", "drift", "mean", "holt_winters"].compactMap { result.mase[$0] }
         if let best = others.min() { result.mase["oracle"] = best }
-        for candidate in tolerances + [tolerance] {
+        for candidate in tolerances {
             guard let chosen = ForecastCombination.choose(on: table, tolerance: candidate, season: period, holtWinters: cached.holtWinters) else { continue }
-            let value = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
-            result.mase["tolerance \(candidate)"] = value
-            if candidate == tolerance {
-                result.mase["default"] = value
-                result.combination = chosen.used.map { "\($0.member.displayName) \(String(format: "%.2f", $0.weight))" }.joined(separator: " + ")
-            }
+            result.mase["tolerance \(candidate)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+        }
+        // The default: the library's choice for one series, at `tolerance`, with its network gate.
+        if let chosen = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                   networkGate: ForecastCombination.defaultNetworkGate) {
+            result.mase["default"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+            result.combination = chosen.used.map { "\($0.member.displayName) \(String(format: "%.2f", $0.weight))" }.joined(separator: " + ")
         }
         return result
     }
@@ -211,7 +229,8 @@ enum AccuracyPool {
     /// and its geometric-mean MASE beside seasonal naive's.
     static func summary(_ results: [Result]) -> String {
         let keys = ["default", "network", "seasonal_naive", "naive", "holt_winters"] + tolerances.map { "tolerance \($0)" }
-            + windowsOnlyTolerances.map { "windows only \($0)" } + ["oracle"]
+            + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
+            + networkGates.map { "gate \($0)" } + ["oracle"]
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
             let pairs = results.compactMap { r -> (Double, Double)? in

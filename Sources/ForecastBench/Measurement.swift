@@ -18,25 +18,26 @@ func threadCPUSeconds() -> Double {
 /// CPU time all threads of this process have run (user and system), in seconds: the work done,
 /// whatever the other programs sharing the cores took; it leaves out time a thread spent waiting idle.
 func processCPUSeconds() -> Double {
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
+    let usage = selfUsage()
     let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
     let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
     return user + system
 }
 
-/// The peak resident set size of this process so far, in MiB (as Python's `resource.getrusage`).
-func peakResidentMegabytes() -> Double {
+/// This process's resource usage so far (`getrusage` of itself).
+private func selfUsage() -> rusage {
     var usage = rusage()
     #if os(Linux)
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     #else
     getrusage(RUSAGE_SELF, &usage)
     #endif
+    return usage
+}
+
+/// The peak resident set size of this process so far, in MiB (as Python's `resource.getrusage`).
+func peakResidentMegabytes() -> Double {
+    let usage = selfUsage()
     #if os(macOS)
     return Double(usage.ru_maxrss) / 1_048_576  // bytes
     #else

@@ -203,7 +203,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The scale conformal errors are measured in: auto (chosen on the validation windows; the default), model (the target's scale) or steps (each step's recent naive error).")
     var intervalScale: IntervalScale = .automatic
 
-    @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error; on a table of several series each series gets its own (default: on for such a table, off for one series; see docs/accuracy.md, \"Per series: the fallback of a panel\").")
+    @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error; on a table of several series each series gets its own (default: on for such a table and for one series, where the network alone is kept when it leads every simple method on the validation windows by more than 2 standard errors; see docs/accuracy.md, \"The network gate\").")
     var fallback: Bool?
 
     /// The levels of `--levels`, nil when they do not parse.

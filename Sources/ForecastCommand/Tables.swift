@@ -113,5 +113,9 @@ func combinationJSON(_ combination: ForecastCombination?) -> String {
     let members = combination.entries.map {
         "{\"member\": \"\($0.member.rawValue)\", \"weight\": \(jsonNumber($0.weight)), \"validation_error\": \(jsonNumber($0.validationError))}"
     }
-    return "{\"members\": [\(members.joined(separator: ", "))], \"validation_error\": \(jsonNumber(combination.validationError)), \"windows\": \(combination.windows)}"
+    var gate = ""
+    if let networkGate = combination.networkGate, let networkLead = combination.networkLead {
+        gate = ", \"network_gate\": \(jsonNumber(networkGate)), \"network_lead\": \(jsonNumber(networkLead))"
+    }
+    return "{\"members\": [\(members.joined(separator: ", "))], \"validation_error\": \(jsonNumber(combination.validationError)), \"windows\": \(combination.windows)\(gate)}"
 }

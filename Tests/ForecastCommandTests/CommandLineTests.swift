@@ -100,8 +100,11 @@ import Testing
         for name in ["LSTM", "naive", "seasonal naive", "drift", "mean", "MASE", "SMAPE"] { #expect(table.stdout.contains(name)) }
         let json = try Self.run(["evaluate", "--model", "model", "--data", "sales.csv", "--json"], in: dir)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [String: Any]])
-        // The model has conformal intervals (the default): scored at 80 and 95.
-        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals"])
+        // The model has conformal intervals and the fallback (the defaults): scored at 80 and 95,
+        // and the combination named.
+        #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals", "combination"])
+        #expect(object["combination"]?["network_gate"] as? Double == 2)  // the default gate for one series
+        #expect(object["combination"]?["network_lead"] is Double)
         #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
         #expect(Set(object["intervals"]!.keys) == ["levels", "msis", "weighted_quantile_loss"])
         #expect(Set((object["intervals"]!["levels"] as? [String: Any])?.keys ?? [:].keys) == ["80", "95"])

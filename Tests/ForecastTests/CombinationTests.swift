@@ -39,6 +39,9 @@ private func smallOptions() -> TrainingOptions {
         let errors = try #require(result.validation).memberErrors
         #expect(errors.min { $0.error < $1.error }?.member == .seasonalNaive)
         #expect(combination.windows == result.validation?.requests.count)
+        // One series: the network gate was measured, and the network did not pass it.
+        #expect(combination.networkGate == ForecastCombination.defaultNetworkGate)
+        #expect(!combination.networkPassedGate)
     }
 
     @Test func aNetworkThatFitsExactlyIsChosenAloneAndForecastsUnchanged() {
@@ -224,6 +227,63 @@ private func smallOptions() -> TrainingOptions {
         var options = smallOptions()
         options.fallbackTolerance = 0.5
         #expect(options.problems.contains { $0.contains("fallback tolerance") })
+        options.fallbackTolerance = 2
+        options.fallbackNetworkGate = -1
+        #expect(options.problems.contains { $0.contains("network gate") })
+        options.fallbackNetworkGate = nil
+        #expect(options.problems.isEmpty)
+    }
+
+    /// Four windows of two steps, every actual value 0 and scale 1: the network misses each step by
+    /// 0.5, seasonal naive by 1, 2, 3 and 4 in the four windows.
+    private func gateTable() -> ValidationForecasts {
+        ValidationForecasts(requests: (10..<14).map { ForecastRequest(series: 0, end: $0) }, actual: Array(repeating: [0, 0], count: 4),
+                            forecasts: [.network: Array(repeating: [0.5, -0.5], count: 4),
+                                        .seasonalNaive: [[1, 1], [2, -2], [3, 3], [4, 4]]],
+                            scales: [1, 1, 1, 1])
+    }
+
+    @Test func theNetworksLeadIsComputedByHand() throws {
+        // Differences 0.5, 1.5, 2.5, 3.5: mean 2; deviations −1.5, −0.5, 0.5, 1.5; lag 0
+        // autocovariance 5/4, lag 1 (horizon − 1) (0.75 − 0.25 + 0.75)/4 = 0.3125 with Bartlett
+        // weight 1/2: long-run variance 1.5625, standard error √(1.5625/4) = 0.625, lead 3.2.
+        let table = gateTable()
+        #expect(abs(try #require(table.networkLead(over: .seasonalNaive)) - 3.2) < 1e-12)
+        // With one step the windows do not overlap: differences 0.5, 1.5, 2.5, 3.5 again (the
+        // first steps), variance 5/4, standard error √(5/16), lead 2/√(5/16).
+        let oneStep = ValidationForecasts(requests: table.requests, actual: table.actual.map { [$0[0]] },
+                                          forecasts: table.forecasts.mapValues { $0.map { [$0[0]] } }, scales: table.scales)
+        #expect(abs(try #require(oneStep.networkLead(over: .seasonalNaive)) - 2 / (5.0 / 16).squareRoot()) < 1e-12)
+        // Behind: negative, the same size; equal differences: infinity; a missing member: nil.
+        var behind = table
+        behind.forecasts = [.network: table.forecasts[.seasonalNaive]!, .seasonalNaive: table.forecasts[.network]!]
+        #expect(abs(try #require(behind.networkLead(over: .seasonalNaive)) + 3.2) < 1e-12)
+        var constant = table
+        constant.forecasts[.seasonalNaive] = Array(repeating: [1, 1], count: 4)
+        #expect(constant.networkLead(over: .seasonalNaive) == .infinity)
+        #expect(table.networkLead(over: .naive) == nil)
+    }
+
+    @Test func theGateKeepsTheNetworkAloneOnlyWhenItLeadsClearly() throws {
+        let table = gateTable()
+        // Without a gate every member within the tolerance is combined.
+        let open = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil))
+        #expect(open.used.map(\.member) == [.network, .seasonalNaive])
+        #expect(open.networkGate == nil && open.networkLead == nil)
+        // A lead of 3.2 passes a gate of 3, and the choice says why.
+        let passed = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3))
+        #expect(passed.isNetworkAlone && passed.networkPassedGate)
+        let lead = try #require(passed.networkLead)
+        #expect(passed.networkGate == 3 && abs(lead - 3.2) < 1e-12)
+        #expect(passed.validationError == 0.5)
+        #expect(passed.summary.contains("the network alone: it leads every other member on the validation windows by 3.200 standard errors or more (gate 3.000)"))
+        // Not a gate of 3.5: the tolerance decides, as without one.
+        let held = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3.5))
+        #expect(held.entries.map(\.weight) == open.entries.map(\.weight))
+        #expect(!held.networkPassedGate && held.summary.contains("least lead over another member"))
+        // Saved and read back with the model's coder.
+        let decoded = try JSONDecoder().decode(ForecastCombination.self, from: try JSONEncoder().encode(passed))
+        #expect(decoded == passed)
     }
 }
 
@@ -366,14 +426,17 @@ private func risingWave(count: Int) -> TimeSeries {
         #expect(String(decoding: files[0][0], as: UTF8.self).contains("\"series_combinations\""))
     }
 
-    @Test func byDefaultAPanelGetsTheFallbackPerSeriesAndOneSeriesDoesNot() throws {
+    @Test func byDefaultAPanelGetsTheFallbackPerSeriesAndSoDoesOneSeries() throws {
         var options = smallOptions()
         options.fallback = nil
         let panelModel = try Trainer.fit(panel(), options: options).model.configuration
         #expect(panelModel.combination != nil)
+        #expect(panelModel.combination?.networkGate == nil)  // the gate is for one series
         #expect(Set(try #require(panelModel.seriesCombinations).keys) == ["noisy", "wave"])
-        // One series, or a table read without ids: the bare network.
-        #expect(try Trainer.fit(panel().series[0], options: options).model.configuration.combination == nil)
+        // One series: the fallback with the network gate.
+        let single = try #require(try Trainer.fit(panel().series[0], options: options).model.configuration.combination)
+        #expect(single.networkGate == ForecastCombination.defaultNetworkGate && single.networkLead != nil)
+        // A table read without ids: the bare network.
         let withoutIDs = Panel(source: "panel.csv", idName: nil, ids: ["", ""], series: panel().series)
         #expect(try Trainer.fit(withoutIDs, options: options).model.configuration.combination == nil)
         // With an infinite prior the per-series choice is off, and so is the default fallback.

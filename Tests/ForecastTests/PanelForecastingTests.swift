@@ -163,7 +163,8 @@ import Forecast
         try forecaster.fit(Panel(series))
         #expect(forecaster.model?.configuration == direct.configuration)
         let stepScaled = forecaster.model?.configuration.conformalIntervals?.stepLags == true
-        #expect(forecaster.model?.configuration.formatVersion == (stepScaled ? 4 : 2))
+        let combined = forecaster.model?.configuration.combination != nil
+        #expect(forecaster.model?.configuration.formatVersion == (stepScaled || combined ? 4 : 2))
         #expect(try forecaster.predict(Panel(series)).forecasts[0].values == direct.forecast(series).values)
         let table = ForecastTables.forecastCSV(try forecaster.predict(Panel(series)), panel: Panel(series), model: direct)
         #expect(table.hasPrefix("timestamp,forecast\n2010-01,"))

@@ -209,6 +209,36 @@ public struct ValidationForecasts: Sendable {
         return count > 0 ? sum / Double(count) : .infinity
     }
 
+    /// How clearly the network beats `member` on the validation windows: the mean over the windows
+    /// of `member`'s error minus the network's (each window's mean absolute error ÷ its scale),
+    /// divided by its standard error, the overlap of consecutive windows counted (Newey–West, with
+    /// Bartlett weights up to lag horizon − 1). Positive: the network ahead; about 2 or more: ahead
+    /// by more than the windows' noise explains. Nil with fewer than two windows or a non-finite
+    /// forecast; infinity when every window's difference is the same positive number.
+    public func networkLead(over member: CombinationMember) -> Double? {
+        guard let network = forecasts[.network], let other = forecasts[member], network.count == actual.count,
+              other.count == actual.count, actual.count >= 2 else { return nil }
+        func windowError(_ row: [Double], _ w: Int) -> Double {
+            var sum = 0.0
+            for (h, value) in row.enumerated() { sum += abs(actual[w][h] - value) / scales[w] }
+            return sum / Double(max(row.count, 1))
+        }
+        let differences = actual.indices.map { windowError(other[$0], $0) - windowError(network[$0], $0) }
+        guard differences.allSatisfy(\.isFinite) else { return nil }
+        let n = differences.count
+        let mean = differences.reduce(0, +) / Double(n)
+        func autocovariance(_ lag: Int) -> Double {
+            var sum = 0.0
+            for w in lag..<n { sum += (differences[w] - mean) * (differences[w - lag] - mean) }
+            return sum / Double(n)
+        }
+        let lags = min(max((actual.first?.count ?? 1) - 1, 0), n - 1)
+        var variance = autocovariance(0)
+        for lag in stride(from: 1, through: lags, by: 1) { variance += 2 * (1 - Double(lag) / Double(lags + 1)) * autocovariance(lag) }
+        guard variance > 0 else { return mean > 0 ? .infinity : (mean < 0 ? -.infinity : 0) }
+        return mean / (variance / Double(n)).squareRoot()
+    }
+
     /// Each member's validation error (``error(of:)``), in ``CombinationMember/allCases`` order;
     /// a member whose forecasts hold a non-finite value is left out.
     public var memberErrors: [(member: CombinationMember, error: Double)] {
@@ -223,9 +253,24 @@ public struct ValidationForecasts: Sendable {
     /// network's on the validation windows; with a ``history``, each simple forecaster's over its
     /// rolling origins (a forecaster with no finite error there is left out), else on the
     /// validation windows too.
-    public var choiceErrors: [(member: CombinationMember, error: Double)] {
-        memberErrors.compactMap { entry in
-            guard entry.member != .network, let history else { return entry }
+    public var choiceErrors: [(member: CombinationMember, error: Double)] { choiceErrors(basis: .measured) }
+
+    /// The errors the combination is chosen on with `basis`: as ``choiceErrors``; with
+    /// ``ForecastCombination/ChoiceBasis/seasonalNaiveRatio`` and a ``history``, the network's
+    /// validation error is moved onto the history's footing, multiplied by seasonal naive's error
+    /// over the history ÷ its error on the validation windows (the network's ratio to seasonal naive
+    /// on the windows it was measured on, times seasonal naive's history error), so that a
+    /// validation part harder or easier than the history on average does not decide.
+    public func choiceErrors(basis: ForecastCombination.ChoiceBasis) -> [(member: CombinationMember, error: Double)] {
+        let measured = memberErrors
+        var factor = 1.0
+        if basis == .seasonalNaiveRatio, let history, let onHistory = history.errors[.seasonalNaive],
+           let onWindows = measured.first(where: { $0.member == .seasonalNaive })?.error, onWindows > 0, onHistory > 0 {
+            factor = onHistory / onWindows
+        }
+        return measured.compactMap { entry in
+            guard let history else { return entry }
+            guard entry.member != .network else { return (entry.member, entry.error * factor) }
             return history.errors[entry.member].map { (entry.member, $0) }
         }
     }
@@ -267,6 +312,25 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// on the other half.
     public static let defaultTolerance = 2.0
 
+    /// How the network's error, measured on the validation windows, is set beside the simple
+    /// forecasters' errors over the history (``ValidationForecasts/choiceErrors(basis:)``).
+    public enum ChoiceBasis: String, Codable, Sendable {
+        /// Each as measured.
+        case measured
+        /// The network's scaled by seasonal naive's error over the history ÷ on the validation windows.
+        case seasonalNaiveRatio = "seasonal_naive_ratio"
+    }
+
+    /// The default ``ChoiceBasis``.
+    public static let defaultBasis = ChoiceBasis.measured
+
+    /// The default network gate of ``choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``
+    /// for one series (``TrainingOptions/fallbackNetworkGate``): 2 standard errors. Of none, 0, 1,
+    /// 1.645, 2 and 3, 2 and 3 were best on the even-numbered M4 series of the development pool
+    /// (at a tenth of the step budget); only 2 or less kept the network alone on sunspots and
+    /// airpassengers at the full budget, every seed (docs/accuracy.md, "The network gate").
+    public static let defaultNetworkGate = 2.0
+
     /// Every member measured, in ``CombinationMember/allCases`` order.
     public var entries: [Entry]
     /// The ratio to the best validation error within which a member is combined.
@@ -282,10 +346,24 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public var historyWindows: Int?
     /// The validation error of the combined forecast (on the windows it was chosen on).
     public var validationError: Double
+    /// The network gate the choice used (``choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``):
+    /// the network is kept alone when it leads every other member by more than this many
+    /// standard errors on the validation windows; nil when there was none.
+    public var networkGate: Double?
+    /// The network's smallest lead over the other members on the validation windows, in standard
+    /// errors (``ValidationForecasts/networkLead(over:)``; at most 10⁹), when a gate measured it.
+    public var networkLead: Double?
 
     enum CodingKeys: String, CodingKey {
         case entries = "members", tolerance, season, windows
         case holtWinters = "holt_winters", validationError = "validation_error", historyWindows = "history_windows"
+        case networkGate = "network_gate", networkLead = "network_lead"
+    }
+
+    /// Whether the network gate kept the network alone.
+    public var networkPassedGate: Bool {
+        guard let networkGate, let networkLead else { return false }
+        return networkLead > networkGate
     }
 
     /// Creates a combination.
@@ -304,12 +382,25 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// `candidates` (default: every member), those within `tolerance` × the best error, weighted by
     /// 1 / error. Nil when no candidate has a finite error.
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
-                              holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases)) -> ForecastCombination? {
-        let errors = validation.choiceErrors.filter { candidates.contains($0.member) }
-        guard let entries = weighted(errors, tolerance: tolerance) else { return nil }
+                              holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
+                              basis: ChoiceBasis = defaultBasis, networkGate: Double? = nil) -> ForecastCombination? {
+        let errors = validation.choiceErrors(basis: basis).filter { candidates.contains($0.member) }
+        guard var entries = weighted(errors, tolerance: tolerance) else { return nil }
+        // The network alone when it beats every other candidate on the validation windows by
+        // more than `networkGate` standard errors.
+        var lead: Double?
+        if let gate = networkGate, errors.contains(where: { $0.member == .network }) {
+            let leads = errors.filter { $0.member != .network }.map { validation.networkLead(over: $0.member) ?? -.infinity }
+            lead = min(leads.min() ?? .infinity, 1e9)
+            if let lead, lead > gate {
+                for i in entries.indices { entries[i].weight = entries[i].member == .network ? 1 : 0 }
+            }
+        }
         var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
                                               windows: validation.requests.count, validationError: .nan,
                                               historyWindows: validation.history?.windows)
+        combination.networkGate = lead == nil ? nil : networkGate
+        combination.networkLead = lead.map { $0.isFinite ? $0 : -1e9 }
         let combined = validation.requests.indices.map { w in
             combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
         }
@@ -414,7 +505,13 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public var summary: String {
         let parts = used.map { "\($0.member.displayName) \(format($0.weight)) (validation MASE \(format($0.validationError)))" }
         let history = historyWindows.map { " (the simple forecasters' over \($0) origin\($0 == 1 ? "" : "s") of the history)" } ?? ""
-        return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history
+        var gate = ""
+        if let networkGate, let networkLead {
+            gate = networkPassedGate
+                ? "; the network alone: it leads every other member on the validation windows by \(format(networkLead)) standard errors or more (gate \(format(networkGate)))"
+                : "; the network's least lead over another member on the validation windows: \(format(networkLead)) standard errors (gate \(format(networkGate)))"
+        }
+        return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history + gate
     }
 
     private func format(_ value: Double) -> String {

@@ -340,7 +340,8 @@ public enum Trainer {
                 panel.series, validation: splits.map(\.validation), trainEnds: splits.map(\.trainEnd), season: period, perSeries: perSeries) {
                 validationForecasts = measured.table
                 combination = ForecastCombination.choose(on: measured.table, tolerance: options.fallbackTolerance, season: period,
-                                                         holtWinters: measured.holtWinters)
+                                                         holtWinters: measured.holtWinters,
+                                                         networkGate: panel.count == 1 ? options.fallbackNetworkGate : nil)
                 if perSeries && combination != nil {
                     let chosen = ForecastCombination.choosePerSeries(on: measured.table, tolerance: options.fallbackTolerance,
                                                                      prior: options.fallbackSeriesPrior, season: period)

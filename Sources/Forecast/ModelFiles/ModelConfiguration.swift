@@ -193,8 +193,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// quantile-major. Nil for a point head.
     public var quantileLevels: [Double]?
     /// How the final forecast combines the network with the simple forecasters, chosen on the
-    /// validation windows (``ForecastCombination``); nil for the network alone (the default, or a
-    /// model from before the combination existed). Written as format version 4.
+    /// validation windows (``ForecastCombination``); nil for the network alone (trained without
+    /// the fallback, or a model from before the combination existed). Written as format version 4.
     public var combination: ForecastCombination?
     /// For a panel trained with the fallback: each series' own combination, keyed by its id, chosen
     /// on its own validation windows and history shrunk towards the pooled evidence
