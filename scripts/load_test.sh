@@ -25,9 +25,10 @@ if [[ -z "$model" ]]; then
     model="$work/passengers-model"
     if [[ ! -f "$model/config.json" ]]; then
         # `season`: the normalisation scripts/onnx_serve.py computes too (the default for one series
-        # may choose holt_winters, which it does not), so both servers serve the same model.
+        # may choose holt_winters, which it does not), and the network alone (it does not blend with
+        # the fallback's simple methods), so both servers serve the same model.
         "$forecast" train --data data/airpassengers.csv --target passengers --lookback 36 --horizon 12 \
-            --test-size 24 --normalization season --output "$model" >/dev/null
+            --test-size 24 --normalization season --no-fallback --output "$model" >/dev/null
     fi
 fi
 
