@@ -96,6 +96,10 @@ class Forecaster:
         self.method, self.period = norm["method"], max(norm.get("period", 1), 1)
         if self.method not in ("global", "season", "seasonal_naive", "last", "revin"):
             raise SystemExit(f"{directory}: window normalisation {self.method!r} is not served here")
+        used = [m["member"] for m in (c.get("combination") or {}).get("members", []) if m["weight"] > 0]
+        if used and used != ["network"]:
+            raise SystemExit(f"{directory}: the model blends the network with {', '.join(used)} (the fallback), "
+                             "which is not served here; train it with --no-fallback")
         model = onnx_model(c, read_safetensors(f"{directory}/model.safetensors"))
         options = ort.SessionOptions()
         self.session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
