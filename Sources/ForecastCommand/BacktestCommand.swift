@@ -80,7 +80,13 @@ struct BacktestCommand: ParsableCommand {
                 try writePlot(backtestChart(evaluation: evaluation, panel: panel, index: try chosenSeries(series, in: panel), model: name), to: plot)
             }
             if json {
-                print(metricsJSON(evaluation, extra: (backtest.combinations.last ?? nil).map { [("combination", combinationJSON($0))] } ?? []))
+                // The last origin's training: the model that forecast the latest points.
+                var extra: [(String, String)] = []
+                if let configuration = backtest.configurations.last, let training = backtest.trainings.last {
+                    extra.append(("normalization", normalizationJSON(chosen: configuration.windowNormalization.method, errors: training.normalizationErrors)))
+                }
+                if let combination = backtest.combinations.last ?? nil { extra.append(("combination", combinationJSON(combination))) }
+                print(metricsJSON(evaluation, extra: extra))
             } else {
                 let trainings = backtest.trainings
                 printError("\(trainings.count) training\(trainings.count == 1 ? "" : "s"), \(duration(trainings.reduce(0) { $0 + $1.seconds })); "

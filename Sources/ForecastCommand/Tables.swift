@@ -85,6 +85,13 @@ func normalizationLine(chosen: WindowNormalization.Method, errors: [(method: Win
         + errors.map { "\($0.method.rawValue) \(String(format: "%.3f", $0.error))" }.joined(separator: ", ") + ")"
 }
 
+/// `{"method": "holt_winters", "errors": {"season": 1.033, "holt_winters": 0.491}}`: the
+/// normalisation a training kept and, when it chose among several, each one's validation error.
+func normalizationJSON(chosen: WindowNormalization.Method, errors: [(method: WindowNormalization.Method, error: Double)]) -> String {
+    let measured = errors.map { "\"\($0.method.rawValue)\": \(jsonNumber($0.error))" }.joined(separator: ", ")
+    return "{\"method\": \"\(chosen.rawValue)\", \"errors\": {\(measured)}}"
+}
+
 /// `fallback: LSTM 0.612 (validation MASE 0.801) + seasonal naive 0.388 (…); combined …`; nil for
 /// a model without one (the network alone).
 func fallbackLine(_ combination: ForecastCombination?) -> String? {

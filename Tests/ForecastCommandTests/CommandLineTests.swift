@@ -120,6 +120,11 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(object["seasonal_naive"] != nil)
+        // The last origin's normalisation, chosen between the default two, and its fallback.
+        let normalization = try #require(object["normalization"] as? [String: Any])
+        #expect(["season", "holt_winters"].contains(normalization["method"] as? String ?? ""))
+        #expect(Set((normalization["errors"] as? [String: Any])?.keys ?? [:].keys) == ["season", "holt_winters"])
+        #expect((object["combination"] as? [String: Any])?["members"] != nil)
         let rows = try String(contentsOf: dir.appendingPathComponent("backtest.csv"), encoding: .utf8).split(separator: "\n")
         #expect(rows.first == "origin,timestamp,actual,forecast,lo-80,hi-80,lo-95,hi-95,naive,seasonal_naive,drift,mean")
         #expect(rows.count == 1 + 12)
