@@ -26,7 +26,7 @@ enum AccuracyPool {
     /// The tolerances scored with the network's error on the history's footing (``ForecastCombination/ChoiceBasis/seasonalNaiveRatio``).
     static let relativeTolerances: [Double] = [1, 1.1, 1.25, 1.5, 2]
 
-    /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``).
+    /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:networkGate:)``).
     static let networkGates: [Double] = [0, 1, 1.645, 2, 3]
 
     /// The pool: the monthly tasks, ETTh1 (OT, hourly: h 48, m 24, K 4), and `perSet` series of

@@ -97,7 +97,9 @@ func normalizationJSON(chosen: WindowNormalization.Method, errors: [(method: Win
 func fallbackLine(_ combination: ForecastCombination?) -> String? {
     guard let combination else { return nil }
     let measured = combination.entries.map { "\($0.member.displayName) \(String(format: "%.3f", $0.validationError))" }.joined(separator: ", ")
-    return "fallback: \(combination.summary)\nvalidation MASE of each: \(measured)"
+    // The simple forecasters' errors are over the history's origins when it was measured.
+    let basis = combination.historyWindows == nil ? "validation MASE of each" : "MASE of each (LSTM on the validation windows, the others over the history)"
+    return "fallback: \(combination.summary)\n\(basis): \(measured)"
 }
 
 /// `per series: 414 series chose their own combination (the pooled one for the others); heaviest

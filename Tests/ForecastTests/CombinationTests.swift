@@ -41,7 +41,7 @@ private func smallOptions() -> TrainingOptions {
         #expect(combination.windows == result.validation?.requests.count)
         // One series: the network gate was measured, and the network did not pass it.
         #expect(combination.networkGate == ForecastCombination.defaultNetworkGate)
-        #expect(!combination.networkPassedGate)
+        #expect(!combination.networkPassesGate)
     }
 
     @Test func aNetworkThatFitsExactlyIsChosenAloneAndForecastsUnchanged() {
@@ -272,7 +272,7 @@ private func smallOptions() -> TrainingOptions {
         #expect(open.networkGate == nil && open.networkLead == nil)
         // A lead of 3.2 passes a gate of 3, and the choice says why.
         let passed = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3))
-        #expect(passed.isNetworkAlone && passed.networkPassedGate)
+        #expect(passed.isNetworkAlone && passed.networkPassesGate)
         let lead = try #require(passed.networkLead)
         #expect(passed.networkGate == 3 && abs(lead - 3.2) < 1e-12)
         #expect(passed.validationError == 0.5)
@@ -280,10 +280,38 @@ private func smallOptions() -> TrainingOptions {
         // Not a gate of 3.5: the tolerance decides, as without one.
         let held = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3.5))
         #expect(held.entries.map(\.weight) == open.entries.map(\.weight))
-        #expect(!held.networkPassedGate && held.summary.contains("least lead over another member"))
+        #expect(!held.networkPassesGate && held.summary.contains("least lead over another member"))
         // Saved and read back with the model's coder.
         let decoded = try JSONDecoder().decode(ForecastCombination.self, from: try JSONEncoder().encode(passed))
         #expect(decoded == passed)
+        // One window: no lead to measure, so the gate does not keep the network alone.
+        let one = ValidationForecasts(requests: [table.requests[0]], actual: [table.actual[0]],
+                                      forecasts: table.forecasts.mapValues { [$0[0]] }, scales: [1])
+        let unmeasured = try #require(ForecastCombination.choose(on: one, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 0))
+        #expect(unmeasured.networkGate == 0 && unmeasured.networkLead == nil && !unmeasured.networkPassesGate)
+        #expect(unmeasured.used.count == 2 && unmeasured.summary.contains("not measured on 1 validation window (gate 0.000)"))
+        // A gate that is not a finite number is no gate.
+        let nan = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: .nan))
+        #expect(nan.networkGate == nil && nan.entries.map(\.weight) == open.entries.map(\.weight))
+    }
+
+    @Test func aModelTheGateKeptAloneKeepsItsFormatVersionAndABadGateRecordIsNamed() throws {
+        // The network alone at weight 1: older readers, which ignore the key, forecast the same.
+        let series = risingWave(count: 240)
+        let model = try Trainer.fit(series, options: smallOptions()).model
+        let combination = try #require(model.configuration.combination)
+        let stepScaled = model.configuration.conformalIntervals?.stepLags == true
+        #expect(model.configuration.formatVersion == (combination.isNetworkAlone && !stepScaled ? ModelConfiguration.singleSeriesFormatVersion
+                                                      : ModelConfiguration.stepScaledIntervalsFormatVersion))
+        try expectLoadingFails(model, message: "combination.network_lead passes network_gate, so the network must be the only member") { json in
+            var stored = try #require(json["combination"] as? [String: Any])
+            stored["network_gate"] = 1.0
+            stored["network_lead"] = 5.0
+            var members = try #require(stored["members"] as? [[String: Any]])
+            for i in members.indices { members[i]["weight"] = 1.0 / Double(members.count) }
+            stored["members"] = members
+            json["combination"] = stored
+        }
     }
 }
 

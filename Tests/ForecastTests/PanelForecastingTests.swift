@@ -163,7 +163,7 @@ import Forecast
         try forecaster.fit(Panel(series))
         #expect(forecaster.model?.configuration == direct.configuration)
         let stepScaled = forecaster.model?.configuration.conformalIntervals?.stepLags == true
-        let combined = forecaster.model?.configuration.combination != nil
+        let combined = forecaster.model?.configuration.combination.map { !$0.isNetworkAlone } == true
         #expect(forecaster.model?.configuration.formatVersion == (stepScaled || combined ? 4 : 2))
         #expect(try forecaster.predict(Panel(series)).forecasts[0].values == direct.forecast(series).values)
         let table = ForecastTables.forecastCSV(try forecaster.predict(Panel(series)), panel: Panel(series), model: direct)

@@ -211,10 +211,17 @@ public struct ValidationForecasts: Sendable {
 
     /// How clearly the network beats `member` on the validation windows: the mean over the windows
     /// of `member`'s error minus the network's (each window's mean absolute error ÷ its scale),
-    /// divided by its standard error, the overlap of consecutive windows counted (Newey–West, with
-    /// Bartlett weights up to lag horizon − 1). Positive: the network ahead; about 2 or more: ahead
-    /// by more than the windows' noise explains. Nil with fewer than two windows or a non-finite
-    /// forecast; infinity when every window's difference is the same positive number.
+    /// divided by its Newey–West standard error (Bartlett weights up to lag horizon − 1, for the
+    /// overlap of consecutive windows). Positive: the network ahead.
+    ///
+    /// A score, not a calibrated test: with few windows, each overlapping the next, the standard
+    /// error comes out small, and a network with no real edge exceeds 2 about a third of the time
+    /// on 7–11 windows of 12 steps, and about one time in ten on 60 or more (a simulation,
+    /// docs/accuracy.md, "The network gate"); the fallback's gate of 2 was chosen by measurement.
+    ///
+    /// Nil when either member's forecasts are missing, their rows do not match the windows, there
+    /// are fewer than two windows, or an error is not finite. When every window's difference is the
+    /// same: infinity if positive, minus infinity if negative, 0 if zero.
     public func networkLead(over member: CombinationMember) -> Double? {
         guard let network = forecasts[.network], let other = forecasts[member], network.count == actual.count,
               other.count == actual.count, actual.count >= 2 else { return nil }
@@ -261,7 +268,7 @@ public struct ValidationForecasts: Sendable {
     /// over the history ÷ its error on the validation windows (the network's ratio to seasonal naive
     /// on the windows it was measured on, times seasonal naive's history error), so that a
     /// validation part harder or easier than the history on average does not decide.
-    public func choiceErrors(basis: ForecastCombination.ChoiceBasis) -> [(member: CombinationMember, error: Double)] {
+    package func choiceErrors(basis: ForecastCombination.ChoiceBasis) -> [(member: CombinationMember, error: Double)] {
         let measured = memberErrors
         var factor = 1.0
         if basis == .seasonalNaiveRatio, let history, let onHistory = history.errors[.seasonalNaive],
@@ -314,17 +321,17 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
 
     /// How the network's error, measured on the validation windows, is set beside the simple
     /// forecasters' errors over the history (``ValidationForecasts/choiceErrors(basis:)``).
-    public enum ChoiceBasis: String, Codable, Sendable {
+    package enum ChoiceBasis: Sendable {
         /// Each as measured.
         case measured
         /// The network's scaled by seasonal naive's error over the history ÷ on the validation windows.
-        case seasonalNaiveRatio = "seasonal_naive_ratio"
+        case seasonalNaiveRatio
     }
 
     /// The default ``ChoiceBasis``.
-    public static let defaultBasis = ChoiceBasis.measured
+    package static let defaultChoiceBasis = ChoiceBasis.measured
 
-    /// The default network gate of ``choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``
+    /// The default network gate of ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``
     /// for one series (``TrainingOptions/fallbackNetworkGate``): 2 standard errors. Of none, 0, 1,
     /// 1.645, 2 and 3, 2 and 3 were best on the even-numbered M4 series of the development pool
     /// (at a tenth of the step budget); only 2 or less kept the network alone on sunspots and
@@ -346,12 +353,14 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public var historyWindows: Int?
     /// The validation error of the combined forecast (on the windows it was chosen on).
     public var validationError: Double
-    /// The network gate the choice used (``choose(on:tolerance:season:holtWinters:candidates:basis:networkGate:)``):
-    /// the network is kept alone when it leads every other member by more than this many
-    /// standard errors on the validation windows; nil when there was none.
+    /// The network gate the choice used (``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``):
+    /// the network is kept alone when its ``networkLead`` exceeds it; nil when there was none, or
+    /// when the network was not among the candidates.
     public var networkGate: Double?
-    /// The network's smallest lead over the other members on the validation windows, in standard
-    /// errors (``ValidationForecasts/networkLead(over:)``; at most 10⁹), when a gate measured it.
+    /// The network's smallest lead over the other candidates on the validation windows
+    /// (``ValidationForecasts/networkLead(over:)``, clamped to ±10⁹), when a gate measured it; nil
+    /// when the gate could not measure it (fewer than two windows, no other candidate), and the
+    /// gate then does not keep the network alone.
     public var networkLead: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -361,7 +370,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     }
 
     /// Whether the network gate kept the network alone.
-    public var networkPassedGate: Bool {
+    public var networkPassesGate: Bool {
         guard let networkGate, let networkLead else { return false }
         return networkLead > networkGate
     }
@@ -378,29 +387,44 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         self.historyWindows = historyWindows
     }
 
-    /// Chooses the weights on `validation`'s ``ValidationForecasts/choiceErrors``: of the
+    /// Chooses the weights on `validation`'s ``ValidationForecasts/choiceErrors(basis:)``: of the
     /// `candidates` (default: every member), those within `tolerance` × the best error, weighted by
-    /// 1 / error. Nil when no candidate has a finite error.
+    /// 1 / error. With a finite `networkGate` (the fallback's for one series), the network is kept
+    /// alone instead, whatever the tolerance gives, when its ``ValidationForecasts/networkLead(over:)``
+    /// over every other candidate exceeds the gate; ``networkGate`` and ``networkLead`` record it.
+    /// Nil when no candidate has a finite error.
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                               holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
-                              basis: ChoiceBasis = defaultBasis, networkGate: Double? = nil) -> ForecastCombination? {
+                              networkGate: Double? = nil) -> ForecastCombination? {
+        choose(on: validation, tolerance: tolerance, season: season, holtWinters: holtWinters, candidates: candidates,
+               basis: defaultChoiceBasis, networkGate: networkGate)
+    }
+
+    /// ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)`` with the network's error
+    /// set beside the simple forecasters' history errors on `basis` (the development pool compares them).
+    package static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
+                               holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
+                               basis: ChoiceBasis, networkGate: Double? = nil) -> ForecastCombination? {
         let errors = validation.choiceErrors(basis: basis).filter { candidates.contains($0.member) }
         guard var entries = weighted(errors, tolerance: tolerance) else { return nil }
         // The network alone when it beats every other candidate on the validation windows by
         // more than `networkGate` standard errors.
-        var lead: Double?
-        if let gate = networkGate, errors.contains(where: { $0.member == .network }) {
-            let leads = errors.filter { $0.member != .network }.map { validation.networkLead(over: $0.member) ?? -.infinity }
-            lead = min(leads.min() ?? .infinity, 1e9)
-            if let lead, lead > gate {
+        var gate: Double?, lead: Double?
+        if let networkGate, networkGate.isFinite, errors.contains(where: { $0.member == .network }) {
+            gate = networkGate
+            let leads = errors.filter { $0.member != .network }.map { validation.networkLead(over: $0.member) }
+            if !leads.isEmpty, let least = leads.map({ $0 ?? .nan }).min(), !leads.contains(where: { $0 == nil }) {
+                lead = min(max(least, -1e9), 1e9)
+            }
+            if let lead, lead > networkGate {
                 for i in entries.indices { entries[i].weight = entries[i].member == .network ? 1 : 0 }
             }
         }
         var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
                                               windows: validation.requests.count, validationError: .nan,
                                               historyWindows: validation.history?.windows)
-        combination.networkGate = lead == nil ? nil : networkGate
-        combination.networkLead = lead.map { $0.isFinite ? $0 : -1e9 }
+        combination.networkGate = gate
+        combination.networkLead = lead
         let combined = validation.requests.indices.map { w in
             combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
         }
@@ -439,7 +463,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// the pooled ratio (the same comparison over every series' windows and the pooled history) as
     /// `prior` horizons: the ratio chosen on is their weighted mean, so a series with one window
     /// mostly keeps the pooled standing of the network and a series with a long history decides
-    /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:)``
+    /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``
     /// does, on the series' seasonal naive error (plus 10⁻⁹, so that an exact seasonal naive
     /// does not make every error 0) times each ratio. A prior of infinity gives every
     /// series the pooled ratios. Empty when seasonal naive has no finite pooled error.
@@ -499,17 +523,24 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public func validationError(of member: CombinationMember) -> Double? { entries.first { $0.member == member }?.validationError }
 
     /// One line for people: `LSTM 0.62 (validation MASE 0.710) + seasonal naive 0.38 (validation
-    /// MASE 1.150); combined validation MASE 0.680 over 12 windows`, and, when the simple
-    /// forecasters were measured over the history, `(the simple forecasters' over 300 origins of
-    /// the history)`.
+    /// MASE 1.150); combined validation MASE 0.680 over 12 windows`; when the simple forecasters
+    /// were measured over the history, their errors are `history MASE` and `(the simple
+    /// forecasters' over 300 origins of the history)` follows; then the gate, when there was one.
     public var summary: String {
-        let parts = used.map { "\($0.member.displayName) \(format($0.weight)) (validation MASE \(format($0.validationError)))" }
+        let parts = used.map { entry in
+            let measured = entry.member != .network && historyWindows != nil ? "history MASE" : "validation MASE"
+            return "\(entry.member.displayName) \(format(entry.weight)) (\(measured) \(format(entry.validationError)))"
+        }
         let history = historyWindows.map { " (the simple forecasters' over \($0) origin\($0 == 1 ? "" : "s") of the history)" } ?? ""
         var gate = ""
-        if let networkGate, let networkLead {
-            gate = networkPassedGate
-                ? "; the network alone: it leads every other member on the validation windows by \(format(networkLead)) standard errors or more (gate \(format(networkGate)))"
-                : "; the network's least lead over another member on the validation windows: \(format(networkLead)) standard errors (gate \(format(networkGate)))"
+        if let networkGate {
+            if let networkLead {
+                gate = networkPassesGate
+                    ? "; the network alone: it leads every other member on the validation windows by \(format(networkLead)) standard errors or more (gate \(format(networkGate)))"
+                    : "; the network's least lead over another member on the validation windows: \(format(networkLead)) standard errors (gate \(format(networkGate)))"
+            } else {
+                gate = "; the network's lead over the other members not measured on \(windows) validation window\(windows == 1 ? "" : "s") (gate \(format(networkGate)))"
+            }
         }
         return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history + gate
     }

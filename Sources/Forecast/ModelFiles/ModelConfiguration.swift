@@ -8,7 +8,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// no window normalisation: a direct model on globally scaled values) are read as well.
     public static let currentFormatVersion = 5
     /// The version written for a model of one series (no ``panel``): unchanged since version 2,
-    /// so such a model reads with earlier versions of the library too.
+    /// so such a model reads with earlier versions of the library too, unless what it added later
+    /// raises it (a blend of the fallback, step-scaled intervals, covariates known ahead).
     public static let singleSeriesFormatVersion = 2
     /// The version written for a model of many series (with ``panel``), which version 2 readers
     /// must refuse: they would scale every series by the stored statistics.
@@ -241,7 +242,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.conformalIntervals = conformalIntervals
         self.quantileLevels = quantileLevels
         self.formatVersion = !futureFeatures.isEmpty || staticFeatures != nil || decoder != nil ? Self.knownFutureFormatVersion
-            : conformalIntervals?.stepLags == true || combination != nil ? Self.stepScaledIntervalsFormatVersion
+            : conformalIntervals?.stepLags == true || combination.map({ !$0.isNetworkAlone }) == true || seriesCombinations != nil
+                ? Self.stepScaledIntervalsFormatVersion
             : panel == nil ? Self.singleSeriesFormatVersion : Self.panelFormatVersion
         self.panel = panel
         self.windowNormalization = windowNormalization
@@ -417,6 +419,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).season is \(combination.season); it must be positive")
             } else if let smoothing = combination.holtWinters, !((0...1).contains(smoothing.alpha) && (0...1).contains(smoothing.gamma)) {
                 problems.append("\(key).holt_winters needs alpha and gamma in [0, 1]")
+            } else if [combination.networkGate, combination.networkLead].contains(where: { $0.map { !$0.isFinite } == true }) {
+                problems.append("\(key).network_gate and network_lead must be finite numbers")
+            } else if combination.networkPassesGate && !combination.isNetworkAlone {
+                problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight")
             }
         }
         if let combination { check(combination, key: "combination") }
