@@ -561,7 +561,7 @@ def train_swift_model(model_dir: Path, cell: str = "lstm") -> None:
     cmd = ["swift", "run", "-c", "release", "forecast", "train", "--data", str(ROOT / "data" / "airpassengers.csv"),
            *([] if cell == "lstm" else ["--cell", cell]),
            "--lookback", "12", "--horizon", "3", "--hidden-size", "8", "--layers", "2", "--epochs", "20",
-           "--seed", "7", "--quiet", "--output", str(model_dir)]
+           "--seed", "7", "--quiet", "--no-fallback", "--output", str(model_dir)]  # the network alone, which PyTorch loads
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
