@@ -469,10 +469,51 @@ _Static_assert(FK_BLOCK_ROWS % FK_TILE_ROWS == 0 && FK_BLOCK_COLUMNS % FK_TILE_C
 // Copies A[0 ..< rows, 0 ..< depth] of a row-major A (rows lda apart) into panels of MR rows, laid out
 // as pack_column_major_a lays them out: A(q·MR + i, p) at panels[q * FK_PANEL_STRIDE(depth) + p * MR + i],
 // zero beyond the last row.
+#if FK_WIDTH == 8 && FK_TILE_ROWS == 6
+// panel[(p0 + j) · 6 + i] = A(i, p0 + j) for the 6 rows of a whole panel and 8 steps of p: the six rows'
+// vectors (and two of zeros) transposed in registers as in transpose_block, then each column of 6 stored
+// with an 8-wide store whose last 2 floats the next store overwrites (the last 2 of the panel's last
+// store land in the padding of FK_PANEL_STRIDE). A copy: every value is moved, none is computed.
+FK_INLINE void FK_NAME(pack_six_rows_by_eight)(const float *a, ptrdiff_t lda, float *panel) {
+    fk_vector r[8], t[8], u[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) r[i] = fk_load(a + i * lda);
+    r[6] = r[7] = (fk_vector)0;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 8; h += 4) {
+        u[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) fk_store(panel + j * 6, __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) fk_store(panel + (j + 4) * 6, __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+}
+#endif
+
 static void FK_NAME(pack_row_major_a)(const float *a, ptrdiff_t lda, ptrdiff_t rows, ptrdiff_t depth, float *panels) {
     const ptrdiff_t stride = FK_PANEL_STRIDE(depth);
     for (ptrdiff_t i0 = 0; i0 < rows; i0 += FK_TILE_ROWS) {
         float *panel = panels + i0 / FK_TILE_ROWS * stride;
+#if FK_WIDTH == 8 && FK_TILE_ROWS == 6
+        if (i0 + FK_TILE_ROWS <= rows) {
+            // A whole panel: 8 steps of p at a time through registers (measured: the scalar copy took
+            // about a tenth of dX = dGates·W_ih at hidden 256), then the last steps one by one.
+            ptrdiff_t p = 0;
+            for (; p + 8 <= depth; p += 8) FK_NAME(pack_six_rows_by_eight)(a + i0 * lda + p, lda, panel + p * FK_TILE_ROWS);
+            for (; p < depth; p++) {
+                for (ptrdiff_t i = 0; i < FK_TILE_ROWS; i++) panel[p * FK_TILE_ROWS + i] = a[(i0 + i) * lda + p];
+            }
+            continue;
+        }
+#endif
         for (ptrdiff_t i = 0; i < FK_TILE_ROWS; i++) {
             if (i0 + i < rows) {
                 const float *row = a + (i0 + i) * lda;

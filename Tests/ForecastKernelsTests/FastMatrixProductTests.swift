@@ -52,6 +52,17 @@ import ForecastKernels
     }
 
     @Test(arguments: InstructionSet.supported)
+    func rowMajorAWithDistantRowsPackedByVectorsIsRight(set: InstructionSet) {
+        // A·B with A row-major, its rows 603 floats apart (≥ 512: AVX2 takes the blocked route and packs
+        // whole panels of A 8 steps of p at a time in registers): 131 rows (a block of 120, then a whole
+        // panel and a partial one of 5 rows) and depths of 256, 256 and 91 (91 = 11·8 + 3 steps left).
+        var random = TestRandom(seed: 0xD8A6)
+        for mode in [ProductMode.overwrite, .accumulate] {
+            check(set, .plain, mode, m: 131, n: 40, k: 603, random: &random)
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported)
     func transposedAWithRowsAKibibyteApartIsRight(set: InstructionSet) {
         // Aᵀ·B with A's rows 300 floats apart (AVX2 packs Aᵀ from 256 on, the others from 512).
         var random = TestRandom(seed: 0xA256)
@@ -127,7 +138,7 @@ import ForecastKernels
     @Test(arguments: InstructionSet.supported)
     func largeProductsWithDistantOperandsGiveTheBitsOfSmallOnes(set: InstructionSet) {
         // On AVX2, products of 64 rows or more with B's rows ≥ 512 floats apart, Aᵀ's rows ≥ 256 apart or
-        // A's rows ≥ 512 apart (A row-major: dX = dGates·W_ih at hidden 256, 130×40×600 here)
+        // A's rows ≥ 512 apart (A row-major: dX = dGates·W_ih at hidden 256, 130×40×600 and 131×40×603 here)
         // take the blocked route (both operands packed: 120-row blocks of A, 256-deep blocks, 1024-column
         // blocks of B); products of fewer rows never do. So each large product here is compared, bit for
         // bit, with the same rows computed in parts of at most 50 rows: partial blocks of rows, of depth
@@ -136,7 +147,7 @@ import ForecastKernels
         var random = TestRandom(seed: 0xB10C)
         let cases: [(MatrixProductTests.Form, m: Int, n: Int, k: Int)] = [
             (.plain, 130, 1030, 270), (.transposedA, 300, 37, 600), (.transposedA, 130, 1030, 40),
-            (.plain, 130, 40, 600),
+            (.plain, 130, 40, 600), (.plain, 131, 40, 603),
         ]
         for (form, m, n, k) in cases {
             let a = random.floats(m * k), b = random.floats(k * n), rowVector = random.floats(n)
