@@ -466,19 +466,13 @@ static void FK_NAME(product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
 _Static_assert(FK_BLOCK_ROWS % FK_TILE_ROWS == 0 && FK_BLOCK_COLUMNS % FK_TILE_COLUMNS == 0,
                "blocks of whole tiles");
 
-// Copies A[0 ..< rows, 0 ..< depth] of a row-major A (rows lda apart) into panels of MR rows, laid out
-// as pack_column_major_a lays them out: A(q·MR + i, p) at panels[q * FK_PANEL_STRIDE(depth) + p * MR + i],
-// zero beyond the last row.
-#if FK_WIDTH == 8 && FK_TILE_ROWS == 6
-// panel[(p0 + j) · 6 + i] = A(i, p0 + j) for the 6 rows of a whole panel and 8 steps of p: the six rows'
-// vectors (and two of zeros) transposed in registers as in transpose_block, then each column of 6 stored
-// with an 8-wide store whose last 2 floats the next store overwrites (the last 2 of the panel's last
-// store land in the padding of FK_PANEL_STRIDE). A copy: every value is moved, none is computed.
-FK_INLINE void FK_NAME(pack_six_rows_by_eight)(const float *a, ptrdiff_t lda, float *panel) {
-    fk_vector r[8], t[8], u[8];
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 6; i++) r[i] = fk_load(a + i * lda);
-    r[6] = r[7] = (fk_vector)0;
+#if FK_WIDTH == 8
+// The first two stages of an AVX 8 × 8 transpose of the rows r[0…7], within each 128-bit lane:
+// u[j] and u[j + 4] then hold, in their low and high lanes, the columns j and j + 4 of r's lanes
+// (the callers' last 128-bit-lane shuffle finishes the transpose). A copy: every value is moved,
+// none is computed.
+FK_INLINE void FK_NAME(transpose_lanes)(const fk_vector r[8], fk_vector u[8]) {
+    fk_vector t[8];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 8; i += 2) {
         t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
@@ -491,6 +485,23 @@ FK_INLINE void FK_NAME(pack_six_rows_by_eight)(const float *a, ptrdiff_t lda, fl
         u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
         u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
     }
+}
+#endif
+
+// Copies A[0 ..< rows, 0 ..< depth] of a row-major A (rows lda apart) into panels of MR rows, laid out
+// as pack_column_major_a lays them out: A(q·MR + i, p) at panels[q * FK_PANEL_STRIDE(depth) + p * MR + i],
+// zero beyond the last row.
+#if FK_WIDTH == 8 && FK_TILE_ROWS == 6
+// panel[(p0 + j) · 6 + i] = A(i, p0 + j) for the 6 rows of a whole panel and 8 steps of p: the six rows'
+// vectors (and two of zeros) transposed in registers as in transpose_block, then each column of 6 stored
+// with an 8-wide store whose last 2 floats the next store overwrites (the last 2 of the panel's last
+// store land in the padding of FK_PANEL_STRIDE). A copy: every value is moved, none is computed.
+FK_INLINE void FK_NAME(pack_six_rows_by_eight)(const float *a, ptrdiff_t lda, float *panel) {
+    fk_vector r[8], u[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) r[i] = fk_load(a + i * lda);
+    r[6] = r[7] = (fk_vector)0;
+    FK_NAME(transpose_lanes)(r, u);
 #pragma clang loop unroll(full)
     for (int j = 0; j < 4; j++) fk_store(panel + j * 6, __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11));
 #pragma clang loop unroll(full)
@@ -744,21 +755,10 @@ void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1
 // source in, rows of the destination out (the unpack / shuffle / 128-bit-lane steps of an AVX 8 × 8
 // transpose). A copy: every value is moved, none is computed.
 FK_INLINE void FK_NAME(transpose_block)(const float *source, ptrdiff_t cols, float *destination, ptrdiff_t rows) {
-    fk_vector r[8], t[8], u[8];
+    fk_vector r[8], u[8];
 #pragma clang loop unroll(full)
     for (int i = 0; i < 8; i++) r[i] = fk_load(source + i * cols);
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-    }
-#pragma clang loop unroll(full)
-    for (int h = 0; h < 8; h += 4) {
-        u[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-        u[h + 1] = __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
-        u[h + 2] = __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
-        u[h + 3] = __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
-    }
+    FK_NAME(transpose_lanes)(r, u);
 #pragma clang loop unroll(full)
     for (int j = 0; j < 4; j++) {
         fk_store(destination + j * rows, __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11));
