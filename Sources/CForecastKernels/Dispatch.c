@@ -86,6 +86,12 @@ void fk_packed_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff
     FK_DISPATCH(set, packed_product, m, n, k, a, a_rs, packed, c, ldc, accumulate, start_row)
 }
 
+void fk_packed_gates(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1,
+                     const float *packed1, ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *packed2,
+                     const float *start_row, float *c, ptrdiff_t ldc) {
+    FK_DISPATCH(set, packed_gates, m, n, k1, a1, lda1, packed1, k2, a2, lda2, packed2, start_row, c, ldc)
+}
+
 void fk_lstm_gates(fk_instruction_set set, ptrdiff_t batch, ptrdiff_t gate_count,
                    ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, const float *input_weights,
                    ptrdiff_t hidden_size, const float *hidden, ptrdiff_t hidden_stride, const float *hidden_weights,

@@ -30,6 +30,9 @@
     void fk_##isa##_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *packed); \
     void fk_##isa##_packed_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs, \
         const float *packed, float *c, ptrdiff_t ldc, int accumulate, const float *start_row); \
+    void fk_##isa##_packed_gates(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, \
+        const float *packed1, ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *packed2, \
+        const float *start_row, float *c, ptrdiff_t ldc); \
     void fk_##isa##_lstm_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch, ptrdiff_t input_size, \
         ptrdiff_t hidden_size, const float *input, const float *const *input_weights, const float *const *hidden_weights, \
         const float *const *biases, float *hidden, float *cells, float *gates, float *tanh_cells, float *outputs); \

@@ -726,6 +726,32 @@ void FK_NAME(packed_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float 
     }
 }
 
+// C[m × n] = start_row + A1·B1 + A2·B2 with A1, A2 row-major and B1, B2 packed by pack_b: an LSTM
+// step's gates from x_t and h_{t−1} with both weights packed once, each tile's accumulators in
+// registers from the bias to the store (C is written once and never read, where the input
+// projection of all steps at once wrote every step's gates and each step read them back). The same
+// chain per element as packed_product from start_row with A1·B1, then accumulating A2·B2, which is
+// what it does when a weight is deeper than one panel, n is not a whole number of panels, or m is 1.
+void FK_NAME(packed_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *packed1,
+                           ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *packed2,
+                           const float *start_row, float *c, ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (n % FK_TILE_COLUMNS != 0 || k1 > FK_PANEL_DEPTH || k2 > FK_PANEL_DEPTH || m == 1) {
+        FK_NAME(packed_product)(m, n, k1, a1, lda1, packed1, c, ldc, 0, start_row);
+        FK_NAME(packed_product)(m, n, k2, a2, lda2, packed2, c, ldc, 1, NULL);
+        return;
+    }
+    // Panel by panel (both stay in L1 for every tile of rows), the rows in tiles.
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
+        for (ptrdiff_t i0 = 0, rows; i0 < m; i0 += rows) {
+            rows = FK_NAME(tile_height)(m - i0, 1);
+            FK_NAME(gate_tile_rows)((int)rows, k1, a1 + i0 * lda1, lda1, packed1 + j0 * k1, FK_TILE_COLUMNS,
+                                    k2, a2 + i0 * lda2, lda2, packed2 + j0 * k2, FK_TILE_COLUMNS,
+                                    start_row ? start_row + j0 : NULL, c + i0 * ldc + j0, ldc);
+        }
+    }
+}
+
 void FK_NAME(lstm_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *b1,
                          ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *b2,
                          const float *bias, float *c) {

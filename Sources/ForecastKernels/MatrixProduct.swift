@@ -148,6 +148,44 @@ public func matmul(
     }
 }
 
+/// The gates of one LSTM step with both weights packed once (``PackedMatrix``), in their instruction
+/// set: gates[M × N] = x[M × K1] · B1 + h[M × K2] · B2 + bias[N], where B1 = W_ihᵀ [K1 × N] and
+/// B2 = W_hhᵀ [K2 × N]; x and h read at their offsets with rows K1 and K2 apart, the gates written at
+/// `gatesOffset`. Each tile's accumulators stay in registers from the bias to the store. Each element is
+/// the chain bias, then x's multiply-adds, then h's: bit for bit
+/// ``matmul(_:aOffset:_:into:cOffset:m:mode:plusRowVector:)`` with the bias as row vector followed by
+/// an accumulating one.
+public func packedGates(
+    input: [Float], inputOffset: Int = 0, _ inputWeights: PackedMatrix,
+    hidden: [Float], hiddenOffset: Int = 0, _ hiddenWeights: PackedMatrix,
+    bias: [Float], into gates: inout [Float], gatesOffset: Int = 0, m: Int
+) {
+    precondition(inputWeights.columns == hiddenWeights.columns && inputWeights.instructionSet == hiddenWeights.instructionSet,
+                 "packedGates: the two weights need the same columns and instruction set")
+    let n = inputWeights.columns, (k1, k2) = (inputWeights.rows, hiddenWeights.rows)
+    checkBounds(input.count, inputOffset, m * k1, "x")
+    checkBounds(hidden.count, hiddenOffset, m * k2, "h")
+    checkBounds(bias.count, 0, n, "bias")
+    checkBounds(gates.count, gatesOffset, m * n, "gates")
+    guard m > 0 && n > 0 else { return }
+    input.withUnsafeBufferPointer { x in
+        inputWeights.values.withUnsafeBufferPointer { p1 in
+            hidden.withUnsafeBufferPointer { h in
+                hiddenWeights.values.withUnsafeBufferPointer { p2 in
+                    bias.withUnsafeBufferPointer { bias in
+                        gates.withUnsafeMutableBufferPointer { c in
+                            fk_packed_gates(inputWeights.instructionSet.kernelValue, m, n,
+                                            k1, x.baseAddress.map { $0 + inputOffset }, k1, p1.baseAddress,
+                                            k2, h.baseAddress.map { $0 + hiddenOffset }, k2, p2.baseAddress,
+                                            bias.baseAddress, c.baseAddress.map { $0 + gatesOffset }, n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The gates of one LSTM step in one pass over the gate tile, the accumulators held in registers:
 /// gates[B × 4H] = x[B × I] · W_ihᵀ + h[B × H] · W_hhᵀ + bias[4H].
 ///

@@ -135,6 +135,52 @@ import ForecastKernels
         }
     }
 
+    /// An LSTM step's gates from both weights packed (``packedGates(input:inputOffset:_:hidden:hiddenOffset:_:bias:into:gatesOffset:m:)``)
+    /// give the bits of the two packed products, bias then x·W_ihᵀ, then accumulating h·W_hhᵀ: the
+    /// one-pass shapes of the training at hidden 64 (32 rows, 1 or 64 inputs) and 16, partial tiles of
+    /// rows (5, 13, 37), and the shapes it hands to the two products (one row; columns not a whole
+    /// number of panels, 40 for hidden 10; a weight deeper than one panel, 300); x, h and the gates at offsets.
+    @Test(arguments: InstructionSet.supported)
+    func packedGatesGiveTheBitsOfTwoPackedProducts(set: InstructionSet) {
+        var random = TestRandom(seed: 0x6A7E)
+        let shapes: [(m: Int, inputs: Int, hidden: Int)] = [
+            (32, 1, 64), (32, 64, 64), (5, 3, 16), (13, 16, 16), (37, 7, 32), (1, 64, 64), (9, 4, 10), (6, 300, 16), (4, 2, 70),
+        ]
+        for (m, inputs, hidden) in shapes {
+            let n = 4 * hidden
+            let x = random.floats(2 + m * inputs), h = random.floats(1 + m * hidden), bias = random.floats(n)
+            let wih = random.floats(inputs * n), whh = random.floats(hidden * n)
+            let inputWeights = PackedMatrix(wih, rows: inputs, columns: n, using: set)
+            let hiddenWeights = PackedMatrix(whh, rows: hidden, columns: n, using: set)
+            let start = random.floats(3 + m * n)
+            var onePass = start, twoProducts = start
+            packedGates(input: x, inputOffset: 2, inputWeights, hidden: h, hiddenOffset: 1, hiddenWeights,
+                        bias: bias, into: &onePass, gatesOffset: 3, m: m)
+            matmul(x, aOffset: 2, inputWeights, into: &twoProducts, cOffset: 3, m: m, mode: .overwrite, plusRowVector: bias)
+            matmul(h, aOffset: 1, hiddenWeights, into: &twoProducts, cOffset: 3, m: m, mode: .accumulate)
+            let label = "\(set) m \(m), inputs \(inputs), hidden \(hidden)"
+            #expect(onePass.map(\.bitPattern) == twoProducts.map(\.bitPattern), "\(label)")
+            #expect(onePass[..<3] == start[..<3], "\(label): wrote before the gates")
+            // And the right numbers: the plain sums in double precision, to within float rounding.
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = Double(bias[j]), scale = abs(sum)
+                    for p in 0..<inputs {
+                        let term = Double(x[2 + i * inputs + p]) * Double(wih[p * n + j])
+                        sum += term; scale += abs(term)
+                    }
+                    for p in 0..<hidden {
+                        let term = Double(h[1 + i * hidden + p]) * Double(whh[p * n + j])
+                        sum += term; scale += abs(term)
+                    }
+                    worst = max(worst, abs(Double(onePass[3 + i * n + j]) - sum) / scale)
+                }
+            }
+            #expect(worst < 1e-5, "\(label): relative error \(worst)")
+        }
+    }
+
     @Test(arguments: InstructionSet.supported)
     func largeProductsWithDistantOperandsGiveTheBitsOfSmallOnes(set: InstructionSet) {
         // On AVX2, products of 64 rows or more with B's rows ≥ 512 floats apart, Aᵀ's rows ≥ 256 apart or

@@ -58,6 +58,15 @@ void fk_pack_b(fk_instruction_set set, ptrdiff_t k, ptrdiff_t n, const float *b,
 void fk_packed_product(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t a_rs,
                        const float *packed, float *c, ptrdiff_t ldc, int accumulate, const float *start_row);
 
+/// C[m × n] = start_row + A1[m × k1] · B1 + A2[m × k2] · B2 with A1, A2 row-major (rows lda1, lda2
+/// apart) and B1 [k1 × n], B2 [k2 × n] packed by fk_pack_b with the same `set`, C rows ldc apart; no
+/// start row: from 0. An LSTM step's gates from W_ihᵀ and W_hhᵀ packed once. Each element is the chain
+/// start row, then A1's multiply-adds, then A2's: fk_packed_product with the start row followed by
+/// an accumulating one, bit for bit.
+void fk_packed_gates(fk_instruction_set set, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1,
+                     const float *packed1, ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *packed2,
+                     const float *start_row, float *c, ptrdiff_t ldc);
+
 /// The gates of one LSTM step, in one pass over the gate tile:
 /// gates[B × 4H] = bias + input[B × I] · input_weights[I × 4H] + hidden[B × H] · hidden_weights[H × 4H].
 ///
