@@ -27,10 +27,12 @@ public final class Forecaster {
         self.options = options
     }
 
-    /// A forecaster around a trained model (its options are the model's window).
+    /// A forecaster around a trained model; its options train a model like it again
+    /// (``TrainingOptions/init(retraining:)``), so that ``fit(_:progress:)`` and
+    /// ``backtest(_:origins:season:retrain:levels:progress:)`` use the model's own settings.
     public init(model: ForecastModel) {
         self.model = model
-        self.options = TrainingOptions(lookback: model.configuration.lookback, horizon: model.configuration.horizon)
+        self.options = TrainingOptions(retraining: model.configuration)
     }
 
     /// Loads the model directory at `directory`.

@@ -149,16 +149,16 @@ public func matmul(
 }
 
 /// The gates of one LSTM step with both weights packed once (``PackedMatrix``), in their instruction
-/// set: gates[M × N] = x[M × K1] · B1 + h[M × K2] · B2 + bias[N], where B1 = W_ihᵀ [K1 × N] and
-/// B2 = W_hhᵀ [K2 × N]; x and h read at their offsets with rows K1 and K2 apart, the gates written at
-/// `gatesOffset`. Each tile's accumulators stay in registers from the bias to the store. Each element is
+/// set: gates[M × N] = x[M × K1] · B1 + h[M × K2] · B2 + bias[N] for M = `rows`, where B1 = W_ihᵀ
+/// [K1 × N] and B2 = W_hhᵀ [K2 × N]; x and h read at their offsets with rows K1 and K2 apart, the
+/// gates written at `gatesOffset`. Each tile's accumulators stay in registers from the bias to the store. Each element is
 /// the chain bias, then x's multiply-adds, then h's: bit for bit
 /// ``matmul(_:aOffset:_:into:cOffset:m:mode:plusRowVector:)`` with the bias as row vector followed by
 /// an accumulating one.
 public func packedGates(
-    input: [Float], inputOffset: Int = 0, _ inputWeights: PackedMatrix,
-    hidden: [Float], hiddenOffset: Int = 0, _ hiddenWeights: PackedMatrix,
-    bias: [Float], into gates: inout [Float], gatesOffset: Int = 0, m: Int
+    input: [Float], inputOffset: Int = 0, inputWeights: PackedMatrix,
+    hidden: [Float], hiddenOffset: Int = 0, hiddenWeights: PackedMatrix,
+    bias: [Float], into gates: inout [Float], gatesOffset: Int = 0, rows m: Int
 ) {
     precondition(inputWeights.columns == hiddenWeights.columns && inputWeights.instructionSet == hiddenWeights.instructionSet,
                  "packedGates: the two weights need the same columns and instruction set")

@@ -311,9 +311,9 @@ public final class LSTM {
             }
             for t in 0..<time {
                 if let inputPanels {
-                    packedGates(input: x, inputOffset: xOffset + t * b * layerInputSize, inputPanels,
-                                hidden: cache.hidden, hiddenOffset: t * stateCount, weights.hiddenPanels,
-                                bias: weights.bias, into: &cache.gates, gatesOffset: t * b * h4, m: b)
+                    packedGates(input: x, inputOffset: xOffset + t * b * layerInputSize, inputWeights: inputPanels,
+                                hidden: cache.hidden, hiddenOffset: t * stateCount, hiddenWeights: weights.hiddenPanels,
+                                bias: weights.bias, into: &cache.gates, gatesOffset: t * b * h4, rows: b)
                 } else {
                     matmul(cache.hidden, aOffset: t * stateCount, weights.hiddenPanels, into: &cache.gates,
                            cOffset: t * b * h4, m: b, mode: .accumulate)
@@ -600,7 +600,7 @@ private struct PreparedLayer {
     /// set of the last ``prepare(_:using:)``.
     var hiddenPanels: PackedMatrix
     /// W_ihᵀ packed too, when both packed weights together take at most ``fusedGatesBytes``: then the
-    /// forward pass computes each step's gates in one pass (``packedGates(input:inputOffset:_:hidden:hiddenOffset:_:bias:into:gatesOffset:m:)``)
+    /// forward pass computes each step's gates in one pass (``packedGates(input:inputOffset:inputWeights:hidden:hiddenOffset:hiddenWeights:bias:into:gatesOffset:rows:)``)
     /// instead of projecting every step's input at once and adding the recurrent product step by step.
     var inputPanels: PackedMatrix?
     /// b_ih + b_hh, [4H].

@@ -135,7 +135,7 @@ import ForecastKernels
         }
     }
 
-    /// An LSTM step's gates from both weights packed (``packedGates(input:inputOffset:_:hidden:hiddenOffset:_:bias:into:gatesOffset:m:)``)
+    /// An LSTM step's gates from both weights packed (``packedGates(input:inputOffset:inputWeights:hidden:hiddenOffset:hiddenWeights:bias:into:gatesOffset:rows:)``)
     /// give the bits of the two packed products, bias then x·W_ihᵀ, then accumulating h·W_hhᵀ: the
     /// one-pass shapes of the training at hidden 64 (32 rows, 1 or 64 inputs) and 16, partial tiles of
     /// rows (5, 13, 37), and the shapes it hands to the two products (one row; columns not a whole
@@ -154,8 +154,8 @@ import ForecastKernels
             let hiddenWeights = PackedMatrix(whh, rows: hidden, columns: n, using: set)
             let start = random.floats(3 + m * n)
             var onePass = start, twoProducts = start
-            packedGates(input: x, inputOffset: 2, inputWeights, hidden: h, hiddenOffset: 1, hiddenWeights,
-                        bias: bias, into: &onePass, gatesOffset: 3, m: m)
+            packedGates(input: x, inputOffset: 2, inputWeights: inputWeights, hidden: h, hiddenOffset: 1, hiddenWeights: hiddenWeights,
+                        bias: bias, into: &onePass, gatesOffset: 3, rows: m)
             matmul(x, aOffset: 2, inputWeights, into: &twoProducts, cOffset: 3, m: m, mode: .overwrite, plusRowVector: bias)
             matmul(h, aOffset: 1, hiddenWeights, into: &twoProducts, cOffset: 3, m: m, mode: .accumulate)
             let label = "\(set) m \(m), inputs \(inputs), hidden \(hidden)"

@@ -262,6 +262,16 @@ private func smallOptions() -> TrainingOptions {
         constant.forecasts[.seasonalNaive] = Array(repeating: [1, 1], count: 4)
         #expect(constant.networkLead(over: .seasonalNaive) == .infinity)
         #expect(table.networkLead(over: .naive) == nil)
+        // Rows that do not fit the windows (a step too many, a scale missing): nil, and an error of
+        // infinity, not a trap.
+        var long = table
+        long.forecasts[.network]![1] = [0.5, -0.5, 0.5]
+        #expect(long.networkLead(over: .seasonalNaive) == nil)
+        #expect(long.error(of: long.forecasts[.network]!) == .infinity)
+        var unscaled = table
+        unscaled.scales.removeLast()
+        #expect(unscaled.networkLead(over: .seasonalNaive) == nil)
+        #expect(unscaled.error(of: unscaled.forecasts[.network]!) == .infinity)
     }
 
     @Test func theGateKeepsTheNetworkAloneOnlyWhenItLeadsClearly() throws {
@@ -310,6 +320,18 @@ private func smallOptions() -> TrainingOptions {
             var members = try #require(stored["members"] as? [[String: Any]])
             for i in members.indices { members[i]["weight"] = 1.0 / Double(members.count) }
             stored["members"] = members
+            json["combination"] = stored
+        }
+        // A gate below 0 or a tolerance below 1 would make the options that retrain the model
+        // (TrainingOptions(retraining:)) unusable: refused when the model is read.
+        try expectLoadingFails(model, message: "combination.network_gate is -1.0; it must be 0 or more") { json in
+            var stored = try #require(json["combination"] as? [String: Any])
+            stored["network_gate"] = -1.0
+            json["combination"] = stored
+        }
+        try expectLoadingFails(model, message: "combination.tolerance is 0.5; it must be a finite number of at least 1") { json in
+            var stored = try #require(json["combination"] as? [String: Any])
+            stored["tolerance"] = 0.5
             json["combination"] = stored
         }
     }

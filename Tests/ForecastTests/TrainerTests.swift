@@ -257,6 +257,62 @@ private func fitError(_ series: TimeSeries, _ options: TrainingOptions) -> DataE
     }
 }
 
+/// A forecaster made around a trained model trains a model like it again.
+@Suite struct RetrainingOptionsTests {
+    /// What the model records comes back in the options: the network (a GRU of 5 units), the window,
+    /// the loss, the training settings, the normalisation and the fallback's gate; retraining with
+    /// them on the same data gives the same model, configuration and forecasts bit for bit.
+    @Test func aLoadedModelsForecasterTrainsTheSameModelAgain() throws {
+        var options = TrainingOptions(lookback: 8, horizon: 3)
+        options.cell = .gru
+        options.hiddenSize = 5
+        options.layers = 1
+        options.epochs = 4
+        options.batchSize = 8
+        options.learningRate = 0.02
+        options.loss = .huber
+        options.seed = 11
+        options.testSize = .count(9)
+        options.validationSize = .count(12)
+        options.normalization = .global
+        let series = wave(count: 80)
+        let first = Forecaster(options: options)
+        try first.fit(Panel(series))
+        let model = try #require(first.model)
+
+        let again = Forecaster(model: model)
+        let restored = again.options
+        #expect(restored.cell == .gru && restored.hiddenSize == 5 && restored.layers == 1)
+        #expect(restored.lookback == 8 && restored.horizon == 3 && restored.loss == .huber && restored.seed == 11)
+        #expect(restored.epochs == 4 && restored.batchSize == 8 && restored.learningRate == 0.02)
+        #expect(restored.testSize == .count(9) && restored.validationSize == .count(12) && restored.normalization == .global)
+        #expect(restored.fallback == (model.configuration.combination != nil))
+        #expect(restored.fallbackNetworkGate == model.configuration.combination?.networkGate)
+
+        try again.fit(Panel(series))
+        let retrained = try #require(again.model)
+        #expect(retrained.configuration == model.configuration)
+        let (a, b) = (try first.predict(Panel(series)), try again.predict(Panel(series)))
+        #expect(a.forecasts[0].values.map(\.bitPattern) == b.forecasts[0].values.map(\.bitPattern))
+    }
+
+    /// Without the model's settings the retrained network would differ: the default options
+    /// (hidden 64, two LSTM layers) train another model on the same data.
+    @Test func theWindowAloneWouldTrainAnotherModel() throws {
+        var options = TrainingOptions(lookback: 8, horizon: 3)
+        options.hiddenSize = 5
+        options.layers = 1
+        options.epochs = 2
+        options.testSize = .count(9)
+        let first = Forecaster(options: options)
+        try first.fit(Panel(wave(count: 80)))
+        let model = try #require(first.model)
+        let windowOnly = TrainingOptions(lookback: 8, horizon: 3)
+        #expect(windowOnly.hiddenSize != TrainingOptions(retraining: model.configuration).hiddenSize)
+        #expect(TrainingOptions(retraining: model.configuration).hiddenSize == 5)
+    }
+}
+
 /// Forecasting past the end of a series: recursive blocks, future timestamps, and the usage errors.
 @Suite struct ForecastPredictionTests {
     /// An untrained model (lookback 4, horizon 2) over 1 + `features.count` columns.

@@ -197,8 +197,11 @@ public struct ValidationForecasts: Sendable {
     }
 
     /// The mean absolute error of `forecast` (one row per window) over every window and step,
-    /// each divided by its window's scale: a MASE over the validation windows.
+    /// each divided by its window's scale: a MASE over the validation windows. Infinity when there
+    /// is nothing to score, or when `forecast` has more windows or steps than the windows hold.
     public func error(of forecast: [[Double]]) -> Double {
+        guard forecast.count <= actual.count, scales.count >= forecast.count,
+              forecast.indices.allSatisfy({ forecast[$0].count <= actual[$0].count }) else { return .infinity }
         var sum = 0.0, count = 0
         for (w, row) in forecast.enumerated() {
             for (h, value) in row.enumerated() {
@@ -224,7 +227,9 @@ public struct ValidationForecasts: Sendable {
     /// same: infinity if positive, minus infinity if negative, 0 if zero.
     public func networkLead(over member: CombinationMember) -> Double? {
         guard let network = forecasts[.network], let other = forecasts[member], network.count == actual.count,
-              other.count == actual.count, actual.count >= 2 else { return nil }
+              other.count == actual.count, scales.count == actual.count, actual.count >= 2,
+              actual.indices.allSatisfy({ network[$0].count == actual[$0].count && other[$0].count == actual[$0].count })
+        else { return nil }
         func windowError(_ row: [Double], _ w: Int) -> Double {
             var sum = 0.0
             for (h, value) in row.enumerated() { sum += abs(actual[w][h] - value) / scales[w] }

@@ -196,6 +196,72 @@ public struct TrainingOptions: Sendable {
         self.horizon = horizon
     }
 
+    /// The options that train a model like the one `configuration` describes: its window, network,
+    /// normalisation, season, scaling, features, intervals (and their scale), combination and the
+    /// training settings the model records (epochs, batch size, learning rate, loss, seed, the step
+    /// and window limits where they bounded the training, the test and validation sizes as counts).
+    /// The normalisation it chose by validation is kept as the one to use. What a model does not
+    /// record keeps its default: patience, refit, weight averaging, weight decay, clipping, the
+    /// learning-rate schedule, the number of validation windows, and the prior of a panel's
+    /// per-series combinations. On the same data, a model trained with those defaults is trained
+    /// again bit for bit.
+    public init(retraining configuration: ModelConfiguration) {
+        self.init(lookback: configuration.lookback, horizon: configuration.horizon)
+        let architecture = configuration.model
+        cell = architecture.cell ?? .lstm
+        hiddenSize = architecture.hiddenSize
+        layers = architecture.numLayers
+        dropout = architecture.dropout
+        calendar = .features(configuration.calendar)
+        futureFeatures = configuration.futureFeatures
+        if let settings = configuration.decoder {
+            decoder = .mlp
+            decoderContextSize = settings.contextSize
+            decoderHiddenSize = settings.hiddenSize
+        } else {
+            decoder = .none
+        }
+        strategy = configuration.strategy
+        normalization = configuration.windowNormalization.method
+        let combination = configuration.combination ?? configuration.seriesCombinations?.values.first
+        // The season the model was trained with: the combination's, else the normalisation's where it has one.
+        season = combination?.season ?? (normalization == .global ? nil : configuration.windowNormalization.period)
+        scaling = configuration.scaling.method
+        quantileLevels = configuration.quantileLevels
+        if let calibration = configuration.conformalIntervals {
+            intervals = .conformal
+            if calibration.scaleComparison != nil {
+                intervalScale = .automatic
+            } else if calibration.stepLags {
+                intervalScale = .steps
+            } else if calibration.scaleLag != nil || calibration.scaleWindow != nil {
+                intervalScaleLag = calibration.scaleLag
+                intervalScaleWindow = calibration.scaleWindow
+            } else {
+                intervalScale = .model
+            }
+        } else {
+            intervals = configuration.quantileLevels != nil ? .quantile : .none
+        }
+        fallback = combination != nil
+        if let combination {
+            fallbackTolerance = combination.tolerance
+            fallbackNetworkGate = combination.networkGate
+        }
+        if let training = configuration.training {
+            epochs = training.epochs ?? epochs
+            batchSize = training.batchSize ?? batchSize
+            learningRate = training.learningRate ?? learningRate
+            loss = training.loss.flatMap(Loss.init(rawValue:)) ?? loss
+            seed = training.seed ?? seed
+            // Recorded only where they bounded the training; absent, the training ran within the defaults.
+            maxSteps = training.maxSteps ?? maxSteps
+            windowsPerEpoch = training.windowsPerEpoch ?? windowsPerEpoch
+            testSize = training.testSize.map(PartSize.count) ?? testSize
+            validationSize = training.validationSize.map(PartSize.count)
+        }
+    }
+
     /// Problems a user must fix before training, each a sentence; empty when the options are usable.
     public var problems: [String] {
         var problems: [String] = []

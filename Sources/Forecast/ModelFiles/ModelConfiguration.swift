@@ -419,8 +419,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).season is \(combination.season); it must be positive")
             } else if let smoothing = combination.holtWinters, !((0...1).contains(smoothing.alpha) && (0...1).contains(smoothing.gamma)) {
                 problems.append("\(key).holt_winters needs alpha and gamma in [0, 1]")
+            } else if !(combination.tolerance >= 1 && combination.tolerance.isFinite) {
+                problems.append("\(key).tolerance is \(combination.tolerance); it must be a finite number of at least 1")
             } else if [combination.networkGate, combination.networkLead].contains(where: { $0.map { !$0.isFinite } == true }) {
                 problems.append("\(key).network_gate and network_lead must be finite numbers")
+            } else if let gate = combination.networkGate, gate < 0 {
+                problems.append("\(key).network_gate is \(gate); it must be 0 or more")
             } else if combination.networkPassesGate && !combination.isNetworkAlone {
                 problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight")
             }
