@@ -745,6 +745,11 @@ void FK_NAME(packed_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *
     for (ptrdiff_t j0 = 0; j0 < n; j0 += FK_TILE_COLUMNS) {
         for (ptrdiff_t i0 = 0, rows; i0 < m; i0 += rows) {
             rows = FK_NAME(tile_height)(m - i0, 1);
+            // The next tile's lines of C, asked for while this one computes (they are written, and a
+            // write to a line not in cache first waits for it).
+            for (ptrdiff_t i = i0 + rows; i < fk_min(i0 + 2 * rows, m); i++) {
+                for (int v = 0; v < FK_TILE_COLUMNS; v += 16) __builtin_prefetch(c + i * ldc + j0 + v, 1, 3);
+            }
             FK_NAME(gate_tile_rows)((int)rows, k1, a1 + i0 * lda1, lda1, packed1 + j0 * k1, FK_TILE_COLUMNS,
                                     k2, a2 + i0 * lda2, lda2, packed2 + j0 * k2, FK_TILE_COLUMNS,
                                     start_row ? start_row + j0 : NULL, c + i0 * ldc + j0, ldc);

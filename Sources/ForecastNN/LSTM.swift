@@ -599,18 +599,18 @@ private struct PreparedLayer {
     /// W_hhᵀ packed for the recurrent product of every step (``PackedMatrix``), in the instruction
     /// set of the last ``prepare(_:using:)``.
     var hiddenPanels: PackedMatrix
-    /// W_ihᵀ packed too, when both packed weights together take at most ``fusedGatesBytes``: then the
-    /// forward pass computes each step's gates in one pass (``packedGates(input:inputOffset:inputWeights:hidden:hiddenOffset:hiddenWeights:bias:into:gatesOffset:rows:)``)
+    /// W_ihᵀ packed too, when both weights are at most ``onePassGatesDepth`` rows deep: then the forward
+    /// pass computes each step's gates in one pass (``packedGates(input:inputOffset:inputWeights:hidden:hiddenOffset:hiddenWeights:bias:into:gatesOffset:rows:)``)
     /// instead of projecting every step's input at once and adding the recurrent product step by step.
     var inputPanels: PackedMatrix?
     /// b_ih + b_hh, [4H].
     var bias: [Float]
-    /// The largest W_ihᵀ and W_hhᵀ, together, whose steps take the one-pass gates: half of the 512 KiB
-    /// L2 of a Zen 3 core, where both stay in cache from step to step. Measured on Zen 3 (AVX2), the
-    /// forward products of a layer for a 32-row share and 48 steps (`docs/performance.md`): 12% faster
-    /// at hidden 64 (128 KiB), the same at hidden 128 (512 KiB), 7% slower at hidden 256, where
-    /// reading W_ihᵀ again at every step costs more than the projection of all steps at once.
-    static let fusedGatesBytes = 256 * 1024
+    /// The deepest W_ihᵀ and W_hhᵀ (inputs and hidden units) whose steps take the one-pass gates: one
+    /// packed panel's depth. Measured on Zen 3 (AVX2) with `scripts/forward_gates_ab.sh`, a layer's
+    /// forward products for a 32-row share and 48 steps (docs/performance.md): the one pass is 1.0 to
+    /// 1.3 times as fast as the projection of all steps at once for hidden 32 to 256, both layers.
+    /// Deeper weights would be read again at every step, one depth block at a time.
+    static let onePassGatesDepth = 256
     /// The parameter values (W_ih, W_hh, b_ih, b_hh) these were prepared from. Holding on to them
     /// makes any change to a parameter copy its storage first (copy-on-write), so a parameter still
     /// sharing its storage with these has not changed.
@@ -635,7 +635,7 @@ private struct PreparedLayer {
         transpose(values[1], rows: h4, cols: layer.weightHH.shape[1], into: &hiddenTransposed, using: instructionSet)
         hiddenPanels = PackedMatrix(hiddenTransposed, rows: layer.weightHH.shape[1], columns: h4, using: instructionSet)
         let inputSize = layer.weightIH.shape[1]
-        inputPanels = (inputSize + layer.weightHH.shape[1]) * h4 * MemoryLayout<Float>.size <= Self.fusedGatesBytes
+        inputPanels = max(inputSize, layer.weightHH.shape[1]) <= Self.onePassGatesDepth
             ? PackedMatrix(inputTransposed, rows: inputSize, columns: h4, using: instructionSet) : nil
         copy(values[2], into: &bias, count: h4)
         add(values[3], to: &bias, count: h4)
