@@ -109,6 +109,31 @@ static void check_packed_product(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, int mode
     free(a); free(b); free(c0); free(row); free(packed); free(in_place); free(from_panels);
 }
 
+// An LSTM step's gates from both weights packed (fk_packed_gates) must give the bits of the two packed
+// products on NEON (bias and x·W_ihᵀ, then accumulating h·W_hhᵀ) and those of the baseline.
+static void check_packed_gates(ptrdiff_t batch, ptrdiff_t input_size, ptrdiff_t hidden_size) {
+    const ptrdiff_t n = 4 * hidden_size;
+    float *x = random_array((size_t)(batch * input_size), -1, 1), *h = random_array((size_t)(batch * hidden_size), -1, 1);
+    float *wih = random_array((size_t)(input_size * n), -0.3f, 0.3f), *whh = random_array((size_t)(hidden_size * n), -0.3f, 0.3f);
+    float *bias = random_array((size_t)n, -1, 1);
+    float *one = random_array((size_t)(batch * n), -1, 1), *two = copy_of(one, (size_t)(batch * n)), *baseline = copy_of(one, (size_t)(batch * n));
+    float *pih = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_NEON, input_size, n) + 1);
+    float *phh = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_NEON, hidden_size, n) + 1);
+    float *bih = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_BASELINE, input_size, n) + 1);
+    float *bhh = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_BASELINE, hidden_size, n) + 1);
+    fk_pack_b(FK_NEON, input_size, n, wih, n, 1, pih); fk_pack_b(FK_NEON, hidden_size, n, whh, n, 1, phh);
+    fk_pack_b(FK_BASELINE, input_size, n, wih, n, 1, bih); fk_pack_b(FK_BASELINE, hidden_size, n, whh, n, 1, bhh);
+    fk_packed_gates(FK_NEON, batch, n, input_size, x, input_size, pih, hidden_size, h, hidden_size, phh, bias, one, n);
+    fk_packed_product(FK_NEON, batch, n, input_size, x, input_size, pih, two, n, 0, bias);
+    fk_packed_product(FK_NEON, batch, n, hidden_size, h, hidden_size, phh, two, n, 1, NULL);
+    fk_packed_gates(FK_BASELINE, batch, n, input_size, x, input_size, bih, hidden_size, h, hidden_size, bhh, bias, baseline, n);
+    char what[96];
+    snprintf(what, sizeof what, "packed_gates batch %td, input %td, hidden %td", batch, input_size, hidden_size);
+    expect_same_bits(what, one, two, (size_t)(batch * n));
+    expect_same_bits(what, one, baseline, (size_t)(batch * n));
+    free(x); free(h); free(wih); free(whh); free(bias); free(one); free(two); free(baseline); free(pih); free(phh); free(bih); free(bhh);
+}
+
 static void check_gates(ptrdiff_t batch, ptrdiff_t input_size, ptrdiff_t hidden_size) {
     const ptrdiff_t n = 4 * hidden_size;
     float *x = random_array((size_t)(batch * input_size), -1, 1), *h = random_array((size_t)(batch * hidden_size), -1, 1);
@@ -308,7 +333,10 @@ int main(void) {
     const ptrdiff_t gate_shapes[][3] = {{1, 1, 64}, {32, 1, 64}, {32, 64, 64}, {5, 3, 7}, {7, 9, 13}, {1, 13, 5}, {64, 1, 50}};
     for (size_t s = 0; s < sizeof gate_shapes / sizeof gate_shapes[0]; s++) {
         check_gates(gate_shapes[s][0], gate_shapes[s][1], gate_shapes[s][2]);
+        check_packed_gates(gate_shapes[s][0], gate_shapes[s][1], gate_shapes[s][2]);
     }
+    check_packed_gates(32, 300, 16);  // a weight deeper than one panel: the two products
+    check_packed_gates(9, 4, 10);     // 40 columns: not a whole number of panels
     const ptrdiff_t counts[] = {1, 3, 4, 5, 17, 64, 1000, 1027};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         check_activations(counts[i]);
