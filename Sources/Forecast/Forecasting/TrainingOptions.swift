@@ -203,8 +203,9 @@ public struct TrainingOptions: Sendable {
     /// The normalisation it chose by validation is kept as the one to use. What a model does not
     /// record keeps its default: patience, refit, weight averaging, weight decay, clipping, the
     /// learning-rate schedule, the number of validation windows, and the prior of a panel's
-    /// per-series combinations. On the same data, a model trained with those defaults is trained
-    /// again bit for bit.
+    /// per-series combinations; and a step limit above the default that did not bound the training
+    /// (the model records the limit only where it did). On the same data, a model trained with those
+    /// defaults is trained again bit for bit.
     public init(retraining configuration: ModelConfiguration) {
         self.init(lookback: configuration.lookback, horizon: configuration.horizon)
         let architecture = configuration.model
