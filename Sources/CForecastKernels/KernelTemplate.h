@@ -731,12 +731,12 @@ void FK_NAME(packed_product)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float 
 // registers from the bias to the store (C is written once and never read, where the input
 // projection of all steps at once wrote every step's gates and each step read them back). The same
 // chain per element as packed_product from start_row with A1·B1, then accumulating A2·B2, which is
-// what it does when a weight is deeper than one panel, n is not a whole number of panels, or m is 1.
+// what it does when a weight is deeper than one panel or n is not a whole number of panels.
 void FK_NAME(packed_gates)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k1, const float *a1, ptrdiff_t lda1, const float *packed1,
                            ptrdiff_t k2, const float *a2, ptrdiff_t lda2, const float *packed2,
                            const float *start_row, float *c, ptrdiff_t ldc) {
     if (m <= 0 || n <= 0) return;
-    if (n % FK_TILE_COLUMNS != 0 || k1 > FK_PANEL_DEPTH || k2 > FK_PANEL_DEPTH || m == 1) {
+    if (n % FK_TILE_COLUMNS != 0 || k1 > FK_PANEL_DEPTH || k2 > FK_PANEL_DEPTH) {
         FK_NAME(packed_product)(m, n, k1, a1, lda1, packed1, c, ldc, 0, start_row);
         FK_NAME(packed_product)(m, n, k2, a2, lda2, packed2, c, ldc, 1, NULL);
         return;

@@ -300,7 +300,7 @@ public final class LSTM {
             } else {
                 cache.clearInitialState(count: stateCount)
             }
-            // Both weights small enough to stay in cache (inputPanels): each step's gates in one pass,
+            // Both weights at most one packed panel deep (inputPanels): each step's gates in one pass,
             // gates_t = (b_ih + b_hh) + x_t·W_ihᵀ + h_{t−1}·W_hhᵀ. Otherwise the input projection of every
             // time step in one product, gates[T·b, 4H] = x·W_ihᵀ + (b_ih + b_hh), and gates_t += h_{t−1}·W_hhᵀ
             // at each step. The same numbers either way.

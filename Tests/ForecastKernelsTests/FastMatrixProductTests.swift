@@ -138,7 +138,7 @@ import ForecastKernels
     /// An LSTM step's gates from both weights packed (``packedGates(input:inputOffset:inputWeights:hidden:hiddenOffset:hiddenWeights:bias:into:gatesOffset:rows:)``)
     /// give the bits of the two packed products, bias then x·W_ihᵀ, then accumulating h·W_hhᵀ: the
     /// one-pass shapes of the training at hidden 64 (32 rows, 1 or 64 inputs) and 16, partial tiles of
-    /// rows (5, 13, 37), and the shapes it hands to the two products (one row; columns not a whole
+    /// rows (5, 13, 37) and a single row, and the shapes it hands to the two products (columns not a whole
     /// number of panels, 40 for hidden 10; a weight deeper than one panel, 300); x, h and the gates at offsets.
     @Test(arguments: InstructionSet.supported)
     func packedGatesGiveTheBitsOfTwoPackedProducts(set: InstructionSet) {

@@ -417,8 +417,10 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         var gate: Double?, lead: Double?
         if let networkGate, networkGate.isFinite, errors.contains(where: { $0.member == .network }) {
             gate = networkGate
-            let leads = errors.filter { $0.member != .network }.map { validation.networkLead(over: $0.member) }
-            if !leads.isEmpty, let least = leads.map({ $0 ?? .nan }).min(), !leads.contains(where: { $0 == nil }) {
+            // Measured only when it is measured over every other candidate.
+            let others = errors.filter { $0.member != .network }
+            let leads = others.compactMap { validation.networkLead(over: $0.member) }
+            if !others.isEmpty, leads.count == others.count, let least = leads.min() {
                 lead = min(max(least, -1e9), 1e9)
             }
             if let lead, lead > networkGate {

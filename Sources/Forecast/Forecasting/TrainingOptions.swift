@@ -224,7 +224,7 @@ public struct TrainingOptions: Sendable {
         }
         strategy = configuration.strategy
         normalization = configuration.windowNormalization.method
-        let combination = configuration.combination ?? configuration.seriesCombinations?.values.first
+        let combination = configuration.combination  // (a panel's per-series combinations come with a pooled one)
         // The season the model was trained with: the combination's, else the normalisation's where it has one.
         season = combination?.season ?? (normalization == .global ? nil : configuration.windowNormalization.period)
         scaling = configuration.scaling.method
