@@ -26,6 +26,9 @@ enum AccuracyPool {
     /// The tolerances scored with the network's error on the history's footing (``ForecastCombination/ChoiceBasis/seasonalNaiveRatio``).
     static let relativeTolerances: [Double] = [1, 1.1, 1.25, 1.5, 2]
 
+    /// Seasonal naive's shares scored with the default tolerance and gate (``ForecastCombination/seasonalNaiveShare``).
+    static let seasonalNaiveShares: [Double] = [0, 0.2, 0.25, 0.3, 1.0 / 3, 0.4, 0.5]
+
     /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:networkGate:)``).
     static let networkGates: [Double] = [0, 1, 1.645, 2, 3]
 
@@ -202,9 +205,17 @@ enum AccuracyPool {
             guard let chosen = ForecastCombination.choose(on: table, tolerance: candidate, season: period, holtWinters: cached.holtWinters) else { continue }
             result.mase["tolerance \(candidate)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
         }
-        // The default: the library's choice for one series, at `tolerance`, with its network gate.
+        for share in seasonalNaiveShares {
+            guard let chosen = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                          networkGate: ForecastCombination.defaultNetworkGate, seasonalNaiveShare: share)
+            else { continue }
+            result.mase["share \(share)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+        }
+        // The default: the library's choice for one series, at `tolerance`, with its network gate
+        // and seasonal naive's share.
         if let chosen = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
-                                                   networkGate: ForecastCombination.defaultNetworkGate) {
+                                                   networkGate: ForecastCombination.defaultNetworkGate,
+                                                   seasonalNaiveShare: ForecastCombination.defaultSeasonalNaiveShare) {
             result.mase["default"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
             result.combination = chosen.used.map { "\($0.member.displayName) \(String(format: "%.2f", $0.weight))" }.joined(separator: " + ")
         }
@@ -230,7 +241,7 @@ enum AccuracyPool {
     static func summary(_ results: [Result]) -> String {
         let keys = ["default", "network", "seasonal_naive", "naive", "holt_winters"] + tolerances.map { "tolerance \($0)" }
             + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
-            + networkGates.map { "gate \($0)" } + ["oracle"]
+            + networkGates.map { "gate \($0)" } + ["oracle"] + seasonalNaiveShares.map { "share \($0)" }
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
             let pairs = results.compactMap { r -> (Double, Double)? in

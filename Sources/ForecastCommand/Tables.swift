@@ -122,9 +122,10 @@ func combinationJSON(_ combination: ForecastCombination?) -> String {
     let members = combination.entries.map {
         "{\"member\": \"\($0.member.rawValue)\", \"weight\": \(jsonNumber($0.weight)), \"validation_error\": \(jsonNumber($0.validationError))}"
     }
-    var gate = ""
+    var extras = ""
     if let networkGate = combination.networkGate, let networkLead = combination.networkLead {
-        gate = ", \"network_gate\": \(jsonNumber(networkGate)), \"network_lead\": \(jsonNumber(networkLead))"
+        extras = ", \"network_gate\": \(jsonNumber(networkGate)), \"network_lead\": \(jsonNumber(networkLead))"
     }
-    return "{\"members\": [\(members.joined(separator: ", "))], \"validation_error\": \(jsonNumber(combination.validationError)), \"windows\": \(combination.windows)\(gate)}"
+    if let share = combination.seasonalNaiveShare { extras += ", \"seasonal_naive_share\": \(jsonNumber(share))" }
+    return "{\"members\": [\(members.joined(separator: ", "))], \"validation_error\": \(jsonNumber(combination.validationError)), \"windows\": \(combination.windows)\(extras)}"
 }

@@ -232,6 +232,49 @@ private func smallOptions() -> TrainingOptions {
         #expect(options.problems.contains { $0.contains("network gate") })
         options.fallbackNetworkGate = nil
         #expect(options.problems.isEmpty)
+        for share in [-0.1, 1, .nan] {
+            options.fallbackSeasonalNaiveShare = share
+            #expect(options.problems.contains { $0.contains("seasonal naive share") })
+        }
+        options.fallbackSeasonalNaiveShare = 0
+        #expect(options.problems.isEmpty)
+    }
+
+    @Test func seasonalNaivesShareIsKeptWhateverWasChosen() throws {
+        let table = gateTable()
+        let open = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil))
+        // A blend: every weight scaled by 1 − 0.25, seasonal naive's raised by 0.25.
+        let hedged = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, seasonalNaiveShare: 0.25))
+        for (entry, before) in zip(hedged.entries, open.entries) {
+            #expect(entry.weight == before.weight * 0.75 + (entry.member == .seasonalNaive ? 0.25 : 0))
+        }
+        #expect(hedged.seasonalNaiveShare == 0.25 && abs(hedged.entries.map(\.weight).reduce(0, +) - 1) < 1e-12)
+        #expect(hedged.summary.hasSuffix("; seasonal naive's share 0.250 kept whatever the tolerance chose, as the network did not pass the gate"))
+        // Its validation error is the hedged forecast's: the network misses by 0.5 at every step,
+        // seasonal naive by 1, 2, 3, 4, and the weights mix the two forecasts.
+        let w = try #require(hedged.entries.first { $0.member == .network }).weight
+        let expected = [[0.5, -0.5], [1, 1], [2, -2], [3, 3], [4, 4]]
+        let windows = (1...4).map { k in zip(expected[0], expected[k]).map { abs(w * $0 + (1 - w) * $1) }.reduce(0, +) / 2 }
+        #expect(abs(hedged.validationError - windows.reduce(0, +) / 4) < 1e-12)
+        // Not when the gate keeps the network alone: the evidence for it is clear.
+        let kept = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3,
+                                                           seasonalNaiveShare: 0.25))
+        #expect(kept.networkPassesGate && kept.isNetworkAlone && kept.seasonalNaiveShare == nil)
+        // A gate the network does not pass: the share applies.
+        let held = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3.5,
+                                                           seasonalNaiveShare: 0.25))
+        #expect(!held.networkPassesGate && held.entries.map(\.weight) == hedged.entries.map(\.weight))
+        #expect(held.summary.hasSuffix("(gate 3.500); seasonal naive's share 0.250 kept whatever the tolerance chose, as the network did not pass the gate"))
+        let decoded = try JSONDecoder().decode(ForecastCombination.self, from: try JSONEncoder().encode(held))
+        #expect(decoded == held)
+        // No share (0, or 1 and more, or no seasonal naive measured): the choice unchanged, none recorded.
+        for share in [0, 1, 2] as [Double] {
+            let unchanged = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, seasonalNaiveShare: share))
+            #expect(unchanged == open)
+        }
+        let networkOnly = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil,
+                                                                  candidates: [.network], seasonalNaiveShare: 0.25))
+        #expect(networkOnly.isNetworkAlone && networkOnly.seasonalNaiveShare == nil)
     }
 
     /// Four windows of two steps, every actual value 0 and scale 1: the network misses each step by
@@ -332,6 +375,22 @@ private func smallOptions() -> TrainingOptions {
         try expectLoadingFails(model, message: "combination.tolerance is 0.5; it must be a finite number of at least 1") { json in
             var stored = try #require(json["combination"] as? [String: Any])
             stored["tolerance"] = 0.5
+            json["combination"] = stored
+        }
+        try expectLoadingFails(model, message: "combination.seasonal_naive_share is 1.0; it must be above 0 and below 1") { json in
+            var stored = try #require(json["combination"] as? [String: Any])
+            stored["seasonal_naive_share"] = 1.0
+            json["combination"] = stored
+        }
+        // A passing lead with a share: the gate keeps the network alone, without one.
+        try expectLoadingFails(model, message: "combination.network_lead passes network_gate, so the network must be the only member with a weight, with no seasonal_naive_share") { json in
+            var stored = try #require(json["combination"] as? [String: Any])
+            stored["network_gate"] = 1.0
+            stored["network_lead"] = 5.0
+            stored["seasonal_naive_share"] = 0.25
+            var members = try #require(stored["members"] as? [[String: Any]])
+            for i in members.indices { members[i]["weight"] = members[i]["member"] as? String == "network" ? 1.0 : 0.0 }
+            stored["members"] = members
             json["combination"] = stored
         }
     }

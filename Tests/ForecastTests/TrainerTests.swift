@@ -288,6 +288,7 @@ private func fitError(_ series: TimeSeries, _ options: TrainingOptions) -> DataE
         #expect(restored.testSize == .count(9) && restored.validationSize == .count(12) && restored.normalization == .global)
         #expect(restored.fallback == (model.configuration.combination != nil))
         #expect(restored.fallbackNetworkGate == model.configuration.combination?.networkGate)
+        #expect(restored.fallbackSeasonalNaiveShare == model.configuration.combination?.seasonalNaiveShare)
 
         try again.fit(Panel(series))
         let retrained = try #require(again.model)

@@ -343,6 +343,13 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// airpassengers at the full budget, every seed (docs/accuracy.md, "The network gate").
     public static let defaultNetworkGate = 2.0
 
+    /// The default ``seasonalNaiveShare`` of one series' fallback (``TrainingOptions/fallbackSeasonalNaiveShare``).
+    /// 0.4: of 0, 0.2, 0.25, 0.3, ⅓, 0.4 and 0.5, scored on the development pool's even-numbered
+    /// M4 series at the full step budget (fewest series more than 10% behind seasonal naive, then
+    /// most ahead, then the geometric-mean MASE), and checked on the odd-numbered ones and at a
+    /// tenth of the budget (docs/accuracy.md, "Seasonal naive's share").
+    public static let defaultSeasonalNaiveShare = 0.4
+
     /// Every member measured, in ``CombinationMember/allCases`` order.
     public var entries: [Entry]
     /// The ratio to the best validation error within which a member is combined.
@@ -367,11 +374,19 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// when the gate could not measure it (fewer than two windows, no other candidate), and the
     /// gate then does not keep the network alone.
     public var networkLead: Double?
+    /// The share of the forecast given to seasonal naive whatever the tolerance chose, when the
+    /// network gate did not keep the network alone (a hedge: the chosen weights are scaled by
+    /// 1 − share and seasonal naive's raised by the share). The absolute error of a weighted mean
+    /// is at most the weighted mean of the members' absolute errors, so a choice the validation got
+    /// wrong by a ratio r to seasonal naive's error costs at most (1 − share)·r + share. Nil when
+    /// there was none (the gate passed, a panel, no seasonal naive among the candidates, or a model
+    /// written before it existed).
+    public var seasonalNaiveShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case entries = "members", tolerance, season, windows
         case holtWinters = "holt_winters", validationError = "validation_error", historyWindows = "history_windows"
-        case networkGate = "network_gate", networkLead = "network_lead"
+        case networkGate = "network_gate", networkLead = "network_lead", seasonalNaiveShare = "seasonal_naive_share"
     }
 
     /// Whether the network gate kept the network alone.
@@ -397,19 +412,22 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// 1 / error. With a finite `networkGate` (the fallback's for one series), the network is kept
     /// alone instead, whatever the tolerance gives, when its ``ValidationForecasts/networkLead(over:)``
     /// over every other candidate exceeds the gate; ``networkGate`` and ``networkLead`` record it.
+    /// Unless the gate kept the network alone, with a `seasonalNaiveShare` in (0, 1) and seasonal
+    /// naive among the candidates, that share of the weight then goes to seasonal naive whatever
+    /// the tolerance chose (``seasonalNaiveShare``).
     /// Nil when no candidate has a finite error.
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                               holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
-                              networkGate: Double? = nil) -> ForecastCombination? {
+                              networkGate: Double? = nil, seasonalNaiveShare: Double? = nil) -> ForecastCombination? {
         choose(on: validation, tolerance: tolerance, season: season, holtWinters: holtWinters, candidates: candidates,
-               basis: defaultChoiceBasis, networkGate: networkGate)
+               basis: defaultChoiceBasis, networkGate: networkGate, seasonalNaiveShare: seasonalNaiveShare)
     }
 
     /// ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)`` with the network's error
     /// set beside the simple forecasters' history errors on `basis` (the development pool compares them).
     package static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                                holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
-                               basis: ChoiceBasis, networkGate: Double? = nil) -> ForecastCombination? {
+                               basis: ChoiceBasis, networkGate: Double? = nil, seasonalNaiveShare: Double? = nil) -> ForecastCombination? {
         let errors = validation.choiceErrors(basis: basis).filter { candidates.contains($0.member) }
         guard var entries = weighted(errors, tolerance: tolerance) else { return nil }
         // The network alone when it beats every other candidate on the validation windows by
@@ -427,11 +445,21 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 for i in entries.indices { entries[i].weight = entries[i].member == .network ? 1 : 0 }
             }
         }
+        // The hedge, unless the gate kept the network alone: seasonal naive's share whatever was chosen.
+        var share: Double?
+        let passed = gate.flatMap { gate in lead.map { $0 > gate } } ?? false
+        if !passed, let seasonalNaiveShare, seasonalNaiveShare > 0, seasonalNaiveShare < 1,
+           let i = entries.firstIndex(where: { $0.member == .seasonalNaive }) {
+            share = seasonalNaiveShare
+            for j in entries.indices { entries[j].weight *= 1 - seasonalNaiveShare }
+            entries[i].weight += seasonalNaiveShare
+        }
         var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
                                               windows: validation.requests.count, validationError: .nan,
                                               historyWindows: validation.history?.windows)
         combination.networkGate = gate
         combination.networkLead = lead
+        combination.seasonalNaiveShare = share
         let combined = validation.requests.indices.map { w in
             combination.combine(members: { validation.forecasts[$0]?[w] ?? [] })
         }
@@ -549,7 +577,8 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 gate = "; the network's lead over the other members not measured on \(windows) validation window\(windows == 1 ? "" : "s") (gate \(format(networkGate)))"
             }
         }
-        return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history + gate
+        let hedge = seasonalNaiveShare.map { "; seasonal naive's share \(format($0)) kept whatever the tolerance chose, as the network did not pass the gate" } ?? ""
+        return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history + gate + hedge
     }
 
     private func format(_ value: Double) -> String {

@@ -341,7 +341,8 @@ public enum Trainer {
                 validationForecasts = measured.table
                 combination = ForecastCombination.choose(on: measured.table, tolerance: options.fallbackTolerance, season: period,
                                                          holtWinters: measured.holtWinters,
-                                                         networkGate: panel.count == 1 ? options.fallbackNetworkGate : nil)
+                                                         networkGate: panel.count == 1 ? options.fallbackNetworkGate : nil,
+                                                         seasonalNaiveShare: panel.count == 1 ? options.fallbackSeasonalNaiveShare : nil)
                 if perSeries && combination != nil {
                     let chosen = ForecastCombination.choosePerSeries(on: measured.table, tolerance: options.fallbackTolerance,
                                                                      prior: options.fallbackSeriesPrior, season: period)

@@ -425,8 +425,10 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).network_gate and network_lead must be finite numbers")
             } else if let gate = combination.networkGate, gate < 0 {
                 problems.append("\(key).network_gate is \(gate); it must be 0 or more")
-            } else if combination.networkPassesGate && !combination.isNetworkAlone {
-                problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight")
+            } else if let share = combination.seasonalNaiveShare, !(share > 0 && share < 1) {
+                problems.append("\(key).seasonal_naive_share is \(share); it must be above 0 and below 1")
+            } else if combination.networkPassesGate && !(combination.isNetworkAlone && combination.seasonalNaiveShare == nil) {
+                problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight, with no seasonal_naive_share")
             }
         }
         if let combination { check(combination, key: "combination") }
