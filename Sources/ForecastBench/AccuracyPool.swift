@@ -29,7 +29,7 @@ enum AccuracyPool {
     /// Seasonal naive's shares scored with the default tolerance and gate (``ForecastCombination/seasonalNaiveShare``).
     static let seasonalNaiveShares: [Double] = [0, 0.2, 0.25, 0.3, 1.0 / 3, 0.4, 0.5]
 
-    /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:networkGate:)``).
+    /// The network gates scored with the default tolerance (``ForecastCombination/choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)``).
     static let networkGates: [Double] = [0, 1, 1.645, 2, 3]
 
     /// The pool: the monthly tasks, ETTh1 (OT, hourly: h 48, m 24, K 4), and `perSet` series of
@@ -209,7 +209,7 @@ enum AccuracyPool {
             guard let chosen = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
                                                           networkGate: ForecastCombination.defaultNetworkGate, seasonalNaiveShare: share)
             else { continue }
-            result.mase["share \(share)"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+            result.mase["share \(String(format: "%.3g", share))"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
         }
         // The default: the library's choice for one series, at `tolerance`, with its network gate
         // and seasonal naive's share.
@@ -241,7 +241,7 @@ enum AccuracyPool {
     static func summary(_ results: [Result]) -> String {
         let keys = ["default", "network", "seasonal_naive", "naive", "holt_winters"] + tolerances.map { "tolerance \($0)" }
             + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
-            + networkGates.map { "gate \($0)" } + ["oracle"] + seasonalNaiveShares.map { "share \($0)" }
+            + networkGates.map { "gate \($0)" } + ["oracle"] + seasonalNaiveShares.map { "share \(String(format: "%.3g", $0))" }
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
             let pairs = results.compactMap { r -> (Double, Double)? in

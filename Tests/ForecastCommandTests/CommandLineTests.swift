@@ -105,6 +105,7 @@ import Testing
         #expect(Set(object.keys) == ["model", "naive", "seasonal_naive", "drift", "mean", "intervals", "combination"])
         #expect(object["combination"]?["network_gate"] as? Double == 2)  // the default gate for one series
         #expect(object["combination"]?["network_lead"] is Double)
+        #expect(object["combination"]?["seasonal_naive_share"] as? Double == 0.4)  // the default share, recorded whether or not the gate passed
         #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
         #expect(Set(object["intervals"]!.keys) == ["levels", "msis", "weighted_quantile_loss"])
         #expect(Set((object["intervals"]!["levels"] as? [String: Any])?.keys ?? [:].keys) == ["80", "95"])

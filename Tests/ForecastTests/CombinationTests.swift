@@ -42,6 +42,15 @@ private func smallOptions() -> TrainingOptions {
         // One series: the network gate was measured, and the network did not pass it.
         #expect(combination.networkGate == ForecastCombination.defaultNetworkGate)
         #expect(!combination.networkPassesGate)
+        // And seasonal naive's share went on top of what the tolerance chose: the weights are the
+        // tolerance rule's on the same table, scaled by 1 − share, plus the share for seasonal naive.
+        let share = ForecastCombination.defaultSeasonalNaiveShare
+        #expect(combination.seasonalNaiveShare == share)
+        let validation = try #require(result.validation)
+        let chosen = try #require(ForecastCombination.choose(on: validation, season: combination.season, holtWinters: combination.holtWinters))
+        for (entry, before) in zip(combination.entries, chosen.entries) {
+            #expect(abs(entry.weight - (before.weight * (1 - share) + (entry.member == .seasonalNaive ? share : 0))) < 1e-12)
+        }
     }
 
     @Test func aNetworkThatFitsExactlyIsChosenAloneAndForecastsUnchanged() {
@@ -240,7 +249,7 @@ private func smallOptions() -> TrainingOptions {
         #expect(options.problems.isEmpty)
     }
 
-    @Test func seasonalNaivesShareIsKeptWhateverWasChosen() throws {
+    @Test func seasonalNaivesShareIsKeptWhateverTheToleranceChose() throws {
         let table = gateTable()
         let open = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil))
         // A blend: every weight scaled by 1 − 0.25, seasonal naive's raised by 0.25.
@@ -249,17 +258,22 @@ private func smallOptions() -> TrainingOptions {
             #expect(entry.weight == before.weight * 0.75 + (entry.member == .seasonalNaive ? 0.25 : 0))
         }
         #expect(hedged.seasonalNaiveShare == 0.25 && abs(hedged.entries.map(\.weight).reduce(0, +) - 1) < 1e-12)
-        #expect(hedged.summary.hasSuffix("; seasonal naive's share 0.250 kept whatever the tolerance chose, as the network did not pass the gate"))
+        #expect(hedged.summary.hasSuffix("over 4 windows; seasonal naive's share 0.250 kept whatever the tolerance chose"))  // no gate
         // Its validation error is the hedged forecast's: the network misses by 0.5 at every step,
         // seasonal naive by 1, 2, 3, 4, and the weights mix the two forecasts.
         let w = try #require(hedged.entries.first { $0.member == .network }).weight
         let expected = [[0.5, -0.5], [1, 1], [2, -2], [3, 3], [4, 4]]
         let windows = (1...4).map { k in zip(expected[0], expected[k]).map { abs(w * $0 + (1 - w) * $1) }.reduce(0, +) / 2 }
         #expect(abs(hedged.validationError - windows.reduce(0, +) / 4) < 1e-12)
-        // Not when the gate keeps the network alone: the evidence for it is clear.
+        // With tolerance 1 the network alone was chosen; the share brings seasonal naive in.
+        let best = try #require(ForecastCombination.choose(on: table, tolerance: 1, season: 1, holtWinters: nil, seasonalNaiveShare: 0.25))
+        #expect(!best.isNetworkAlone && best.used.map(\.member) == [.network, .seasonalNaive] && best.used.map(\.weight) == [0.75, 0.25])
+        // Not when the gate keeps the network alone: the evidence for it is clear. The share is
+        // still recorded (the options that train the model again keep it), and not printed.
         let kept = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3,
                                                            seasonalNaiveShare: 0.25))
-        #expect(kept.networkPassesGate && kept.isNetworkAlone && kept.seasonalNaiveShare == nil)
+        #expect(kept.networkPassesGate && kept.isNetworkAlone && kept.seasonalNaiveShare == 0.25)
+        #expect(!kept.summary.contains("share"))
         // A gate the network does not pass: the share applies.
         let held = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, networkGate: 3.5,
                                                            seasonalNaiveShare: 0.25))
@@ -267,8 +281,9 @@ private func smallOptions() -> TrainingOptions {
         #expect(held.summary.hasSuffix("(gate 3.500); seasonal naive's share 0.250 kept whatever the tolerance chose, as the network did not pass the gate"))
         let decoded = try JSONDecoder().decode(ForecastCombination.self, from: try JSONEncoder().encode(held))
         #expect(decoded == held)
-        // No share (0, or 1 and more, or no seasonal naive measured): the choice unchanged, none recorded.
-        for share in [0, 1, 2] as [Double] {
+        // No share (0, negative, 1 and more, not a number, or no seasonal naive measured): the
+        // choice unchanged, none recorded.
+        for share in [0, -0.25, 1, 2, .nan] as [Double] {
             let unchanged = try #require(ForecastCombination.choose(on: table, tolerance: 1e9, season: 1, holtWinters: nil, seasonalNaiveShare: share))
             #expect(unchanged == open)
         }
@@ -382,12 +397,12 @@ private func smallOptions() -> TrainingOptions {
             stored["seasonal_naive_share"] = 1.0
             json["combination"] = stored
         }
-        // A passing lead with a share: the gate keeps the network alone, without one.
-        try expectLoadingFails(model, message: "combination.network_lead passes network_gate, so the network must be the only member with a weight, with no seasonal_naive_share") { json in
+        // A share that the weights do not hold.
+        try expectLoadingFails(model, message: "combination.seasonal_naive_share is 0.5, so seasonal_naive needs a weight of at least that") { json in
             var stored = try #require(json["combination"] as? [String: Any])
-            stored["network_gate"] = 1.0
-            stored["network_lead"] = 5.0
-            stored["seasonal_naive_share"] = 0.25
+            stored["network_gate"] = nil
+            stored["network_lead"] = nil
+            stored["seasonal_naive_share"] = 0.5
             var members = try #require(stored["members"] as? [[String: Any]])
             for i in members.indices { members[i]["weight"] = members[i]["member"] as? String == "network" ? 1.0 : 0.0 }
             stored["members"] = members
@@ -540,11 +555,13 @@ private func risingWave(count: Int) -> TimeSeries {
         options.fallback = nil
         let panelModel = try Trainer.fit(panel(), options: options).model.configuration
         #expect(panelModel.combination != nil)
-        #expect(panelModel.combination?.networkGate == nil)  // the gate is for one series
+        #expect(panelModel.combination?.networkGate == nil)  // the gate is for one series, and the share
+        #expect(panelModel.combination?.seasonalNaiveShare == nil && panelModel.seriesCombinations?.values.allSatisfy { $0.seasonalNaiveShare == nil } == true)
         #expect(Set(try #require(panelModel.seriesCombinations).keys) == ["noisy", "wave"])
         // One series: the fallback with the network gate.
         let single = try #require(try Trainer.fit(panel().series[0], options: options).model.configuration.combination)
         #expect(single.networkGate == ForecastCombination.defaultNetworkGate && single.networkLead != nil)
+        #expect(single.seasonalNaiveShare == ForecastCombination.defaultSeasonalNaiveShare)
         // A table read without ids: the bare network.
         let withoutIDs = Panel(source: "panel.csv", idName: nil, ids: ["", ""], series: panel().series)
         #expect(try Trainer.fit(withoutIDs, options: options).model.configuration.combination == nil)

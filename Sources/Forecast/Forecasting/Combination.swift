@@ -336,7 +336,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// The default ``ChoiceBasis``.
     package static let defaultChoiceBasis = ChoiceBasis.measured
 
-    /// The default network gate of ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``
+    /// The default network gate of ``choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)``
     /// for one series (``TrainingOptions/fallbackNetworkGate``): 2 standard errors. Of none, 0, 1,
     /// 1.645, 2 and 3, 2 and 3 were best on the even-numbered M4 series of the development pool
     /// (at a tenth of the step budget); only 2 or less kept the network alone on sunspots and
@@ -347,7 +347,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// 0.4: of 0, 0.2, 0.25, 0.3, ⅓, 0.4 and 0.5, scored on the development pool's even-numbered
     /// M4 series at the full step budget (fewest series more than 10% behind seasonal naive, then
     /// most ahead, then the geometric-mean MASE), and checked on the odd-numbered ones and at a
-    /// tenth of the budget (docs/accuracy.md, "Seasonal naive's share").
+    /// tenth of the budget (docs/accuracy.md, "The whole pool at the full budget, and seasonal naive's share").
     public static let defaultSeasonalNaiveShare = 0.4
 
     /// Every member measured, in ``CombinationMember/allCases`` order.
@@ -365,7 +365,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     public var historyWindows: Int?
     /// The validation error of the combined forecast (on the windows it was chosen on).
     public var validationError: Double
-    /// The network gate the choice used (``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``):
+    /// The network gate the choice used (``choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)``):
     /// the network is kept alone when its ``networkLead`` exceeds it; nil when there was none, or
     /// when the network was not among the candidates.
     public var networkGate: Double?
@@ -374,13 +374,14 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// when the gate could not measure it (fewer than two windows, no other candidate), and the
     /// gate then does not keep the network alone.
     public var networkLead: Double?
-    /// The share of the forecast given to seasonal naive whatever the tolerance chose, when the
-    /// network gate did not keep the network alone (a hedge: the chosen weights are scaled by
-    /// 1 − share and seasonal naive's raised by the share). The absolute error of a weighted mean
-    /// is at most the weighted mean of the members' absolute errors, so a choice the validation got
-    /// wrong by a ratio r to seasonal naive's error costs at most (1 − share)·r + share. Nil when
-    /// there was none (the gate passed, a panel, no seasonal naive among the candidates, or a model
-    /// written before it existed).
+    /// The share of the forecast given to seasonal naive whatever the tolerance chose, unless the
+    /// network gate kept the network alone (a hedge: every weight is scaled by 1 − share, then
+    /// seasonal naive's raised by the share; the ``entries`` hold the result). The absolute error of
+    /// a weighted mean is at most the weighted mean of the members' absolute errors, so a choice the
+    /// validation got wrong by a ratio r to seasonal naive's error costs at most (1 − share)·r +
+    /// share. Recorded also when the gate passed (then not applied), so that the options that train
+    /// the model again keep it; nil when there was none (a panel, no seasonal naive among the
+    /// candidates, or a model written before it existed).
     public var seasonalNaiveShare: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -412,9 +413,9 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// 1 / error. With a finite `networkGate` (the fallback's for one series), the network is kept
     /// alone instead, whatever the tolerance gives, when its ``ValidationForecasts/networkLead(over:)``
     /// over every other candidate exceeds the gate; ``networkGate`` and ``networkLead`` record it.
-    /// Unless the gate kept the network alone, with a `seasonalNaiveShare` in (0, 1) and seasonal
-    /// naive among the candidates, that share of the weight then goes to seasonal naive whatever
-    /// the tolerance chose (``seasonalNaiveShare``).
+    /// With a `seasonalNaiveShare` in (0, 1) and seasonal naive among the candidates, that share of
+    /// the weight then goes to seasonal naive whatever the tolerance chose, unless the gate kept the
+    /// network alone (``seasonalNaiveShare``).
     /// Nil when no candidate has a finite error.
     public static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                               holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
@@ -423,7 +424,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                basis: defaultChoiceBasis, networkGate: networkGate, seasonalNaiveShare: seasonalNaiveShare)
     }
 
-    /// ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)`` with the network's error
+    /// ``choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)`` with the network's error
     /// set beside the simple forecasters' history errors on `basis` (the development pool compares them).
     package static func choose(on validation: ValidationForecasts, tolerance: Double = defaultTolerance, season: Int,
                                holtWinters: HoltWinters?, candidates: Set<CombinationMember> = Set(CombinationMember.allCases),
@@ -445,14 +446,17 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 for i in entries.indices { entries[i].weight = entries[i].member == .network ? 1 : 0 }
             }
         }
-        // The hedge, unless the gate kept the network alone: seasonal naive's share whatever was chosen.
+        // The hedge, unless the gate kept the network alone: seasonal naive's share whatever was
+        // chosen. Recorded either way, so that a model trained again hedges as this one would have.
         var share: Double?
-        let passed = gate.flatMap { gate in lead.map { $0 > gate } } ?? false
-        if !passed, let seasonalNaiveShare, seasonalNaiveShare > 0, seasonalNaiveShare < 1,
+        if let seasonalNaiveShare, seasonalNaiveShare > 0, seasonalNaiveShare < 1,
            let i = entries.firstIndex(where: { $0.member == .seasonalNaive }) {
             share = seasonalNaiveShare
-            for j in entries.indices { entries[j].weight *= 1 - seasonalNaiveShare }
-            entries[i].weight += seasonalNaiveShare
+            let passed = gate.flatMap { gate in lead.map { $0 > gate } } ?? false
+            if !passed {
+                for j in entries.indices { entries[j].weight *= 1 - seasonalNaiveShare }
+                entries[i].weight += seasonalNaiveShare
+            }
         }
         var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
                                               windows: validation.requests.count, validationError: .nan,
@@ -498,7 +502,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// the pooled ratio (the same comparison over every series' windows and the pooled history) as
     /// `prior` horizons: the ratio chosen on is their weighted mean, so a series with one window
     /// mostly keeps the pooled standing of the network and a series with a long history decides
-    /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:networkGate:)``
+    /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)``
     /// does, on the series' seasonal naive error (plus 10⁻⁹, so that an exact seasonal naive
     /// does not make every error 0) times each ratio. A prior of infinity gives every
     /// series the pooled ratios. Empty when seasonal naive has no finite pooled error.
@@ -577,7 +581,11 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 gate = "; the network's lead over the other members not measured on \(windows) validation window\(windows == 1 ? "" : "s") (gate \(format(networkGate)))"
             }
         }
-        let hedge = seasonalNaiveShare.map { "; seasonal naive's share \(format($0)) kept whatever the tolerance chose, as the network did not pass the gate" } ?? ""
+        var hedge = ""
+        if let seasonalNaiveShare, !networkPassesGate {
+            hedge = "; seasonal naive's share \(format(seasonalNaiveShare)) kept whatever the tolerance chose"
+                + (networkGate == nil ? "" : ", as the network did not pass the gate")
+        }
         return parts.joined(separator: " + ") + "; combined validation MASE \(format(validationError)) over \(windows) window\(windows == 1 ? "" : "s")" + history + gate + hedge
     }
 

@@ -427,8 +427,11 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).network_gate is \(gate); it must be 0 or more")
             } else if let share = combination.seasonalNaiveShare, !(share > 0 && share < 1) {
                 problems.append("\(key).seasonal_naive_share is \(share); it must be above 0 and below 1")
-            } else if combination.networkPassesGate && !(combination.isNetworkAlone && combination.seasonalNaiveShare == nil) {
-                problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight, with no seasonal_naive_share")
+            } else if combination.networkPassesGate && !combination.isNetworkAlone {
+                problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight")
+            } else if let share = combination.seasonalNaiveShare, !combination.networkPassesGate,
+                      !(combination.entries.first { $0.member == .seasonalNaive }.map { $0.weight >= share - 1e-6 } ?? false) {
+                problems.append("\(key).seasonal_naive_share is \(share), so seasonal_naive needs a weight of at least that")
             }
         }
         if let combination { check(combination, key: "combination") }
@@ -437,6 +440,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             // The first problem in id order, so that the message does not depend on the dictionary's order.
             let before = problems.count
             for id in seriesCombinations.keys.sorted() where problems.count == before { check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]") }
+            if let id = seriesCombinations.keys.sorted().first(where: { seriesCombinations[$0]?.seasonalNaiveShare != nil }), problems.count == before {
+                problems.append("series_combinations[\"\(id)\"].seasonal_naive_share: only a model of one series has one")
+            }
         }
         return problems
     }
