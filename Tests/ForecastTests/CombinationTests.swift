@@ -533,6 +533,19 @@ private func risingWave(count: Int) -> TimeSeries {
             all["wave"] = wave
             json["series_combinations"] = all
         }
+        // Seasonal naive's share is for one series: neither a series' combination nor the pooled one of a panel has one.
+        try expectLoadingFails(model, message: "series_combinations[\"noisy\"].seasonal_naive_share: only a model of one series has one") { json in
+            var all = try #require(json["series_combinations"] as? [String: Any])
+            var noisy = try #require(all["noisy"] as? [String: Any])
+            noisy["seasonal_naive_share"] = 0.4
+            all["noisy"] = noisy
+            json["series_combinations"] = all
+        }
+        try expectLoadingFails(model, message: "combination.seasonal_naive_share: only a model of one series has one") { json in
+            var pooled = try #require(json["combination"] as? [String: Any])
+            pooled["seasonal_naive_share"] = 0.4
+            json["combination"] = pooled
+        }
     }
 
     @Test func trainingAPanelTwiceWritesTheSameBytes() throws {

@@ -433,7 +433,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         guard var entries = weighted(errors, tolerance: tolerance) else { return nil }
         // The network alone when it beats every other candidate on the validation windows by
         // more than `networkGate` standard errors.
-        var gate: Double?, lead: Double?
+        var gate: Double?, lead: Double?, keptAlone = false
         if let networkGate, networkGate.isFinite, errors.contains(where: { $0.member == .network }) {
             gate = networkGate
             // Measured only when it is measured over every other candidate.
@@ -443,6 +443,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 lead = min(max(least, -1e9), 1e9)
             }
             if let lead, lead > networkGate {
+                keptAlone = true
                 for i in entries.indices { entries[i].weight = entries[i].member == .network ? 1 : 0 }
             }
         }
@@ -452,8 +453,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         if let seasonalNaiveShare, seasonalNaiveShare > 0, seasonalNaiveShare < 1,
            let i = entries.firstIndex(where: { $0.member == .seasonalNaive }) {
             share = seasonalNaiveShare
-            let passed = gate.flatMap { gate in lead.map { $0 > gate } } ?? false
-            if !passed {
+            if !keptAlone {
                 for j in entries.indices { entries[j].weight *= 1 - seasonalNaiveShare }
                 entries[i].weight += seasonalNaiveShare
             }

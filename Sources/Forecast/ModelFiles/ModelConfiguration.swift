@@ -411,7 +411,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
             }
         }
-        func check(_ combination: ForecastCombination, key: String) {
+        func check(_ combination: ForecastCombination, key: String, ofOneSeries: Bool) {
             let weights = combination.entries.map(\.weight)
             if combination.entries.isEmpty || weights.contains(where: { !($0.isFinite && $0 >= 0) }) || abs(weights.reduce(0, +) - 1) > 1e-6 {
                 problems.append("\(key).members needs finite non-negative weights that sum to 1")
@@ -425,6 +425,8 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).network_gate and network_lead must be finite numbers")
             } else if let gate = combination.networkGate, gate < 0 {
                 problems.append("\(key).network_gate is \(gate); it must be 0 or more")
+            } else if !ofOneSeries && combination.seasonalNaiveShare != nil {
+                problems.append("\(key).seasonal_naive_share: only a model of one series has one")
             } else if let share = combination.seasonalNaiveShare, !(share > 0 && share < 1) {
                 problems.append("\(key).seasonal_naive_share is \(share); it must be above 0 and below 1")
             } else if combination.networkPassesGate && !combination.isNetworkAlone {
@@ -434,14 +436,13 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).seasonal_naive_share is \(share), so seasonal_naive needs a weight of at least that")
             }
         }
-        if let combination { check(combination, key: "combination") }
+        if let combination { check(combination, key: "combination", ofOneSeries: seriesCombinations == nil && (panel?.seriesCount ?? 1) <= 1) }
         if let seriesCombinations {
             if combination == nil { problems.append("series_combinations needs a combination for the series it does not list") }
             // The first problem in id order, so that the message does not depend on the dictionary's order.
             let before = problems.count
-            for id in seriesCombinations.keys.sorted() where problems.count == before { check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]") }
-            if let id = seriesCombinations.keys.sorted().first(where: { seriesCombinations[$0]?.seasonalNaiveShare != nil }), problems.count == before {
-                problems.append("series_combinations[\"\(id)\"].seasonal_naive_share: only a model of one series has one")
+            for id in seriesCombinations.keys.sorted() where problems.count == before {
+                check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]", ofOneSeries: false)
             }
         }
         return problems
