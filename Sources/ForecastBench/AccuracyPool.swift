@@ -210,6 +210,13 @@ enum AccuracyPool {
                                                           networkGate: ForecastCombination.defaultNetworkGate, seasonalNaiveShare: share)
             else { continue }
             result.mase["share \(String(format: "%.3g", share))"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
+            // The share only where the tolerance kept seasonal naive (a panel's rule).
+            guard var kept = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                        networkGate: ForecastCombination.defaultNetworkGate) else { continue }
+            if !kept.networkPassesGate, kept.entries.contains(where: { $0.member == .seasonalNaive && $0.weight > 0 }) {
+                _ = ForecastCombination.hedge(&kept.entries, share: share)
+            }
+            result.mase["share \(String(format: "%.3g", share)) where kept"] = mase(zip(network, histories).map { kept.combine(network: $0, history: $1) })
         }
         // The default: the library's choice for one series, at `tolerance`, with its network gate
         // and seasonal naive's share.
@@ -241,7 +248,8 @@ enum AccuracyPool {
     static func summary(_ results: [Result]) -> String {
         let keys = ["default", "network", "seasonal_naive", "naive", "holt_winters"] + tolerances.map { "tolerance \($0)" }
             + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
-            + networkGates.map { "gate \($0)" } + ["oracle"] + seasonalNaiveShares.map { "share \(String(format: "%.3g", $0))" }
+            + networkGates.map { "gate \($0)" } + ["oracle"]
+            + seasonalNaiveShares.flatMap { ["share \(String(format: "%.3g", $0))", "share \(String(format: "%.3g", $0)) where kept"] }
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
             let pairs = results.compactMap { r -> (Double, Double)? in

@@ -89,6 +89,16 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --fallback: the per-series priors to compare, comma-separated (the model itself uses the first; inf: the pooled combination).", valueName: "prior,…"))
     var seriesPriors = String(ForecastCombination.defaultSeriesPrior)
 
+    @Option(help: ArgumentHelp("With --fallback: seasonal naive's shares of each series' combination to compare at the first prior, comma-separated (e.g. 0,0.2,0.4): each where the tolerance kept seasonal naive (the library's rule) and in every series' combination.", valueName: "share,…"))
+    var seriesShares = ""
+
+    @Option(help: ArgumentHelp("Seasonal naive's share each series' combination is trained with, where the tolerance kept seasonal naive (TrainingOptions.fallbackSeriesSeasonalNaiveShare; default: none).", valueName: "share"))
+    var seasonalNaiveShare: Double?
+
+    private var shareList: [Double] {
+        seriesShares.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     private var priorList: [Double] {
         seriesPriors.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     }
@@ -97,6 +107,12 @@ struct PanelAccuracyCommand: ParsableCommand {
         let priorCells = seriesPriors.split(separator: ",")
         if priorCells.isEmpty || priorList.count != priorCells.count || priorList.contains(where: { !($0 >= 0) }) {
             throw ValidationError("--series-priors takes numbers of 0 or more (or inf), comma-separated (got '\(seriesPriors)')")
+        }
+        if let seasonalNaiveShare, !(seasonalNaiveShare >= 0 && seasonalNaiveShare < 1) {
+            throw ValidationError("--seasonal-naive-share takes a number from 0 up to (not including) 1 (got \(seasonalNaiveShare))")
+        }
+        if shareList.count != seriesShares.split(separator: ",").count || shareList.contains(where: { !($0 >= 0 && $0 < 1) }) {
+            throw ValidationError("--series-shares takes numbers from 0 up to (not including) 1, comma-separated (got '\(seriesShares)')")
         }
         for name in staticNames where !["level", "length"].contains(name) {
             throw ValidationError("--statics takes level and length (got '\(name)')")
@@ -153,6 +169,7 @@ struct PanelAccuracyCommand: ParsableCommand {
             try intervalChoices.apply(to: &options)
             if let fallback { options.fallback = fallback }
             if comparesFallbacks { options.fallbackSeriesPrior = priorList[0] }
+            if let seasonalNaiveShare { options.fallbackSeriesSeasonalNaiveShare = seasonalNaiveShare }
             var variantRows: [String: [Double]] = [:], variantOrder: [String] = []
             var mase: [Double] = [], smape: [Double] = [], seconds: [Double] = [], intervals: [IntervalAccuracy] = []
             var baselines: [(String, Accuracy)] = []
@@ -239,12 +256,34 @@ struct PanelAccuracyCommand: ParsableCommand {
         var pooled = model.configuration
         pooled.seriesCombinations = nil
         configurations.append(("fallback, pooled", pooled))
-        for prior in priorList where prior.isFinite {
+        // The model's share, for every prior.
+        let modelShare = model.configuration.seriesCombinations?.values.lazy.compactMap(\.seasonalNaiveShare).first
+        let tolerance = model.configuration.combination!.tolerance
+        func perSeries(_ chosen: [Int: ForecastCombination]) -> ModelConfiguration {
             var configuration = model.configuration
-            let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: model.configuration.combination!.tolerance,
-                                                             prior: prior, season: set.modelSeason)
             configuration.seriesCombinations = Dictionary(uniqueKeysWithValues: chosen.map { (train.ids[$0.key], $0.value) })
-            configurations.append(("fallback, per series, prior \(prior)", configuration))
+            return configuration
+        }
+        for prior in priorList where prior.isFinite {
+            let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason,
+                                                             seasonalNaiveShare: modelShare)
+            configurations.append(("fallback, per series, prior \(prior)", perSeries(chosen)))
+        }
+        if let prior = priorList.first, prior.isFinite {
+            for share in shareList {
+                // The library's rule: the share where the tolerance kept seasonal naive.
+                let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason,
+                                                                 seasonalNaiveShare: share)
+                configurations.append(("per series, prior \(prior), share \(share) where kept", perSeries(chosen)))
+                // The share in every series' combination, as for one series.
+                let everywhere = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason)
+                    .mapValues { combination in
+                        var combination = combination
+                        _ = ForecastCombination.hedge(&combination.entries, share: share)
+                        return combination
+                    }
+                configurations.append(("per series, prior \(prior), share \(share) everywhere", perSeries(everywhere)))
+            }
         }
         let seasonal = try train.ids.enumerated().map { s, id in
             guard let t = test.index(of: id) else { throw ValidationError("series \(id) has no test points") }

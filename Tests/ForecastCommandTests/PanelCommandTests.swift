@@ -46,6 +46,33 @@ import Testing
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(evaluate.stdout.contains("per series: 3 of 3 series chose their own combination"))
         #expect(evaluate.stdout.contains("LSTM + fallback per series"))
+        #expect(!evaluate.stdout.contains("seasonal naive's share"))
+        // A model whose series hedge with seasonal naive's share (TrainingOptions.fallbackSeriesSeasonalNaiveShare):
+        // the share recorded in every series' combination, applied where seasonal naive was kept.
+        let url = dir.appendingPathComponent("model/config.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var all = try #require(json["series_combinations"] as? [String: Any])
+        var hedged = 0
+        for (id, value) in all {
+            var combination = try #require(value as? [String: Any])
+            var members = try #require(combination["members"] as? [[String: Any]])
+            let kept = members.contains { $0["member"] as? String == "seasonal_naive" && ($0["weight"] as? Double ?? 0) > 0 }
+            if kept {
+                hedged += 1
+                for i in members.indices {
+                    let weight = try #require(members[i]["weight"] as? Double) * 0.6
+                    members[i]["weight"] = weight + (members[i]["member"] as? String == "seasonal_naive" ? 0.4 : 0)
+                }
+            }
+            combination["members"] = members
+            combination["seasonal_naive_share"] = 0.4
+            all[id] = combination
+        }
+        json["series_combinations"] = all
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        let hedgedEvaluate = try CLI.run(["evaluate", "--model", "model", "--data", "panel.csv"], in: dir)
+        #expect(hedgedEvaluate.status == 0, "\(hedgedEvaluate.stderr)")
+        #expect(hedgedEvaluate.stdout.contains("; seasonal naive's share 0.400 where the tolerance kept it, in \(hedged)\n"))
     }
 
     @Test func trainPredictAndEvaluateALongTable() throws {

@@ -459,6 +459,37 @@ private func risingWave(count: Int) -> TimeSeries {
         #expect(first.count == second.count && zip(first, second).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
+    @Test func eachSeriesOfAPanelHedgesWithSeasonalNaivesShareWhereTheToleranceKeptIt() throws {
+        let (_, table) = table()
+        let plain = ForecastCombination.choosePerSeries(on: table, season: 12)
+        let hedged = ForecastCombination.choosePerSeries(on: table, season: 12, seasonalNaiveShare: 0.4)
+        #expect(hedged.keys.sorted() == [0, 1])
+        // The noisy series kept seasonal naive: every weight × 0.6, seasonal naive's + 0.4.
+        let noisy = try #require(hedged[0]), noisyBefore = try #require(plain[0])
+        #expect((noisyBefore.entries.first { $0.member == .seasonalNaive }?.weight ?? 0) > 0)
+        for (entry, original) in zip(noisy.entries, noisyBefore.entries) {
+            let expected = original.weight * 0.6 + (entry.member == .seasonalNaive ? 0.4 : 0)
+            #expect(abs(entry.weight - expected) < 1e-12)
+        }
+        // Its validation error is the hedged forecast's.
+        let rows = table.requests.indices.filter { table.requests[$0].series == 0 }
+        let combined = rows.map { w in noisy.combine(members: { table.forecasts[$0]?[w] ?? [] }) }
+        let own = ValidationForecasts(requests: rows.map { table.requests[$0] }, actual: rows.map { table.actual[$0] },
+                                      forecasts: [:], scales: rows.map { table.scales[$0] })
+        #expect(abs(noisy.validationError - own.error(of: combined)) < 1e-12)
+        #expect(abs(noisy.validationError - noisyBefore.validationError) > 1e-9)
+        // The exact series kept the network alone, seasonal naive out: unchanged. Both record the share.
+        let exact = try #require(hedged[1])
+        #expect(exact.isNetworkAlone && exact.entries == plain[1]?.entries)
+        #expect(noisy.seasonalNaiveShare == 0.4 && exact.seasonalNaiveShare == 0.4)
+        // No share, a share of 0 or of 1: the choice unchanged and none recorded.
+        for share in [nil, 0, 1] as [Double?] {
+            let same = ForecastCombination.choosePerSeries(on: table, season: 12, seasonalNaiveShare: share)
+            #expect(same.mapValues { $0.entries } == plain.mapValues { $0.entries })
+            #expect(same.values.allSatisfy { $0.seasonalNaiveShare == nil })
+        }
+    }
+
     @Test func theSeriesHistoryIsComputedByHand() throws {
         // Season 1, horizon 1, two series, one validation window each at 4; limit 2 of the 3
         // origins 2, 3, 4 (evenly: 2 and 3). Series 0 [0, 1, 3, 6, 10]: naive misses 3−1, 6−3
@@ -533,18 +564,21 @@ private func risingWave(count: Int) -> TimeSeries {
             all["wave"] = wave
             json["series_combinations"] = all
         }
-        // Seasonal naive's share is for one series: neither a series' combination nor the pooled one of a panel has one.
-        try expectLoadingFails(model, message: "series_combinations[\"noisy\"].seasonal_naive_share: only a model of one series has one") { json in
-            var all = try #require(json["series_combinations"] as? [String: Any])
-            var noisy = try #require(all["noisy"] as? [String: Any])
-            noisy["seasonal_naive_share"] = 0.4
-            all["noisy"] = noisy
-            json["series_combinations"] = all
-        }
-        try expectLoadingFails(model, message: "combination.seasonal_naive_share: only a model of one series has one") { json in
+        // Seasonal naive's share sits in each series' combination, not in a panel's pooled one; a
+        // series that kept seasonal naive holds at least the share, one that did not holds 0.
+        try expectLoadingFails(model, message: "combination.seasonal_naive_share: a panel's pooled combination has none (its series' combinations hold it)") { json in
             var pooled = try #require(json["combination"] as? [String: Any])
             pooled["seasonal_naive_share"] = 0.4
             json["combination"] = pooled
+        }
+        try expectLoadingFails(model, message: "series_combinations[\"noisy\"].seasonal_naive_share is 0.4, so seasonal_naive needs a weight of 0 (not kept) or at least that") { json in
+            var all = try #require(json["series_combinations"] as? [String: Any])
+            var noisy = try #require(all["noisy"] as? [String: Any])
+            noisy["members"] = [["member": "network", "weight": 0.9, "validation_error": 1.0],
+                                ["member": "seasonal_naive", "weight": 0.1, "validation_error": 1.0]]
+            noisy["seasonal_naive_share"] = 0.4
+            all["noisy"] = noisy
+            json["series_combinations"] = all
         }
     }
 
@@ -563,12 +597,37 @@ private func risingWave(count: Int) -> TimeSeries {
         #expect(String(decoding: files[0][0], as: UTF8.self).contains("\"series_combinations\""))
     }
 
+    @Test func aPanelsSeriesHedgeWhereTheyKeptSeasonalNaiveAndTrainingAgainKeepsTheShare() throws {
+        var options = smallOptions()
+        options.fallbackSeriesSeasonalNaiveShare = 0.4
+        let model = try Trainer.fit(panel(), options: options).model
+        let plain = try #require(try Trainer.fit(panel(), options: smallOptions()).model.configuration.seriesCombinations)
+        let chosen = try #require(model.configuration.seriesCombinations)
+        #expect(model.configuration.combination?.seasonalNaiveShare == nil)
+        var hedged = 0
+        for (id, combination) in chosen {
+            let before = try #require(plain[id])
+            let kept = (before.entries.first { $0.member == .seasonalNaive }?.weight ?? 0) > 0
+            hedged += kept ? 1 : 0
+            #expect(combination.seasonalNaiveShare == 0.4 && before.seasonalNaiveShare == nil)
+            for (entry, original) in zip(combination.entries, before.entries) {
+                let expected = kept ? original.weight * 0.6 + (entry.member == .seasonalNaive ? 0.4 : 0) : original.weight
+                #expect(abs(entry.weight - expected) < 1e-12)
+            }
+        }
+        #expect(hedged >= 1)  // the noisy series keeps seasonal naive
+        #expect(TrainingOptions(retraining: model.configuration).fallbackSeriesSeasonalNaiveShare == 0.4)
+        #expect(TrainingOptions(retraining: model.configuration).problems.isEmpty)
+        options.fallbackSeriesSeasonalNaiveShare = 1
+        #expect(options.problems == ["the fallback's seasonal naive share per series must be at least 0 and below 1 (got 1.0)"])
+    }
+
     @Test func byDefaultAPanelGetsTheFallbackPerSeriesAndSoDoesOneSeries() throws {
         var options = smallOptions()
         options.fallback = nil
         let panelModel = try Trainer.fit(panel(), options: options).model.configuration
         #expect(panelModel.combination != nil)
-        #expect(panelModel.combination?.networkGate == nil)  // the gate is for one series, and the share
+        #expect(panelModel.combination?.networkGate == nil)  // the gate and the share are for one series by default
         #expect(panelModel.combination?.seasonalNaiveShare == nil && panelModel.seriesCombinations?.values.allSatisfy { $0.seasonalNaiveShare == nil } == true)
         #expect(Set(try #require(panelModel.seriesCombinations).keys) == ["noisy", "wave"])
         // One series: the fallback with the network gate.

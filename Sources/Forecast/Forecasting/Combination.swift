@@ -57,7 +57,7 @@ public struct ValidationForecasts: Sendable {
     public var history: StatisticalHistory?
 
     /// Each series' own ``StatisticalHistory`` (keyed by its position among the series), measured
-    /// for the per-series choice of a panel (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``);
+    /// for the per-series choice of a panel (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``);
     /// empty when not measured.
     public var seriesHistory: [Int: StatisticalHistory] = [:]
 
@@ -380,8 +380,10 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// a weighted mean is at most the weighted mean of the members' absolute errors, so a choice the
     /// validation got wrong by a ratio r to seasonal naive's error costs at most (1 − share)·r +
     /// share. Recorded also when the gate passed (then not applied), so that the options that train
-    /// the model again keep it; nil when there was none (a panel, no seasonal naive among the
-    /// candidates, or a model written before it existed).
+    /// the model again keep it. A series' combination in a panel (``choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``)
+    /// has no gate: it applies the share only where the tolerance kept seasonal naive, and records
+    /// it either way. Nil when there was none (a panel's pooled combination, no seasonal naive
+    /// among the candidates, or a model written before it existed).
     public var seasonalNaiveShare: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -449,15 +451,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         }
         // The hedge, unless the gate kept the network alone: seasonal naive's share whatever was
         // chosen. Recorded either way, so that a model trained again hedges as this one would have.
-        var share: Double?
-        if let seasonalNaiveShare, seasonalNaiveShare > 0, seasonalNaiveShare < 1,
-           let i = entries.firstIndex(where: { $0.member == .seasonalNaive }) {
-            share = seasonalNaiveShare
-            if !keptAlone {
-                for j in entries.indices { entries[j].weight *= 1 - seasonalNaiveShare }
-                entries[i].weight += seasonalNaiveShare
-            }
-        }
+        let share = hedge(&entries, share: seasonalNaiveShare, applied: !keptAlone)
         var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: holtWinters,
                                               windows: validation.requests.count, validationError: .nan,
                                               historyWindows: validation.history?.windows)
@@ -469,6 +463,18 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         }
         combination.validationError = validation.error(of: combined)
         return combination
+    }
+
+    /// Seasonal naive's `share` of `entries` whatever they chose (when `applied`): every weight
+    /// scaled by 1 − share, then seasonal naive's raised by the share. The share to record: nil
+    /// when there is none, it is not in (0, 1), or seasonal naive is not among the entries.
+    package static func hedge(_ entries: inout [Entry], share: Double?, applied: Bool = true) -> Double? {
+        guard let share, share > 0, share < 1, let i = entries.firstIndex(where: { $0.member == .seasonalNaive }) else { return nil }
+        if applied {
+            for j in entries.indices { entries[j].weight *= 1 - share }
+            entries[i].weight += share
+        }
+        return share
     }
 
     /// The entries of `errors`: those within `tolerance` × the best weighted by 1 / error, the
@@ -486,7 +492,7 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
         return entries
     }
 
-    /// The default ``choosePerSeries(on:tolerance:prior:season:)`` prior: the pooled evidence counts as
+    /// The default ``choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)`` prior: the pooled evidence counts as
     /// much as this many horizons of a series' own. Chosen on the even-numbered series of the M4
     /// panels among 0, 1, 4 and 16 and checked on the odd ones (docs/accuracy.md, "Per series").
     public static let defaultSeriesPrior = 1.0
@@ -505,9 +511,16 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// its simple forecasters' alone. The members are then weighted as ``choose(on:tolerance:season:holtWinters:candidates:networkGate:seasonalNaiveShare:)``
     /// does, on the series' seasonal naive error (plus 10⁻⁹, so that an exact seasonal naive
     /// does not make every error 0) times each ratio. A prior of infinity gives every
-    /// series the pooled ratios. Empty when seasonal naive has no finite pooled error.
+    /// series the pooled ratios. With a `seasonalNaiveShare` in (0, 1), recorded in every
+    /// series' combination (``seasonalNaiveShare``), where the tolerance kept seasonal naive that
+    /// share of the weight then goes to it (``TrainingOptions/fallbackSeriesSeasonalNaiveShare``):
+    /// on the M4 panels, given to every series it doubled the weekly mean MASE, where seasonal
+    /// naive with a season of 52 is far behind; where kept, it halved the hourly series more than
+    /// 10% behind seasonal naive (docs/accuracy.md, "Seasonal naive's share on panels"). Empty
+    /// when seasonal naive has no finite pooled error.
     public static func choosePerSeries(on validation: ValidationForecasts, tolerance: Double = defaultTolerance,
-                                       prior: Double = defaultSeriesPrior, season: Int) -> [Int: ForecastCombination] {
+                                       prior: Double = defaultSeriesPrior, season: Int,
+                                       seasonalNaiveShare: Double? = nil) -> [Int: ForecastCombination] {
         guard let horizon = validation.actual.first?.count, horizon > 0 else { return [:] }
         // Errors far below any real one keep the ratios finite when a member is exact.
         let floor = 1e-9
@@ -542,9 +555,12 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
                 let shrunk = prior.isInfinite ? pooled : (evidence * mine + prior * pooled) / (evidence + prior)
                 errors.append((member, (reference + floor) * exp(shrunk)))
             }
-            guard let entries = weighted(errors, tolerance: tolerance) else { continue }
+            guard var entries = weighted(errors, tolerance: tolerance) else { continue }
+            let kept = entries.contains { $0.member == .seasonalNaive && $0.weight > 0 }
+            let share = hedge(&entries, share: seasonalNaiveShare, applied: kept)
             var combination = ForecastCombination(entries: entries, tolerance: tolerance, season: season, holtWinters: nil,
                                                   windows: windows.count, validationError: .nan, historyWindows: history?.windows)
+            combination.seasonalNaiveShare = share
             let combined = own.requests.indices.map { w in combination.combine(members: { own.forecasts[$0]?[w] ?? [] }) }
             combination.validationError = own.error(of: combined)
             result[s] = combination

@@ -345,7 +345,8 @@ public enum Trainer {
                                                          seasonalNaiveShare: panel.count == 1 ? options.fallbackSeasonalNaiveShare : nil)
                 if perSeries && combination != nil {
                     let chosen = ForecastCombination.choosePerSeries(on: measured.table, tolerance: options.fallbackTolerance,
-                                                                     prior: options.fallbackSeriesPrior, season: period)
+                                                                     prior: options.fallbackSeriesPrior, season: period,
+                                                                     seasonalNaiveShare: options.fallbackSeriesSeasonalNaiveShare)
                     seriesCombinations = Dictionary(uniqueKeysWithValues: chosen.map { (panel.ids[$0.key], $0.value) })
                 }
             }

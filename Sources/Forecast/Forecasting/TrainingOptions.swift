@@ -189,11 +189,19 @@ public struct TrainingOptions: Sendable {
     /// For one series, the share of the forecast the fallback gives to seasonal naive whatever the
     /// tolerance chose, unless the network gate kept the network alone
     /// (``ForecastCombination/seasonalNaiveShare``): a hedge against a choice the validation got
-    /// wrong. Nil or 0: none.
+    /// wrong. Nil or 0: none. A panel's series use ``fallbackSeriesSeasonalNaiveShare``.
     public var fallbackSeasonalNaiveShare: Double? = ForecastCombination.defaultSeasonalNaiveShare
+    /// For a panel whose fallback chooses each series' combination, the share each series'
+    /// combination gives to seasonal naive where the tolerance kept seasonal naive
+    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``);
+    /// the pooled combination has none. Nil or 0 (the default): none. On the M4 panels 0.4 halved
+    /// the hourly series more than 10% behind seasonal naive, but it also moved the choice of the
+    /// intervals' scale on weekly, whose MSIS rose from 15.8 to 21.6 (docs/accuracy.md,
+    /// "Seasonal naive's share on panels"), so it is not on by default.
+    public var fallbackSeriesSeasonalNaiveShare: Double?
     /// For a panel of several series, how many horizons of evidence the pooled choice counts as
     /// beside each series' own when the fallback chooses each series' combination
-    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``); infinity keeps the one
+    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``); infinity keeps the one
     /// pooled combination for every series.
     public var fallbackSeriesPrior = ForecastCombination.defaultSeriesPrior
 
@@ -256,6 +264,8 @@ public struct TrainingOptions: Sendable {
             fallbackTolerance = combination.tolerance
             fallbackNetworkGate = combination.networkGate
             fallbackSeasonalNaiveShare = combination.seasonalNaiveShare
+            // A panel's series combinations each hold the same share.
+            fallbackSeriesSeasonalNaiveShare = configuration.seriesCombinations?.values.lazy.compactMap(\.seasonalNaiveShare).first
         }
         if let training = configuration.training {
             epochs = training.epochs ?? epochs
@@ -294,6 +304,9 @@ public struct TrainingOptions: Sendable {
         if let gate = fallbackNetworkGate, !(gate >= 0 && gate.isFinite) { problems.append("the fallback's network gate must be 0 or more (got \(gate))") }
         if let share = fallbackSeasonalNaiveShare, !(share >= 0 && share < 1) {
             problems.append("the fallback's seasonal naive share must be at least 0 and below 1 (got \(share))")
+        }
+        if let share = fallbackSeriesSeasonalNaiveShare, !(share >= 0 && share < 1) {
+            problems.append("the fallback's seasonal naive share per series must be at least 0 and below 1 (got \(share))")
         }
         if decoderContextSize <= 0 { problems.append("the decoder's context size must be at least 1 (got \(decoderContextSize))") }
         if decoderHiddenSize <= 0 { problems.append("the decoder's hidden size must be at least 1 (got \(decoderHiddenSize))") }

@@ -199,7 +199,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var combination: ForecastCombination?
     /// For a panel trained with the fallback: each series' own combination, keyed by its id, chosen
     /// on its own validation windows and history shrunk towards the pooled evidence
-    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:)``); a series not listed
+    /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``); a series not listed
     /// (unseen at training time, or without a validation window) forecasts with ``combination``.
     /// Nil for a model of one series, without the fallback, or from before this was added (every
     /// series then uses ``combination``). Older readers ignore the key.
@@ -411,7 +411,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("conformal_intervals.scale_window is \(window); it must be at least 2")
             }
         }
-        func check(_ combination: ForecastCombination, key: String, ofOneSeries: Bool) {
+        // Where a combination sits decides how seasonal naive's share may appear in it.
+        enum Role { case oneSeries, pooledOfPanel, seriesOfPanel }
+        func check(_ combination: ForecastCombination, key: String, role: Role) {
             let weights = combination.entries.map(\.weight)
             if combination.entries.isEmpty || weights.contains(where: { !($0.isFinite && $0 >= 0) }) || abs(weights.reduce(0, +) - 1) > 1e-6 {
                 problems.append("\(key).members needs finite non-negative weights that sum to 1")
@@ -425,24 +427,29 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
                 problems.append("\(key).network_gate and network_lead must be finite numbers")
             } else if let gate = combination.networkGate, gate < 0 {
                 problems.append("\(key).network_gate is \(gate); it must be 0 or more")
-            } else if !ofOneSeries && combination.seasonalNaiveShare != nil {
-                problems.append("\(key).seasonal_naive_share: only a model of one series has one")
+            } else if role == .pooledOfPanel && combination.seasonalNaiveShare != nil {
+                problems.append("\(key).seasonal_naive_share: a panel's pooled combination has none (its series' combinations hold it)")
             } else if let share = combination.seasonalNaiveShare, !(share > 0 && share < 1) {
                 problems.append("\(key).seasonal_naive_share is \(share); it must be above 0 and below 1")
             } else if combination.networkPassesGate && !combination.isNetworkAlone {
                 problems.append("\(key).network_lead passes network_gate, so the network must be the only member with a weight")
-            } else if let share = combination.seasonalNaiveShare, !combination.networkPassesGate,
+            } else if let share = combination.seasonalNaiveShare, role == .oneSeries, !combination.networkPassesGate,
                       !(combination.entries.first { $0.member == .seasonalNaive }.map { $0.weight >= share - 1e-6 } ?? false) {
                 problems.append("\(key).seasonal_naive_share is \(share), so seasonal_naive needs a weight of at least that")
+            } else if let share = combination.seasonalNaiveShare, role == .seriesOfPanel,
+                      !(combination.entries.first { $0.member == .seasonalNaive }.map { $0.weight == 0 || $0.weight >= share - 1e-6 } ?? false) {
+                problems.append("\(key).seasonal_naive_share is \(share), so seasonal_naive needs a weight of 0 (not kept) or at least that")
             }
         }
-        if let combination { check(combination, key: "combination", ofOneSeries: seriesCombinations == nil && (panel?.seriesCount ?? 1) <= 1) }
+        if let combination {
+            check(combination, key: "combination", role: seriesCombinations == nil && (panel?.seriesCount ?? 1) <= 1 ? .oneSeries : .pooledOfPanel)
+        }
         if let seriesCombinations {
             if combination == nil { problems.append("series_combinations needs a combination for the series it does not list") }
             // The first problem in id order, so that the message does not depend on the dictionary's order.
             let before = problems.count
             for id in seriesCombinations.keys.sorted() where problems.count == before {
-                check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]", ofOneSeries: false)
+                check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]", role: .seriesOfPanel)
             }
         }
         return problems
