@@ -210,10 +210,11 @@ enum AccuracyPool {
                                                           networkGate: ForecastCombination.defaultNetworkGate, seasonalNaiveShare: share)
             else { continue }
             result.mase["share \(String(format: "%.3g", share))"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
-            // The share only where the tolerance kept seasonal naive (a panel's rule).
+            // The share only where the tolerance kept seasonal naive (a panel's rule), with one
+            // series' gate (a gate that passes leaves seasonal naive at weight 0).
             guard var kept = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
                                                         networkGate: ForecastCombination.defaultNetworkGate) else { continue }
-            if !kept.networkPassesGate, kept.entries.contains(where: { $0.member == .seasonalNaive && $0.weight > 0 }) {
+            if kept.entries.contains(where: { $0.member == .seasonalNaive && $0.weight > 0 }) {
                 _ = ForecastCombination.hedge(&kept.entries, share: share)
             }
             result.mase["share \(String(format: "%.3g", share)) where kept"] = mase(zip(network, histories).map { kept.combine(network: $0, history: $1) })

@@ -108,6 +108,12 @@ struct PanelAccuracyCommand: ParsableCommand {
         if priorCells.isEmpty || priorList.count != priorCells.count || priorList.contains(where: { !($0 >= 0) }) {
             throw ValidationError("--series-priors takes numbers of 0 or more (or inf), comma-separated (got '\(seriesPriors)')")
         }
+        if !seriesShares.isEmpty && !(fallback == true && priorList.first?.isFinite == true) {
+            throw ValidationError("--series-shares needs --fallback and a finite first --series-priors value")
+        }
+        if seasonalNaiveShare != nil && fallback == false {
+            throw ValidationError("--seasonal-naive-share needs the fallback (leave out --no-fallback)")
+        }
         if let seasonalNaiveShare, !(seasonalNaiveShare >= 0 && seasonalNaiveShare < 1) {
             throw ValidationError("--seasonal-naive-share takes a number from 0 up to (not including) 1 (got \(seasonalNaiveShare))")
         }
@@ -257,9 +263,9 @@ struct PanelAccuracyCommand: ParsableCommand {
         pooled.seriesCombinations = nil
         configurations.append(("fallback, pooled", pooled))
         // The model's share, for every prior.
-        let modelShare = model.configuration.seriesCombinations?.values.lazy.compactMap(\.seasonalNaiveShare).first
+        let modelShare = model.configuration.seriesSeasonalNaiveShare
         let tolerance = model.configuration.combination!.tolerance
-        func perSeries(_ chosen: [Int: ForecastCombination]) -> ModelConfiguration {
+        func withSeries(_ chosen: [Int: ForecastCombination]) -> ModelConfiguration {
             var configuration = model.configuration
             configuration.seriesCombinations = Dictionary(uniqueKeysWithValues: chosen.map { (train.ids[$0.key], $0.value) })
             return configuration
@@ -267,22 +273,23 @@ struct PanelAccuracyCommand: ParsableCommand {
         for prior in priorList where prior.isFinite {
             let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason,
                                                              seasonalNaiveShare: modelShare)
-            configurations.append(("fallback, per series, prior \(prior)", perSeries(chosen)))
+            configurations.append(("fallback, per series, prior \(prior)", withSeries(chosen)))
         }
         if let prior = priorList.first, prior.isFinite {
             for share in shareList {
                 // The library's rule: the share where the tolerance kept seasonal naive.
                 let chosen = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason,
                                                                  seasonalNaiveShare: share)
-                configurations.append(("per series, prior \(prior), share \(share) where kept", perSeries(chosen)))
-                // The share in every series' combination, as for one series.
+                configurations.append(("per series, prior \(prior), share \(share) where kept", withSeries(chosen)))
+                // The share in every series' combination, as for one series (only the test part is
+                // scored: the combinations' validation errors are left as chosen).
                 let everywhere = ForecastCombination.choosePerSeries(on: validation, tolerance: tolerance, prior: prior, season: set.modelSeason)
                     .mapValues { combination in
                         var combination = combination
-                        _ = ForecastCombination.hedge(&combination.entries, share: share)
+                        combination.seasonalNaiveShare = ForecastCombination.hedge(&combination.entries, share: share)
                         return combination
                     }
-                configurations.append(("per series, prior \(prior), share \(share) everywhere", perSeries(everywhere)))
+                configurations.append(("per series, prior \(prior), share \(share) everywhere", withSeries(everywhere)))
             }
         }
         let seasonal = try train.ids.enumerated().map { s, id in

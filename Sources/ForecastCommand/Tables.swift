@@ -102,9 +102,10 @@ func fallbackLine(_ combination: ForecastCombination?) -> String? {
     return "fallback: \(combination.summary)\n\(basis): \(measured)"
 }
 
-/// `per series: 414 series chose their own combination (the pooled one for the others); heaviest
-/// member LSTM 210, seasonal naive 150, Holt-Winters 54; the LSTM alone in 97; seasonal naive's
-/// share 0.400 where the tolerance kept it, in 317`; nil for a model without per-series combinations.
+/// `per series: 414 of 414 series chose their own combination (a series not listed uses the pooled
+/// one); heaviest member LSTM 210, seasonal naive 150, Holt-Winters 54; the network alone in 97;
+/// seasonal naive's share 0.400 where the tolerance kept it, in 317` (the share when the series
+/// hold one); nil for a model without per-series combinations.
 func seriesFallbackLine(_ configuration: ModelConfiguration) -> String? {
     guard let chosen = configuration.seriesCombinations else { return nil }
     var leading: [CombinationMember: Int] = [:]
@@ -113,7 +114,7 @@ func seriesFallbackLine(_ configuration: ModelConfiguration) -> String? {
     let alone = chosen.values.count(where: \.isNetworkAlone)
     let series = configuration.panel.map { " of \($0.seriesCount)" } ?? ""
     var hedge = ""
-    if let share = chosen.values.lazy.compactMap(\.seasonalNaiveShare).first {
+    if let share = configuration.seriesSeasonalNaiveShare {
         let hedged = chosen.values.count { $0.seasonalNaiveShare != nil && ($0.entries.first { $0.member == .seasonalNaive }?.weight ?? 0) > 0 }
         hedge = "; seasonal naive's share \(String(format: "%.3f", share)) where the tolerance kept it, in \(hedged)"
     }

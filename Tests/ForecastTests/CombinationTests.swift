@@ -580,6 +580,16 @@ private func risingWave(count: Int) -> TimeSeries {
             all["noisy"] = noisy
             json["series_combinations"] = all
         }
+        // One series with a share and the other without: the share must be the same for all.
+        try expectLoadingFails(model, message: "series_combinations: every series must hold the same seasonal_naive_share, or none") { json in
+            var all = try #require(json["series_combinations"] as? [String: Any])
+            var noisy = try #require(all["noisy"] as? [String: Any])
+            noisy["members"] = [["member": "network", "weight": 1.0, "validation_error": 1.0],
+                                ["member": "seasonal_naive", "weight": 0.0, "validation_error": 1.0]]
+            noisy["seasonal_naive_share"] = 0.4
+            all["noisy"] = noisy
+            json["series_combinations"] = all
+        }
     }
 
     @Test func trainingAPanelTwiceWritesTheSameBytes() throws {

@@ -264,8 +264,7 @@ public struct TrainingOptions: Sendable {
             fallbackTolerance = combination.tolerance
             fallbackNetworkGate = combination.networkGate
             fallbackSeasonalNaiveShare = combination.seasonalNaiveShare
-            // A panel's series combinations each hold the same share.
-            fallbackSeriesSeasonalNaiveShare = configuration.seriesCombinations?.values.lazy.compactMap(\.seasonalNaiveShare).first
+            fallbackSeriesSeasonalNaiveShare = configuration.seriesSeasonalNaiveShare
         }
         if let training = configuration.training {
             epochs = training.epochs ?? epochs

@@ -204,6 +204,12 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Nil for a model of one series, without the fallback, or from before this was added (every
     /// series then uses ``combination``). Older readers ignore the key.
     public var seriesCombinations: [String: ForecastCombination]?
+
+    /// The seasonal naive share the series of ``seriesCombinations`` hold (every one the same, as
+    /// the model check requires; read in id order); nil when they hold none.
+    public var seriesSeasonalNaiveShare: Double? {
+        seriesCombinations?.sorted { $0.key < $1.key }.lazy.compactMap(\.value.seasonalNaiveShare).first
+    }
     /// The columns whose values are known ahead (planned promotions, holidays, weather forecasts),
     /// input columns after ``features``; `predict` takes their future values from `--future FILE`.
     public var futureFeatures: [String] = []
@@ -450,6 +456,9 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
             let before = problems.count
             for id in seriesCombinations.keys.sorted() where problems.count == before {
                 check(seriesCombinations[id]!, key: "series_combinations[\"\(id)\"]", role: .seriesOfPanel)
+            }
+            if problems.count == before, Set(seriesCombinations.values.map { $0.seasonalNaiveShare }).count > 1 {
+                problems.append("series_combinations: every series must hold the same seasonal_naive_share, or none")
             }
         }
         return problems
