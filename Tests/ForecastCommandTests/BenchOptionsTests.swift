@@ -20,6 +20,12 @@ import Testing
         (["inference", "--seconds", "0"], "--hidden, --layers, --lookback, --rows, --rounds and --seconds must be positive."),
         (["window", "--interval-ms", "0"], "--interval-ms must be more than 0 and at most 10000."),
         (["window", "--interval-ms", "5", "--calls", "20"], "--calls must be more than 20 with --interval-ms (the first 20 are not counted)."),
+        (["panel-accuracy", "--series-shares", "0.4"], "--series-shares needs --fallback and a finite first --series-priors value"),
+        (["panel-accuracy", "--fallback", "--series-priors", "inf", "--series-shares", "0.4"],
+         "--series-shares needs --fallback and a finite first --series-priors value"),
+        (["panel-accuracy", "--fallback", "--series-shares", "0.4,1"], "--series-shares takes numbers from 0 up to (not including) 1, comma-separated (got '0.4,1')"),
+        (["panel-accuracy", "--no-fallback", "--seasonal-naive-share", "0.4"], "--seasonal-naive-share needs the fallback (leave out --no-fallback)"),
+        (["panel-accuracy", "--seasonal-naive-share", "1"], "--seasonal-naive-share takes a number from 0 up to (not including) 1 (got 1.0)"),
     ])
     func badOptionsAreRefusedWithTheUsageStatusAndASentence(arguments: [String], message: String) throws {
         let run = try Self.run(arguments)

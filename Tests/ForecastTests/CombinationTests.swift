@@ -557,12 +557,24 @@ private func risingWave(count: Int) -> TimeSeries {
 
     @Test func aBadSeriesCombinationIsNamed() throws {
         let model = try Trainer.fit(panel(), options: smallOptions()).model
-        try expectLoadingFails(model, message: "series_combinations[\"wave\"].season is 0") { json in
+        // Series `id`'s combination in config.json, changed by `change`.
+        func editSeries(_ id: String, of json: inout [String: Any], _ change: (inout [String: Any]) -> Void) throws {
             var all = try #require(json["series_combinations"] as? [String: Any])
-            var wave = try #require(all["wave"] as? [String: Any])
-            wave["season"] = 0
-            all["wave"] = wave
+            var combination = try #require(all[id] as? [String: Any])
+            change(&combination)
+            all[id] = combination
             json["series_combinations"] = all
+        }
+        // The noisy series given the network and seasonal naive at `seasonalWeight`, and a share of 0.4.
+        func hedgeNoisy(seasonalWeight: Double, in json: inout [String: Any]) throws {
+            try editSeries("noisy", of: &json) { noisy in
+                noisy["members"] = [["member": "network", "weight": 1 - seasonalWeight, "validation_error": 1.0],
+                                    ["member": "seasonal_naive", "weight": seasonalWeight, "validation_error": 1.0]]
+                noisy["seasonal_naive_share"] = 0.4
+            }
+        }
+        try expectLoadingFails(model, message: "series_combinations[\"wave\"].season is 0") { json in
+            try editSeries("wave", of: &json) { $0["season"] = 0 }
         }
         // Seasonal naive's share sits in each series' combination, not in a panel's pooled one; a
         // series that kept seasonal naive holds at least the share, one that did not holds 0.
@@ -572,23 +584,11 @@ private func risingWave(count: Int) -> TimeSeries {
             json["combination"] = pooled
         }
         try expectLoadingFails(model, message: "series_combinations[\"noisy\"].seasonal_naive_share is 0.4, so seasonal_naive needs a weight of 0 (not kept) or at least that") { json in
-            var all = try #require(json["series_combinations"] as? [String: Any])
-            var noisy = try #require(all["noisy"] as? [String: Any])
-            noisy["members"] = [["member": "network", "weight": 0.9, "validation_error": 1.0],
-                                ["member": "seasonal_naive", "weight": 0.1, "validation_error": 1.0]]
-            noisy["seasonal_naive_share"] = 0.4
-            all["noisy"] = noisy
-            json["series_combinations"] = all
+            try hedgeNoisy(seasonalWeight: 0.1, in: &json)
         }
         // One series with a share and the other without: the share must be the same for all.
         try expectLoadingFails(model, message: "series_combinations: every series must hold the same seasonal_naive_share, or none") { json in
-            var all = try #require(json["series_combinations"] as? [String: Any])
-            var noisy = try #require(all["noisy"] as? [String: Any])
-            noisy["members"] = [["member": "network", "weight": 1.0, "validation_error": 1.0],
-                                ["member": "seasonal_naive", "weight": 0.0, "validation_error": 1.0]]
-            noisy["seasonal_naive_share"] = 0.4
-            all["noisy"] = noisy
-            json["series_combinations"] = all
+            try hedgeNoisy(seasonalWeight: 0, in: &json)
         }
     }
 
