@@ -227,7 +227,7 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         #expect(ForecastModel.stepLagScales([5], end: 1, steps: 1, window: nil, fallback: 99) == [99])
     }
 
-    @Test func theCrossFittedScoreFavoursTheScaleTheErrorsFollow() {
+    @Test func theCrossFittedScoreFavoursTheScaleTheErrorsFollow() throws {
         // 400 windows of 2 steps; each window's errors are |noise| times its own volatility v,
         // which varies 20-fold between windows. Scales proportional to v fit; constant ones do not.
         var noise = NormalDraws(seed: 8)
@@ -239,16 +239,43 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
             following.append([v, 2 * v])
             constant.append([1, 1])
         }
-        let fits = IntervalScale.crossFittedScore(errors: errors, scales: following, units: constant)
-        let misses = IntervalScale.crossFittedScore(errors: errors, scales: constant, units: constant)
+        let fitting = try #require(IntervalScale.crossFittedScores(errors: errors, scales: following, units: constant))
+        let missing = try #require(IntervalScale.crossFittedScores(errors: errors, scales: constant, units: constant))
+        let fits = fitting.reduce(0, +) / 400, misses = missing.reduce(0, +) / 400
         #expect(fits < 0.9 * misses, "\(fits) against \(misses)")
         // Hand-computed on 2 windows of 1 step: each half is one window, so each calibrates the
         // other at its own error (⌈2·l⌉-th of 1): errors 1 and 3 in scales 1 give bounds 3 and 1.
         // Scoring 3 against 1: width 2, miss 2; 1 against 3: width 6, no miss. Levels 80 and 95.
-        let score = IntervalScale.crossFittedScore(errors: [[1], [3]], scales: [[1], [1]], units: [[1], [1]])
-        let at80: Double = (2 + 10 * 2) + 6, at95: Double = (2 + 40 * 2) + 6
-        let expected = (at80 + at95) / 4
-        #expect(isClose(score, expected))
+        let scores = try #require(IntervalScale.crossFittedScores(errors: [[1], [3]], scales: [[1], [1]], units: [[1], [1]]))
+        #expect(scores.count == 2)
+        #expect(isClose(scores[0], ((2 + 10 * 2) + (2 + 40 * 2)) / 2))
+        #expect(isClose(scores[1], (6 + 6) / 2))
+        // Units divide each window's score.
+        let halved = try #require(IntervalScale.crossFittedScores(errors: [[1], [3]], scales: [[1], [1]], units: [[2], [2]]))
+        #expect(isClose(halved[0], scores[0] / 2) && isClose(halved[1], scores[1] / 2))
+        // Too few windows to calibrate a half: no scores.
+        #expect(IntervalScale.crossFittedScores(errors: [[1]], scales: [[1]], units: [[1]]) == nil)
+    }
+
+    @Test func theScalesAreComparedByTheGeometricMeanOverSeries() {
+        // Series 0 has windows 0 and 1, series 1 windows 2 and 3. Series 0's scores are in a unit
+        // 1,000 times smaller than series 1's: a pooled mean would follow series 0 alone.
+        let model: [Double] = [1000, 3000, 1, 1], steps: [Double] = [1500, 2500, 4, 2]
+        let comparison = IntervalScaleComparison(model: model, steps: steps, series: [0, 0, 1, 1])
+        // Series means: model 2000 and 1, steps 2000 and 3; geometric means √2000 and √6000.
+        #expect(isClose(comparison.model, 2000.0.squareRoot()) && isClose(comparison.steps, 6000.0.squareRoot()))
+        #expect(comparison.model < comparison.steps)
+        // One series: the plain means.
+        let one = IntervalScaleComparison(model: [1, 3], steps: [2, 1], series: [7, 7])
+        #expect(isClose(one.model, 2) && isClose(one.steps, 1.5))
+        // A series whose scores are 0 under either scale is left out; with none left, the pooled means.
+        let flat = IntervalScaleComparison(model: [0, 0, 2], steps: [0, 1, 1], series: [0, 0, 1])
+        #expect(isClose(flat.model, 2) && isClose(flat.steps, 1))
+        let allFlat = IntervalScaleComparison(model: [0, 0], steps: [0, 2], series: [0, 0])
+        #expect(allFlat.model == 0 && allFlat.steps == 1)
+        // No scores (too few windows): both infinite, so the model's scale is kept.
+        let none = IntervalScaleComparison(model: nil, steps: nil, series: [0])
+        #expect(none.model == .infinity && none.steps == .infinity && !(none.steps < none.model))
     }
 
     @Test func automaticScaleIsChosenOnTheValidationWindowsAndStored() throws {

@@ -370,8 +370,10 @@ extension ForecastModel {
         let stepScales = (scale == .steps && !oneScale) || choosing ? scales(stepLags: true, window: stepWindow) : nil
         var comparison: IntervalScaleComparison?
         if choosing, let stepScales {
-            comparison = IntervalScaleComparison(model: IntervalScale.crossFittedScore(errors: errors, scales: modelScales, units: modelScales),
-                                                 steps: IntervalScale.crossFittedScore(errors: errors, scales: stepScales, units: modelScales))
+            comparison = IntervalScaleComparison(
+                model: IntervalScale.crossFittedScores(errors: errors, scales: modelScales, units: modelScales),
+                steps: IntervalScale.crossFittedScores(errors: errors, scales: stepScales, units: modelScales),
+                series: requests.map(\.series))
         }
         let stepLags = stepScales != nil && (comparison.map { $0.steps < $0.model } ?? true)
         let chosen = stepLags ? stepScales ?? modelScales : modelScales
@@ -402,30 +404,32 @@ public enum IntervalScale: String, Codable, CaseIterable, Sendable {
     /// The levels whose interval scores ``automatic`` adds up.
     static let comparisonLevels: [Double] = [80, 95]
 
-    /// The interval score of measuring the absolute `errors` (per window, per step) in `scales`,
-    /// cross-fitted: the first half of the windows calibrates the intervals of the second, and the
-    /// other way round. The mean over the windows, the steps and ``comparisonLevels`` of
-    /// (width + 2/α · miss) ÷ `units` (a common unit, so that two choices compare).
-    static func crossFittedScore(errors: [[Double]], scales: [[Double]], units: [[Double]]) -> Double {
+    /// The interval score of each window when its absolute `errors` (per step) are measured in
+    /// `scales`, cross-fitted: the first half of the windows calibrates the intervals of the
+    /// second, and the other way round. Each window's score is the mean over its steps and
+    /// ``comparisonLevels`` of (width + 2/α · miss) ÷ `units` (a common unit, so that two choices
+    /// compare); nil when a half holds too few windows to calibrate every step.
+    static func crossFittedScores(errors: [[Double]], scales: [[Double]], units: [[Double]]) -> [Double]? {
         let n = errors.count, horizon = errors.first?.count ?? 0
-        guard n >= 2, horizon > 0 else { return .infinity }
+        guard n >= 2, horizon > 0 else { return nil }
         let halves = [0..<n / 2, n / 2..<n]
-        var total = 0.0
+        var scores = [Double](repeating: 0, count: n)
         for (fit, scored) in [(halves[0], halves[1]), (halves[1], halves[0])] {
             let fitted = ConformalCalibration(errors: (0..<horizon).map { h in fit.map { errors[$0][h] / scales[$0][h] } })
-            guard fitted.isUsable else { return .infinity }
+            guard fitted.isUsable else { return nil }
             for level in comparisonLevels {
                 let alpha = 1 - level / 100
                 for h in 0..<horizon {
                     let quantile = fitted.halfWidth(level: level, step: h)
                     for r in scored {
                         let half = quantile * scales[r][h]
-                        total += (2 * half + 2 / alpha * max(0, errors[r][h] - half)) / units[r][h]
+                        scores[r] += (2 * half + 2 / alpha * max(0, errors[r][h] - half)) / units[r][h]
                     }
                 }
             }
         }
-        return total / Double(n * horizon * comparisonLevels.count)
+        let terms = Double(horizon * comparisonLevels.count)
+        return scores.map { $0 / terms }
     }
 
     /// The points the per-step scales are measured over: three seasons, and at least three
@@ -433,14 +437,48 @@ public enum IntervalScale: String, Codable, CaseIterable, Sendable {
     static func stepWindow(season: Int, horizon: Int) -> Int { max(3 * season, 3 * horizon) }
 }
 
-/// The cross-fitted interval scores of the two scales on the validation windows (mean over the
-/// windows, steps and the 80% and 95% levels of width + 2/α·miss, in units of the model's scale):
-/// the lower was chosen.
+/// The cross-fitted interval scores of the two scales on the validation windows (each series' mean
+/// over its windows, steps and the 80% and 95% levels of width + 2/α·miss, in units of the model's
+/// scale, then the geometric mean over the series): the lower was chosen.
 public struct IntervalScaleComparison: Codable, Equatable, Sendable {
     /// The score with the model's scale.
     public var model: Double
     /// The score with the per-step scales.
     public var steps: Double
+}
+
+extension IntervalScaleComparison {
+    /// The comparison of two scales' cross-fitted window scores (``IntervalScale/crossFittedScores(errors:scales:units:)``,
+    /// nil when they could not be computed): each series' mean over its windows (`series` names
+    /// each window's series), then the geometric mean over the series where both means are
+    /// positive and finite. A ratio per series does not depend on the unit its scores are in, so
+    /// no series weighs more for the size of its own unit; with one series it is the plain mean.
+    /// Where no series qualifies, the pooled means (infinite for a missing score).
+    init(model: [Double]?, steps: [Double]?, series: [Int]) {
+        guard let model, let steps, model.count == series.count, steps.count == series.count else {
+            self.init(model: model == nil ? .infinity : 0, steps: steps == nil ? .infinity : 0)
+            return
+        }
+        var sums: [Int: (model: Double, steps: Double, count: Double)] = [:]
+        for (w, s) in series.enumerated() {
+            let sum = sums[s] ?? (0, 0, 0)
+            sums[s] = (sum.model + model[w], sum.steps + steps[w], sum.count + 1)
+        }
+        var logModel = 0.0, logSteps = 0.0, counted = 0.0
+        for sum in sums.values {
+            let a = sum.model / sum.count, b = sum.steps / sum.count
+            guard a > 0, b > 0, a.isFinite, b.isFinite else { continue }
+            logModel += Foundation.log(a)
+            logSteps += Foundation.log(b)
+            counted += 1
+        }
+        if counted > 0 {
+            self.init(model: Foundation.exp(logModel / counted), steps: Foundation.exp(logSteps / counted))
+        } else {
+            let windows = Double(max(1, series.count))
+            self.init(model: model.reduce(0, +) / windows, steps: steps.reduce(0, +) / windows)
+        }
+    }
 }
 
 /// How the model reaches its prediction intervals.
