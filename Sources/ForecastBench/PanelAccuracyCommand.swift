@@ -92,7 +92,7 @@ struct PanelAccuracyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --fallback: seasonal naive's shares of each series' combination to compare at the first prior, comma-separated (e.g. 0,0.2,0.4): each where the tolerance kept seasonal naive (the library's rule) and in every series' combination.", valueName: "share,…"))
     var seriesShares = ""
 
-    @Option(help: ArgumentHelp("Seasonal naive's share each series' combination is trained with, where the tolerance kept seasonal naive (TrainingOptions.fallbackSeriesSeasonalNaiveShare; default: none).", valueName: "share"))
+    @Option(help: ArgumentHelp("Seasonal naive's share each series' combination is trained with, where the tolerance kept seasonal naive (TrainingOptions.fallbackSeriesSeasonalNaiveShare; default: the library's, 0.4; 0 for none).", valueName: "share"))
     var seasonalNaiveShare: Double?
 
     private var shareList: [Double] {

@@ -206,6 +206,9 @@ struct TrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error; on a table of several series each series gets its own (default: on for such a table and for one series, where the network alone is kept when it leads every simple method on the validation windows by more than 2 standard errors; see docs/accuracy.md, \"The network gate\").")
     var fallback: Bool?
 
+    @Option(help: ArgumentHelp("Seasonal naive's share of the fallback's forecast, a hedge against a choice the validation got wrong: for one series whatever the fallback chose, unless the network alone passed the gate; on a table of several series, in each series' combination where its fallback kept seasonal naive. 0 for none (default: 0.4).", valueName: "share"))
+    var seasonalNaiveShare: Double?
+
     /// The levels of `--levels`, nil when they do not parse.
     var quantileLevels: [Double]? {
         guard case .success(let levels) = PredictionInterval.parse(levels: levels) else { return nil }
@@ -236,6 +239,12 @@ struct TrainingArguments: ParsableArguments {
         if windowsPerEpoch <= 0 { throw ValidationError("--windows-per-epoch must be at least 1 (got \(windowsPerEpoch))") }
         if contextSize <= 0 { throw ValidationError("--context-size must be at least 1 (got \(contextSize))") }
         if decoderHiddenSize <= 0 { throw ValidationError("--decoder-hidden-size must be at least 1 (got \(decoderHiddenSize))") }
+        if let seasonalNaiveShare {
+            guard seasonalNaiveShare >= 0 && seasonalNaiveShare < 1 else {
+                throw ValidationError("--seasonal-naive-share takes a number from 0 up to (not including) 1 (got \(seasonalNaiveShare))")
+            }
+            if fallback == false { throw ValidationError("--seasonal-naive-share is a share of the fallback's forecast: leave out --no-fallback") }
+        }
     }
 
     /// The options for `panel`: the library's defaults for its window and test part, then what was
@@ -275,6 +284,10 @@ struct TrainingArguments: ParsableArguments {
         options.intervals = intervals ?? (loss == .quantile ? .quantile : .conformal)
         options.intervalScale = intervalScale
         if let fallback { options.fallback = fallback }
+        if let seasonalNaiveShare {
+            options.fallbackSeasonalNaiveShare = seasonalNaiveShare
+            options.fallbackSeriesSeasonalNaiveShare = seasonalNaiveShare
+        }
         return options
     }
 }

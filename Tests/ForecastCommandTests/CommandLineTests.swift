@@ -109,6 +109,13 @@ import Testing
         #expect(Set(object["model"]!.keys) == ["mae", "rmse", "mape", "smape", "mase"])
         #expect(Set(object["intervals"]!.keys) == ["levels", "msis", "weighted_quantile_loss"])
         #expect(Set((object["intervals"]!["levels"] as? [String: Any])?.keys ?? [:].keys) == ["80", "95"])
+        // --seasonal-naive-share 0: the fallback without the share.
+        let unhedged = try Self.run(["train", "--data", "sales.csv", "--target", "sales", "--lookback", "12", "--horizon", "6",
+                                     "--test-size", "12", "--hidden-size", "4", "--layers", "1", "--epochs", "2", "--quiet",
+                                     "--seasonal-naive-share", "0", "--output", "unhedged"], in: dir)
+        #expect(unhedged.status == 0, "\(unhedged.stderr)")
+        let config = try String(contentsOf: dir.appendingPathComponent("unhedged/config.json"), encoding: .utf8)
+        #expect(config.contains("\"combination\"") && !config.contains("seasonal_naive_share"))
     }
 
     @Test func backtestWritesOneRowPerForecastPointAndTheMetrics() throws {

@@ -46,34 +46,47 @@ import Testing
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         #expect(evaluate.stdout.contains("per series: 3 of 3 series chose their own combination"))
         #expect(evaluate.stdout.contains("LSTM + fallback per series"))
-        #expect(!evaluate.stdout.contains("seasonal naive's share"))
-        // A model whose series hedge with seasonal naive's share (TrainingOptions.fallbackSeriesSeasonalNaiveShare):
-        // the share recorded in every series' combination, applied where seasonal naive was kept.
-        let url = dir.appendingPathComponent("model/config.json")
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        var all = try #require(json["series_combinations"] as? [String: Any])
-        var hedged = 0
-        for (id, value) in all {
-            var combination = try #require(value as? [String: Any])
-            var members = try #require(combination["members"] as? [[String: Any]])
-            let kept = members.contains { $0["member"] as? String == "seasonal_naive" && ($0["weight"] as? Double ?? 0) > 0 }
-            if kept {
-                hedged += 1
-                for i in members.indices {
-                    let weight = try #require(members[i]["weight"] as? Double) * 0.6
-                    members[i]["weight"] = weight + (members[i]["member"] as? String == "seasonal_naive" ? 0.4 : 0)
-                }
-            }
-            combination["members"] = members
-            combination["seasonal_naive_share"] = 0.4
-            all[id] = combination
+        // By default every series' combination holds seasonal naive's share, applied where the
+        // series' tolerance kept seasonal naive; --seasonal-naive-share 0 trains the same network without it.
+        let plainTrain = try CLI.run(["train", "--data", "panel.csv", "--output", "plain", "--seasonal-naive-share", "0"] + Self.small, in: dir)
+        #expect(plainTrain.status == 0, "\(plainTrain.stderr)")
+        let plainConfig = try String(contentsOf: dir.appendingPathComponent("plain/config.json"), encoding: .utf8)
+        #expect(!plainConfig.contains("seasonal_naive_share"))
+        func seriesCombinations(_ model: String) throws -> [String: [String: Any]] {
+            let url = dir.appendingPathComponent("\(model)/config.json")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            let all = try #require(json["series_combinations"] as? [String: Any])
+            return all.compactMapValues { $0 as? [String: Any] }
         }
-        json["series_combinations"] = all
+        let hedgedCombinations = try seriesCombinations("model"), plainCombinations = try seriesCombinations("plain")
+        #expect(hedgedCombinations.count == 3 && plainCombinations.count == 3)
+        var hedged = 0
+        for (id, combination) in hedgedCombinations {
+            #expect(combination["seasonal_naive_share"] as? Double == 0.4)
+            let members = try #require(combination["members"] as? [[String: Any]])
+            let plainMembers = try #require(plainCombinations[id]?["members"] as? [[String: Any]])
+            let kept = plainMembers.contains { $0["member"] as? String == "seasonal_naive" && ($0["weight"] as? Double ?? 0) > 0 }
+            hedged += kept ? 1 : 0
+            for (member, plainMember) in zip(members, plainMembers) {
+                let weight = try #require(member["weight"] as? Double), plainWeight = try #require(plainMember["weight"] as? Double)
+                let expected = kept ? plainWeight * 0.6 + (member["member"] as? String == "seasonal_naive" ? 0.4 : 0) : plainWeight
+                #expect(abs(weight - expected) < 1e-12, "\(id) \(member)")
+            }
+        }
         #expect(hedged > 0)  // the test data's series keep seasonal naive in their choice
-        try JSONSerialization.data(withJSONObject: json).write(to: url)
-        let hedgedEvaluate = try CLI.run(["evaluate", "--model", "model", "--data", "panel.csv"], in: dir)
-        #expect(hedgedEvaluate.status == 0, "\(hedgedEvaluate.stderr)")
-        #expect(hedgedEvaluate.stdout.contains("; seasonal naive's share 0.400 where the tolerance kept it, in \(hedged)\n"))
+        #expect(evaluate.stdout.contains("; seasonal naive's share 0.400 where the tolerance kept it, in \(hedged)\n"))
+        #expect(train.stderr.contains("; seasonal naive's share 0.400 where the tolerance kept it, in \(hedged)\n"))
+        let plainEvaluate = try CLI.run(["evaluate", "--model", "plain", "--data", "panel.csv"], in: dir)
+        #expect(plainEvaluate.status == 0, "\(plainEvaluate.stderr)")
+        #expect(!plainEvaluate.stdout.contains("seasonal naive's share"))
+        // The option's bounds, and it needs the fallback.
+        for (arguments, message) in [(["--seasonal-naive-share", "1"], "--seasonal-naive-share takes a number from 0 up to (not including) 1 (got 1.0)"),
+                                     (["--seasonal-naive-share=-0.1"], "--seasonal-naive-share takes a number from 0 up to (not including) 1 (got -0.1)"),
+                                     (["--seasonal-naive-share", "0.2", "--no-fallback"], "--seasonal-naive-share is a share of the fallback's forecast: leave out --no-fallback")] {
+            let refused = try CLI.run(["train", "--data", "panel.csv", "--output", "refused"] + arguments + Self.small, in: dir)
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("refused").path))
+        }
     }
 
     @Test func trainPredictAndEvaluateALongTable() throws {

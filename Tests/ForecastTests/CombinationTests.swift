@@ -565,12 +565,12 @@ private func risingWave(count: Int) -> TimeSeries {
             all[id] = combination
             json["series_combinations"] = all
         }
-        // The noisy series given the network and seasonal naive at `seasonalWeight`, and a share of 0.4.
-        func hedgeNoisy(seasonalWeight: Double, in json: inout [String: Any]) throws {
+        // The noisy series given the network and seasonal naive at `seasonalWeight`, and `share`.
+        func hedgeNoisy(seasonalWeight: Double, share: Double = 0.4, in json: inout [String: Any]) throws {
             try editSeries("noisy", of: &json) { noisy in
                 noisy["members"] = [["member": "network", "weight": 1 - seasonalWeight, "validation_error": 1.0],
                                     ["member": "seasonal_naive", "weight": seasonalWeight, "validation_error": 1.0]]
-                noisy["seasonal_naive_share"] = 0.4
+                noisy["seasonal_naive_share"] = share
             }
         }
         try expectLoadingFails(model, message: "series_combinations[\"wave\"].season is 0") { json in
@@ -586,9 +586,12 @@ private func risingWave(count: Int) -> TimeSeries {
         try expectLoadingFails(model, message: "series_combinations[\"noisy\"].seasonal_naive_share is 0.4, so seasonal_naive needs a weight of 0 (not kept) or at least that") { json in
             try hedgeNoisy(seasonalWeight: 0.1, in: &json)
         }
-        // One series with a share and the other without: the share must be the same for all.
+        // One series with another share than the other's (0.4 by default), or with none: the share must be the same for all.
         try expectLoadingFails(model, message: "series_combinations: every series must hold the same seasonal_naive_share, or none") { json in
-            try hedgeNoisy(seasonalWeight: 0, in: &json)
+            try hedgeNoisy(seasonalWeight: 0, share: 0.3, in: &json)
+        }
+        try expectLoadingFails(model, message: "series_combinations: every series must hold the same seasonal_naive_share, or none") { json in
+            try editSeries("noisy", of: &json) { $0["seasonal_naive_share"] = nil }
         }
     }
 
@@ -611,7 +614,9 @@ private func risingWave(count: Int) -> TimeSeries {
         var options = smallOptions()
         options.fallbackSeriesSeasonalNaiveShare = 0.4
         let model = try Trainer.fit(panel(), options: options).model
-        let plain = try #require(try Trainer.fit(panel(), options: smallOptions()).model.configuration.seriesCombinations)
+        var unhedged = smallOptions()
+        unhedged.fallbackSeriesSeasonalNaiveShare = nil
+        let plain = try #require(try Trainer.fit(panel(), options: unhedged).model.configuration.seriesCombinations)
         let chosen = try #require(model.configuration.seriesCombinations)
         #expect(model.configuration.combination?.seasonalNaiveShare == nil)
         var hedged = 0
@@ -637,8 +642,10 @@ private func risingWave(count: Int) -> TimeSeries {
         options.fallback = nil
         let panelModel = try Trainer.fit(panel(), options: options).model.configuration
         #expect(panelModel.combination != nil)
-        #expect(panelModel.combination?.networkGate == nil)  // the gate and the share are for one series by default
-        #expect(panelModel.combination?.seasonalNaiveShare == nil && panelModel.seriesCombinations?.values.allSatisfy { $0.seasonalNaiveShare == nil } == true)
+        #expect(panelModel.combination?.networkGate == nil)  // the gate is for one series
+        // The share is in each series' combination, not the pooled one.
+        #expect(panelModel.combination?.seasonalNaiveShare == nil)
+        #expect(panelModel.seriesCombinations?.values.allSatisfy { $0.seasonalNaiveShare == ForecastCombination.defaultSeasonalNaiveShare } == true)
         #expect(Set(try #require(panelModel.seriesCombinations).keys) == ["noisy", "wave"])
         // One series: the fallback with the network gate.
         let single = try #require(try Trainer.fit(panel().series[0], options: options).model.configuration.combination)

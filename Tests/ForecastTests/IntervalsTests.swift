@@ -248,8 +248,9 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
         // Scoring 3 against 1: width 2, miss 2; 1 against 3: width 6, no miss. Levels 80 and 95.
         let scores = try #require(IntervalScale.crossFittedScores(errors: [[1], [3]], scales: [[1], [1]], units: [[1], [1]]))
         #expect(scores.count == 2)
-        #expect(isClose(scores[0], ((2 + 10 * 2) + (2 + 40 * 2)) / 2))
-        #expect(isClose(scores[1], (6 + 6) / 2))
+        let at80: Double = 2 + 10 * 2, at95: Double = 2 + 40 * 2, wide: Double = 6
+        #expect(isClose(scores[0], wide))
+        #expect(isClose(scores[1], (at80 + at95) / 2))
         // Units divide each window's score.
         let halved = try #require(IntervalScale.crossFittedScores(errors: [[1], [3]], scales: [[1], [1]], units: [[2], [2]]))
         #expect(isClose(halved[0], scores[0] / 2) && isClose(halved[1], scores[1] / 2))

@@ -194,11 +194,10 @@ public struct TrainingOptions: Sendable {
     /// For a panel whose fallback chooses each series' combination, the share each series'
     /// combination gives to seasonal naive where the tolerance kept seasonal naive
     /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``);
-    /// the pooled combination has none. Nil or 0 (the default): none. On the M4 panels 0.4 halved
-    /// the hourly series more than 10% behind seasonal naive, but it also moved the choice of the
-    /// intervals' scale on weekly, whose MSIS rose from 15.8 to 21.6 (docs/accuracy.md,
-    /// "Seasonal naive's share on panels"), so it is not on by default.
-    public var fallbackSeriesSeasonalNaiveShare: Double?
+    /// the pooled combination has none. Nil or 0: none. By default 0.4, as for one series: on the
+    /// M4 panels it nearly halved the hourly series more than 10% behind seasonal naive, on both
+    /// halves of the series (docs/accuracy.md, "Seasonal naive's share on panels").
+    public var fallbackSeriesSeasonalNaiveShare: Double? = ForecastCombination.defaultSeasonalNaiveShare
     /// For a panel of several series, how many horizons of evidence the pooled choice counts as
     /// beside each series' own when the fallback chooses each series' combination
     /// (``ForecastCombination/choosePerSeries(on:tolerance:prior:season:seasonalNaiveShare:)``); infinity keeps the one
