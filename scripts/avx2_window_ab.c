@@ -1,6 +1,6 @@
 // The AVX2 single-window layer (fk_avx2_lstm_window_layer, one thread, the whole layer) of this tree
 // against that of commit BASE (its symbols renamed orig_*; BASE must have the panel layout, 80ea8b9
-// or later, and the layer's signature before the pipeline's shared projections, twelfth session), both reading W_hhᵀ in the panels of fk_window_panel_width, alternated: one window of
+// or later), both reading W_hhᵀ in the panels of fk_window_panel_width, alternated: one window of
 // a 2-layer LSTM, lookback 48, input size 1, hidden 64, 128 and 256, in microseconds of the
 // thread's CPU time (medians and best of ROUNDS rounds of SECONDS each), and whether the two gave
 // the same bits. Built and run by scripts/avx2_kernels_ab.sh BASE ROUNDS SECONDS window.
@@ -15,16 +15,7 @@ typedef void (*layer_fn)(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff
                          const fk_step_counter *, fk_step_counter *, fk_barrier *);
 void fk_avx2_lstm_window_layer(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
                                const float *, ptrdiff_t, const float *, float *, float *, float *, float *, ptrdiff_t,
-                               ptrdiff_t, const fk_step_counter *, fk_step_counter *, fk_barrier *,
-                               const fk_window_projection *, int);
-// This tree's layer without the pipeline's shared projections, in the signature of BASE's.
-static void current_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, ptrdiff_t h,
-                          ptrdiff_t start, ptrdiff_t count, const float *wih, const float *whh, ptrdiff_t panel,
-                          const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells, ptrdiff_t stride,
-                          ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, fk_barrier *barrier) {
-    fk_avx2_lstm_window_layer(time, input_size, input, input_stride, h, start, count, wih, whh, panel, bias, gates,
-                              tanh_cells, hidden, cells, stride, chunk, below, done, barrier, NULL, 0);
-}
+                               ptrdiff_t, const fk_step_counter *, fk_step_counter *, fk_barrier *);
 void orig_avx2_lstm_window_layer(ptrdiff_t, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, const float *,
                                  const float *, ptrdiff_t, const float *, float *, float *, float *, float *, ptrdiff_t,
                                  ptrdiff_t, const fk_step_counter *, fk_step_counter *, fk_barrier *);
@@ -41,7 +32,7 @@ int main(int argc, char **argv) {
     if (rounds > 64) rounds = 64; double secs = argc > 2 ? atof(argv[2]) : 0.05;
     const ptrdiff_t time = 48, layers = 2, sizes[] = {64, 128, 256};
     const ptrdiff_t panel = fk_window_panel_width(FK_AVX2);
-    layer_fn f[2] = {orig_avx2_lstm_window_layer, current_layer};
+    layer_fn f[2] = {orig_avx2_lstm_window_layer, fk_avx2_lstm_window_layer};
     if (!fk_is_supported(FK_AVX2)) { fprintf(stderr, "this CPU lacks AVX2\n"); return 1; }
     for (int s = 0; s < 3; s++) {
         const ptrdiff_t h = sizes[s], stride = (h + 15) / 16 * 16, block = (time + 1) * stride;

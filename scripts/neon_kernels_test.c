@@ -297,7 +297,7 @@ static void check_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch
         float *panels = malloc(sizeof(float) * (size_t)(h * n));
         fk_window_panels(h, n, whh[0], fk_window_panel_width(FK_NEON), panels);
         fk_lstm_window_layer(FK_NEON, time, input_size, x0, input_size, h, 0, h, wih[0], panels,
-                             fk_window_panel_width(FK_NEON), bias[0], wg, wt, wh, wc, h, 3, NULL, NULL, NULL, NULL, 0);
+                             fk_window_panel_width(FK_NEON), bias[0], wg, wt, wh, wc, h, 3, NULL, NULL, NULL);
         free(panels);
         float *expected = malloc(sizeof(float) * (size_t)(time * h));
         for (ptrdiff_t t = 0; t < time; t++) memcpy(expected + t * h, out_n + t * batch * h, sizeof(float) * (size_t)h);

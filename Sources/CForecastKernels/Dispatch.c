@@ -137,10 +137,10 @@ void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t inpu
                           const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
                           const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
                           ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
-                          fk_barrier *barrier, const fk_window_projection *above, int below_projects) {
+                          fk_barrier *barrier) {
     FK_DISPATCH(set, lstm_window_layer, time, input_size, input, input_stride, hidden_size, unit_start, unit_count,
                 input_weights, hidden_weights, panel_width, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
-                barrier, above, below_projects)
+                barrier)
 }
 
 void fk_window_panels(ptrdiff_t rows, ptrdiff_t columns, const float *matrix, ptrdiff_t panel_width, float *panels) {

@@ -24,7 +24,7 @@
         ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights, \
         const float *hidden_weights, ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, \
         float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, \
-        fk_barrier *barrier, const fk_window_projection *above, int below_projects); \
+        fk_barrier *barrier); \
     ptrdiff_t fk_##isa##_window_panel_width(void); \
     ptrdiff_t fk_##isa##_packed_b_floats(ptrdiff_t k, ptrdiff_t n); \
     void fk_##isa##_pack_b(ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t b_rs, ptrdiff_t b_cs, float *packed); \

@@ -1057,31 +1057,25 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
 
 // One window (batch 1) through one layer, for one thread's share of the hidden units: see
 // fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
-// per chunk), made as soon as the layer below has counted the chunk's steps (or, for the odd
-// chunks of a balanced pipeline, by the layer below's thread); then each step adds
+// per chunk), made as soon as the layer below has counted the chunk's steps; then each step adds
 // h_{t−1}·W_hhᵀ for the share's gate columns, panel by panel (each panel's rows contiguous, so the
-// product reads each panel as one stream in address order), updates the share's cells and waits at
-// the barrier for the other threads sharing the layer. With `above`, an odd chunk ends with the
-// layer above's projection of its steps. Each chunk is counted once done.
+// product reads each panel as one stream in address order), updates the share's cells, counts the step
+// and waits at the barrier for the other threads sharing the layer.
 void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
                                 ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
                                 const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
                                 const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
                                 ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below,
-                                fk_step_counter *done, fk_barrier *barrier, const fk_window_projection *above,
-                                int below_projects) {
+                                fk_step_counter *done, fk_barrier *barrier) {
     const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
     if (unit_count <= 0) return;
     if (chunk < 1) chunk = time;
     if (panel_width < 1 || panel_width > n) panel_width = n;
-    for (ptrdiff_t t0 = 0, c = 0; t0 < time; t0 += chunk, c++) {
+    for (ptrdiff_t t0 = 0; t0 < time; t0 += chunk) {
         const ptrdiff_t t1 = fk_min(t0 + chunk, time);
-        const int odd = c % 2 == 1, projects_above = above != NULL && odd;
         fk_step_counter_wait(below, t1);
-        if (!(below_projects && odd)) {
-            FK_NAME(product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, 1, input_weights, n, 1,
-                             gates + t0 * n, n, 1, 0, bias);
-        }
+        FK_NAME(product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, 1, input_weights, n, 1,
+                         gates + t0 * n, n, 1, 0, bias);
         for (ptrdiff_t t = t0; t < t1; t++) {
             float *step_gates = gates + t * n;
             // The panels in turn, in the opposite order from one step to the next: W_hhᵀ is read
@@ -1096,15 +1090,9 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
             }
             FK_NAME(lstm_cell_forward)(1, unit_count, step_gates, cells + t * s + unit_start,
                                        cells + (t + 1) * s + unit_start, tanh_cells, hidden + (t + 1) * s + unit_start);
+            fk_step_counter_publish(done, t + 1);
             fk_barrier_wait(barrier);
         }
-        if (projects_above) {
-            // The layer above's input rows t0 ..< t1 are this layer's h_t, rows t + 1 of `hidden`:
-            // the very product that layer makes for its other chunks.
-            FK_NAME(product)(t1 - t0, above->columns, h, hidden + (t0 + 1) * s, s, 1, above->input_weights,
-                             above->columns, 1, above->gates + t0 * above->columns, above->columns, 1, 0, above->bias);
-        }
-        fk_step_counter_publish(done, t1);
     }
 }
 

@@ -9,9 +9,7 @@ import CForecastKernels
 // - split by hidden units: each thread reads its share's gate columns, and the threads meet at a
 //   barrier after every step, when every unit of h_t is written;
 // - layers pipelined: each thread runs whole layers, a layer following the one below as soon as it
-//   has finished a chunk of steps, so that no thread ever waits for one above it; the thread of the
-//   layer below also makes every other chunk's input projection of the layer above, so that the
-//   upper thread, which finishes last, does not carry all of them.
+//   has finished a chunk of steps, so that no thread ever waits for one above it.
 // Every element is computed by the same chain of operations whatever the plan, so the result does
 // not depend on it.
 
@@ -21,8 +19,7 @@ public enum LSTMWindowPlan: Hashable, Sendable, CustomStringConvertible {
     case oneThread
     /// The hidden units of every layer split among `threads` threads, which meet after every step.
     case unitsSplit(threads: Int)
-    /// Layer k on thread k mod `threads`, each following the layer below a chunk of steps behind,
-    /// the input projections of a layer's odd chunks made by the thread of the layer below.
+    /// Layer k on thread k mod `threads`, each following the layer below a chunk of steps behind.
     case layersPipelined(threads: Int)
 
     /// The threads the plan runs on.
@@ -299,20 +296,6 @@ public final class LSTMWindowWorkspace: @unchecked Sendable {
     }
 }
 
-/// Calls `body` with the kernels' description of `layer`'s input projection into `gates`, or with
-/// nil when there is no layer (or no buffer).
-private func withProjection<R>(of layer: LSTMWindowLayer.Share?, into gates: UnsafeMutablePointer<Float>?,
-                               _ body: (UnsafePointer<fk_window_projection>?) -> R) -> R {
-    guard let layer, let gates else { return body(nil) }
-    return layer.inputWeights.withUnsafeBufferPointer { weights in
-        layer.bias.withUnsafeBufferPointer { bias in
-            var projection = fk_window_projection(columns: 4 * layer.units.count, input_weights: weights.baseAddress,
-                                                  bias: bias.baseAddress, gates: gates)
-            return withUnsafePointer(to: &projection) { body($0) }
-        }
-    }
-}
-
 /// What ``lstmWindowForward(layers:input:time:initialState:keepsOutputs:workspace:team:using:)`` returns.
 public struct LSTMWindowResult: Sendable {
     /// The last layer's h_0 … h_{T−1}, [T, H]; empty unless outputs were asked for.
@@ -355,11 +338,7 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
     // Rows a whole number of cache lines long (16 floats).
     let stride = (h + 15) / 16 * 16, block = (time + 1) * stride
     let widest = layers.flatMap(\.shares).map(\.units.count).max() ?? h
-    // Gate buffers: one per member, or for pipelined layers one per layer (the thread below writes
-    // half of the projections of the layer above into that layer's own).
-    let pipelined = if case .layersPipelined = plan { true } else { false }
-    workspace.reserve(states: count * block, parties: max(plan.threads, pipelined ? count : 1),
-                      gates: time * 4 * max(widest, h) + max(widest, h))
+    workspace.reserve(states: count * block, parties: max(plan.threads, 1), gates: time * 4 * max(widest, h) + max(widest, h))
     workspace.resetCounters(layers: count)
     let (hidden, cells, gates, counters) = (workspace.hidden, workspace.cells, workspace.gates, workspace.counters)
     for k in 0..<count {
@@ -384,33 +363,26 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
                                           : (UnsafePointer(hidden + (k - 1) * block + stride), stride)
                 let (layerHidden, layerCells) = (hidden + k * block, cells + k * block)
                 // Split, every member takes its share of every layer; pipelined, layer k is member
-                // k mod threads's, following layer k − 1 through that layer's step counter, and
-                // makes the odd chunks' input projections of layer k + 1 (the layer above's thread
-                // makes the even ones), so that neither thread carries all of a layer's projection;
-                // alone, every layer is the member's, whole.
-                let (share, chunk, below, buffer): (LSTMWindowLayer.Share, Int, OpaquePointer?, Int)
-                var above: LSTMWindowLayer.Share?
+                // k mod threads's, following layer k − 1 through that layer's step counter; alone,
+                // every layer is the member's, whole.
+                let (share, chunk, below): (LSTMWindowLayer.Share, Int, OpaquePointer?)
                 switch effective {
-                case .unitsSplit: (share, chunk, below, buffer) = (layer.shares[member], time, nil, member)
+                case .unitsSplit: (share, chunk, below) = (layer.shares[member], time, nil)
                 case .layersPipelined:
                     if k % parties != member { continue }
-                    (share, chunk, below, buffer) = (layer.whole, LSTMWindowPlan.pipelineChunk, k > 0 ? counters[k - 1] : nil, k)
-                    if k + 1 < count { above = layers[k + 1].whole }
-                case .oneThread: (share, chunk, below, buffer) = (layer.whole, time, nil, member)
+                    (share, chunk, below) = (layer.whole, LSTMWindowPlan.pipelineChunk, k > 0 ? counters[k - 1] : nil)
+                case .oneThread: (share, chunk, below) = (layer.whole, time, nil)
                 }
-                let belowProjects: Int32 = below != nil ? 1 : 0
                 share.inputWeights.withUnsafeBufferPointer { inputWeights in
                     share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
                         share.bias.withUnsafeBufferPointer { bias in
-                            withProjection(of: above, into: k + 1 < gates.count ? gates[k + 1] : nil) { projection in
-                                fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
-                                                     share.units.lowerBound, share.units.count,
-                                                     inputWeights.baseAddress, hiddenWeights.baseAddress, layer.panelWidth,
-                                                     bias.baseAddress,
-                                                     gates[buffer], gates[buffer] + time * 4 * share.units.count,
-                                                     layerHidden, layerCells, stride, chunk, below, counters[k],
-                                                     effective.unitShares > 1 ? barrier : nil, projection, belowProjects)
-                            }
+                            fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
+                                                 share.units.lowerBound, share.units.count,
+                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, layer.panelWidth,
+                                                 bias.baseAddress,
+                                                 gates[member], gates[member] + time * 4 * share.units.count,
+                                                 layerHidden, layerCells, stride, chunk, below, counters[k],
+                                                 effective.unitShares > 1 ? barrier : nil)
                         }
                     }
                 }

@@ -157,37 +157,16 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
                           const float *const *biases, float *hidden, float *cells, float *gates,
                           float *tanh_cells, float *outputs);
 
-/// The input projection of the layer above, made by the thread of the layer below in a window
-/// pipelined across cores (fk_lstm_window_layer's `above`): gates[t] = bias + h_t · input_weights for
-/// the steps of the chunks it is given, h_t being the layer below's output. input_weights [H, columns]
-/// holds the layer above's W_ihᵀ, bias [columns] its b_ih + b_hh, gates [T, columns] its gates.
-typedef struct fk_window_projection {
-    ptrdiff_t columns;
-    const float *input_weights;
-    const float *bias;
-    float *gates;
-} fk_window_projection;
-
 /// One window (batch 1) through one LSTM layer, computed by one thread for its share of the hidden
 /// units, [unit_start, unit_start + unit_count) of H, while other threads may compute the other
 /// shares (meeting at `barrier` after every step) or the layers below and above (the layers of a
 /// window as a pipeline across cores, each following the one below, never in lockstep):
 ///
-///   for each chunk c of `chunk` steps [t0, t1) (all T at once when chunk < 1):
+///   for each chunk of `chunk` steps [t0, t1) (all T at once when chunk < 1):
 ///     wait until `below` has counted t1 steps (input rows written; NULL when the input is all there)
-///     gates[t0 ..< t1] = bias + input[t0 ..< t1] · input_weights            (one product; skipped
-///       for an odd c when `below_projects`: the layer below's thread made it, as its `above`)
+///     gates[t0 ..< t1] = bias + input[t0 ..< t1] · input_weights            (one product)
 ///     for each step t: gates_t += h_{t−1} · hidden_weights; the cell update of the share's units
-///       writes their c_t and h_t; wait at `barrier` (each may be NULL)
-///     for an odd c with `above` (not NULL): the layer above's gates[t0 ..< t1] from h[t0 ..< t1]
-///       (the same product that layer would make)
-///     count t1 on `done` (once per chunk: the layer above waits for whole chunks, and a count
-///       written at every step would pull the counter's cache line back and forth between cores)
-///
-/// `above` and `below_projects` balance a pipeline of two threads: each thread makes half of the
-/// input projections of the layer it feeds (the odd chunks, so that the first chunk, which the
-/// layer above waits for, is not delayed). `above` needs the whole layer on one thread (unit_start
-/// 0, unit_count H, no barrier), and the layer above the same `chunk`.
+///       writes their c_t and h_t; count t + 1 on `done`; wait at `barrier` (each may be NULL)
 ///
 /// input rows [T, I] are input_stride apart. input_weights [I, 4u] and bias [4u] hold the share's
 /// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden_weights holds
@@ -206,7 +185,7 @@ void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t inpu
                           const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
                           const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
                           ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
-                          fk_barrier *barrier, const fk_window_projection *above, int below_projects);
+                          fk_barrier *barrier);
 
 /// The panel width of W_hhᵀ in fk_lstm_window_layer that suits `set`: the columns of one row its
 /// single-row product holds in registers (96 floats on AVX2, 256 on AVX-512, 64 on NEON, 32 on the baseline).
