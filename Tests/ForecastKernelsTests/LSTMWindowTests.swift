@@ -77,6 +77,9 @@ import Testing
 
     static let shapes: [(input: Int, hidden: Int, layers: Int, time: Int)] = [
         (1, 64, 2, 48), (3, 50, 2, 7), (2, 37, 3, 5), (1, 19, 1, 9), (5, 96, 1, 4), (1, 16, 2, 3),
+        // Pipelined: several chunks of LSTMWindowPlan.pipelineChunk steps and a short last one; with
+        // 3 and 4 layers a thread runs two of them.
+        (2, 24, 3, 21), (1, 12, 4, 17),
     ]
 
     @Test(arguments: InstructionSet.supported)
