@@ -206,7 +206,7 @@ struct TrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Measure the network on the validation windows beside seasonal naive, naive, drift, mean and Holt-Winters (those over the whole history) and forecast with the inverse-error weighted mean of those within twice the best error; on a table of several series each series gets its own (default: on for such a table and for one series, where the network alone is kept when it leads every simple method on the validation windows by more than 2 standard errors; see docs/accuracy.md, \"The network gate\").")
     var fallback: Bool?
 
-    @Option(help: ArgumentHelp("Seasonal naive's share of the fallback's forecast, a hedge against a choice the validation got wrong: for one series whatever the fallback chose, unless the network alone passed the gate; on a table of several series, in each series' combination where its fallback kept seasonal naive. 0 for none (default: 0.4).", valueName: "share"))
+    @Option(help: ArgumentHelp("Seasonal naive's share of the fallback's forecast, a hedge against a choice the validation got wrong: for one series whatever the fallback chose, unless the network alone passed the gate; on a table of several series, in each series' combination where its fallback kept seasonal naive. 0 for none (default: 0.4). No effect where there is no fallback (--loss quantile; a table of several series without an id column).", valueName: "share"))
     var seasonalNaiveShare: Double?
 
     /// The levels of `--levels`, nil when they do not parse.

@@ -616,7 +616,10 @@ private func risingWave(count: Int) -> TimeSeries {
         let model = try Trainer.fit(panel(), options: options).model
         var unhedged = smallOptions()
         unhedged.fallbackSeriesSeasonalNaiveShare = nil
-        let plain = try #require(try Trainer.fit(panel(), options: unhedged).model.configuration.seriesCombinations)
+        let unhedgedModel = try Trainer.fit(panel(), options: unhedged).model.configuration
+        let plain = try #require(unhedgedModel.seriesCombinations)
+        // A model without the share (as every panel model before it was the default) trains again without it.
+        #expect(TrainingOptions(retraining: unhedgedModel).fallbackSeriesSeasonalNaiveShare == nil)
         let chosen = try #require(model.configuration.seriesCombinations)
         #expect(model.configuration.combination?.seasonalNaiveShare == nil)
         var hedged = 0

@@ -260,23 +260,26 @@ private func tinyOptions(horizon: Int = 3) -> TrainingOptions {
 
     @Test func theScalesAreComparedByTheGeometricMeanOverSeries() {
         // Series 0 has windows 0 and 1, series 1 windows 2 and 3. Series 0's scores are in a unit
-        // 1,000 times smaller than series 1's: a pooled mean would follow series 0 alone.
-        let model: [Double] = [1000, 3000, 1, 1], steps: [Double] = [1500, 2500, 4, 2]
-        let comparison = IntervalScaleComparison(model: model, steps: steps, series: [0, 0, 1, 1])
-        // Series means: model 2000 and 1, steps 2000 and 3; geometric means √2000 and √6000.
-        #expect(isClose(comparison.model, 2000.0.squareRoot()) && isClose(comparison.steps, 6000.0.squareRoot()))
-        #expect(comparison.model < comparison.steps)
+        // 1,000 times larger than series 1's: the pooled means follow series 0, where the model's
+        // scale is a little better (2000 against 2050), and miss that each step's halves series 1's.
+        let model: [Double] = [1000, 3000, 1, 1], steps: [Double] = [1500, 2600, 0.5, 0.5]
+        let pooledModel = model.reduce(0, +) / 4, pooledSteps = steps.reduce(0, +) / 4
+        #expect(pooledModel < pooledSteps)
+        let comparison = IntervalScaleComparison(model: model, steps: steps, windowSeries: [0, 0, 1, 1])
+        // Series means: model 2000 and 1, steps 2050 and 0.5; geometric means √2000 and √1025.
+        #expect(isClose(comparison.model, 2000.0.squareRoot()) && isClose(comparison.steps, 1025.0.squareRoot()))
+        #expect(comparison.steps < comparison.model)
+        // The windows' order within the list does not matter, only their series.
+        let shuffled = IntervalScaleComparison(model: [1, 3000, 1, 1000], steps: [0.5, 2600, 0.5, 1500], windowSeries: [1, 0, 1, 0])
+        #expect(shuffled == comparison)
         // One series: the plain means.
-        let one = IntervalScaleComparison(model: [1, 3], steps: [2, 1], series: [7, 7])
+        let one = IntervalScaleComparison(model: [1, 3], steps: [2, 1], windowSeries: [7, 7])
         #expect(isClose(one.model, 2) && isClose(one.steps, 1.5))
-        // A series whose scores are 0 under either scale is left out; with none left, the pooled means.
-        let flat = IntervalScaleComparison(model: [0, 0, 2], steps: [0, 1, 1], series: [0, 0, 1])
+        // A series whose scores are 0 under either scale is left out; with none left, the means over every window.
+        let flat = IntervalScaleComparison(model: [0, 0, 2], steps: [0, 1, 1], windowSeries: [0, 0, 1])
         #expect(isClose(flat.model, 2) && isClose(flat.steps, 1))
-        let allFlat = IntervalScaleComparison(model: [0, 0], steps: [0, 2], series: [0, 0])
+        let allFlat = IntervalScaleComparison(model: [0, 0], steps: [0, 2], windowSeries: [0, 0])
         #expect(allFlat.model == 0 && allFlat.steps == 1)
-        // No scores (too few windows): both infinite, so the model's scale is kept.
-        let none = IntervalScaleComparison(model: nil, steps: nil, series: [0])
-        #expect(none.model == .infinity && none.steps == .infinity && !(none.steps < none.model))
     }
 
     @Test func automaticScaleIsChosenOnTheValidationWindowsAndStored() throws {

@@ -343,7 +343,9 @@ public struct ForecastCombination: Codable, Equatable, Sendable {
     /// airpassengers at the full budget, every seed (docs/accuracy.md, "The network gate").
     public static let defaultNetworkGate = 2.0
 
-    /// The default ``seasonalNaiveShare`` of one series' fallback (``TrainingOptions/fallbackSeasonalNaiveShare``).
+    /// The default ``seasonalNaiveShare`` of one series' fallback (``TrainingOptions/fallbackSeasonalNaiveShare``),
+    /// and of each series' combination in a panel's (``TrainingOptions/fallbackSeriesSeasonalNaiveShare``,
+    /// docs/accuracy.md, "Seasonal naive's share on panels").
     /// 0.4: of 0, 0.2, 0.25, 0.3, ⅓, 0.4 and 0.5, scored on the development pool's even-numbered
     /// M4 series at the full step budget (fewest series more than 10% behind seasonal naive, then
     /// most ahead, then the geometric-mean MASE), and checked on the odd-numbered ones and at a

@@ -369,13 +369,14 @@ extension ForecastModel {
         let choosing = scale == .automatic && !oneScale && requests.count >= IntervalScale.automaticMinimum
         let stepScales = (scale == .steps && !oneScale) || choosing ? scales(stepLags: true, window: stepWindow) : nil
         var comparison: IntervalScaleComparison?
-        if choosing, let stepScales {
-            comparison = IntervalScaleComparison(
-                model: IntervalScale.crossFittedScores(errors: errors, scales: modelScales, units: modelScales),
-                steps: IntervalScale.crossFittedScores(errors: errors, scales: stepScales, units: modelScales),
-                series: requests.map(\.series))
+        if choosing, let stepScales,
+           let model = IntervalScale.crossFittedScores(errors: errors, scales: modelScales, units: modelScales),
+           let steps = IntervalScale.crossFittedScores(errors: errors, scales: stepScales, units: modelScales) {
+            comparison = IntervalScaleComparison(model: model, steps: steps, windowSeries: requests.map(\.series))
         }
-        let stepLags = stepScales != nil && (comparison.map { $0.steps < $0.model } ?? true)
+        // Chosen: each step's scale where it scored lower (the model's where the scores could not be
+        // made); forced: each step's.
+        let stepLags = stepScales != nil && (choosing ? comparison.map { $0.steps < $0.model } ?? false : true)
         let chosen = stepLags ? stepScales ?? modelScales : modelScales
         let scored = (0..<horizon).map { h in errors.indices.map { errors[$0][h] / chosen[$0][h] } }
         let result = ConformalCalibration(errors: scored, scaleLag: scaleLag, scaleWindow: stepLags ? stepWindow : scaleWindow,
@@ -448,24 +449,26 @@ public struct IntervalScaleComparison: Codable, Equatable, Sendable {
 }
 
 extension IntervalScaleComparison {
-    /// The comparison of two scales' cross-fitted window scores (``IntervalScale/crossFittedScores(errors:scales:units:)``,
-    /// nil when they could not be computed): each series' mean over its windows (`series` names
-    /// each window's series), then the geometric mean over the series where both means are
-    /// positive and finite. A ratio per series does not depend on the unit its scores are in, so
-    /// no series weighs more for the size of its own unit; with one series it is the plain mean.
-    /// Where no series qualifies, the pooled means (infinite for a missing score).
-    init(model: [Double]?, steps: [Double]?, series: [Int]) {
-        guard let model, let steps, model.count == series.count, steps.count == series.count else {
-            self.init(model: model == nil ? .infinity : 0, steps: steps == nil ? .infinity : 0)
-            return
-        }
+    /// The comparison of two scales' cross-fitted window scores
+    /// (``IntervalScale/crossFittedScores(errors:scales:units:)``): each series' mean over its
+    /// windows (`windowSeries` names each window's series), then the geometric mean over the series
+    /// where both means are positive and finite. A ratio per series does not depend on the unit its
+    /// scores are in, so no series weighs more for the size of its own unit; with one series it is
+    /// the plain mean. Where no series qualifies, the means over every window.
+    ///
+    /// - Precondition: one score of each kind per window.
+    init(model: [Double], steps: [Double], windowSeries: [Int]) {
+        precondition(model.count == windowSeries.count && steps.count == windowSeries.count,
+                     "IntervalScaleComparison: one score of each scale per window")
         var sums: [Int: (model: Double, steps: Double, count: Double)] = [:]
-        for (w, s) in series.enumerated() {
+        for (w, s) in windowSeries.enumerated() {
             let sum = sums[s] ?? (0, 0, 0)
             sums[s] = (sum.model + model[w], sum.steps + steps[w], sum.count + 1)
         }
         var logModel = 0.0, logSteps = 0.0, counted = 0.0
-        for sum in sums.values {
+        // In the series' order, so that the sums, and the stored scores, are the same bits from run to run.
+        for series in sums.keys.sorted() {
+            let sum = sums[series]!
             let a = sum.model / sum.count, b = sum.steps / sum.count
             guard a > 0, b > 0, a.isFinite, b.isFinite else { continue }
             logModel += Foundation.log(a)
@@ -475,7 +478,7 @@ extension IntervalScaleComparison {
         if counted > 0 {
             self.init(model: Foundation.exp(logModel / counted), steps: Foundation.exp(logSteps / counted))
         } else {
-            let windows = Double(max(1, series.count))
+            let windows = Double(max(1, windowSeries.count))
             self.init(model: model.reduce(0, +) / windows, steps: steps.reduce(0, +) / windows)
         }
     }

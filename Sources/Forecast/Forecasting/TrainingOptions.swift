@@ -159,7 +159,8 @@ public struct TrainingOptions: Sendable {
     ///
     /// `nil` (the default) turns it on for a table of several series with ids, where each series
     /// gets its own combination (``fallbackSeriesPrior``): on both M4 panels that beat the network
-    /// alone on every seed (docs/accuracy.md, "Per series: the fallback of a panel"); and for one
+    /// alone on every seed, and with seasonal naive's share per series (``fallbackSeriesSeasonalNaiveShare``)
+    /// on the mean of three seeds (docs/accuracy.md, "Per series: the fallback of a panel" and "Many series"); and for one
     /// series, with the network gate (``fallbackNetworkGate``) and seasonal naive's share where the
     /// gate does not pass (``fallbackSeasonalNaiveShare``): on the 64 series of the development pool
     /// at the default budget it takes the series ahead of seasonal naive from 43 to 51 and those
