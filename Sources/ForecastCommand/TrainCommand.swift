@@ -20,6 +20,14 @@ struct TrainCommand: ParsableCommand {
         holds out its last --test-size points (default: one horizon). Training takes at most \
         --max-steps optimiser steps of --batch-size windows, epochs of at most --windows-per-epoch.
 
+        By default the forecast falls back on simple methods where they did better: the network \
+        is measured on the validation windows beside seasonal naive, naive, drift, mean and \
+        Holt-Winters, and the model forecasts with the inverse-error blend of those near the best \
+        (on a table with ids, each series its own), seasonal naive keeping a share of 0.4 \
+        (--seasonal-naive-share; for one series unless the network alone led every method by more \
+        than 2 standard errors, for a table's series where their blend kept seasonal naive). \
+        --no-fallback trains the bare network.
+
         The model stores conformal prediction intervals (--intervals conformal, the default): the \
         errors of the validation windows' forecasts, per horizon step, each in its series' scale \
         (--interval-scale: by default the one whose intervals score better on the validation \
@@ -31,6 +39,7 @@ struct TrainCommand: ParsableCommand {
           forecast train --data load.csv --target load --time timestamp --features temperature \\
               --lookback 168 --horizon 24 --epochs 50 --patience 10 --seed 7 --output load-model
           forecast train --data stores.csv --id store --target sales --horizon 14 --season 7 --output stores-model
+          forecast train --data stores.csv --id store --target sales --horizon 14 --season 7 --seasonal-naive-share 0 --output stores-unhedged
           forecast train --data sales.csv --target sales --loss quantile --levels 80,95 --output sales-quantile-model
         """
     )
