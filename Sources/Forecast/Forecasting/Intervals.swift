@@ -375,8 +375,8 @@ extension ForecastModel {
             comparison = IntervalScaleComparison(model: model, steps: steps, windowSeries: requests.map(\.series))
         }
         // Chosen: each step's scale where it scored lower (the model's where the scores could not be
-        // made); forced: each step's.
-        let stepLags = stepScales != nil && (choosing ? comparison.map { $0.steps < $0.model } ?? false : true)
+        // made); otherwise each step's when asked for.
+        let stepLags = choosing ? comparison.map { $0.steps < $0.model } ?? false : stepScales != nil
         let chosen = stepLags ? stepScales ?? modelScales : modelScales
         let scored = (0..<horizon).map { h in errors.indices.map { errors[$0][h] / chosen[$0][h] } }
         let result = ConformalCalibration(errors: scored, scaleLag: scaleLag, scaleWindow: stepLags ? stepWindow : scaleWindow,
