@@ -296,13 +296,22 @@ static void check_stream_block(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batch
         for (ptrdiff_t t = 0; t < time; t++) memcpy(x0 + t * input_size, input + t * batch * input_size, sizeof(float) * (size_t)input_size);
         float *panels = malloc(sizeof(float) * (size_t)(h * n));
         fk_window_panels(h, n, whh[0], fk_window_panel_width(FK_NEON), panels);
-        fk_lstm_window_layer(FK_NEON, time, input_size, x0, input_size, h, 0, h, wih[0], panels,
+        fk_lstm_window_layer(FK_NEON, time, input_size, x0, input_size, h, 0, h, wih[0], NULL, panels,
                              fk_window_panel_width(FK_NEON), bias[0], wg, wt, wh, wc, h, 3, NULL, NULL, NULL);
-        free(panels);
         float *expected = malloc(sizeof(float) * (size_t)(time * h));
         for (ptrdiff_t t = 0; t < time; t++) memcpy(expected + t * h, out_n + t * batch * h, sizeof(float) * (size_t)h);
         snprintf(what, sizeof what, "window layer, %td steps, hidden %td (against the stream block)", time, h);
         expect_same_bits(what, wh + h, expected, (size_t)(time * h));
+        // W_ihᵀ packed once for the input projection: the same bits.
+        float *packed_input = malloc(sizeof(float) * (size_t)fk_packed_b_floats(FK_NEON, input_size, n));
+        fk_pack_b(FK_NEON, input_size, n, wih[0], n, 1, packed_input);
+        memset(wh, 0, sizeof(float) * (size_t)((time + 1) * h));
+        memset(wc, 0, sizeof(float) * (size_t)((time + 1) * h));
+        fk_lstm_window_layer(FK_NEON, time, input_size, x0, input_size, h, 0, h, wih[0], packed_input, panels,
+                             fk_window_panel_width(FK_NEON), bias[0], wg, wt, wh, wc, h, 3, NULL, NULL, NULL);
+        snprintf(what, sizeof what, "window layer, W_ih packed, %td steps, hidden %td", time, h);
+        expect_same_bits(what, wh + h, expected, (size_t)(time * h));
+        free(panels); free(packed_input);
         free(wh); free(wc); free(wg); free(wt); free(x0); free(expected);
     }
     for (ptrdiff_t k = 0; k < layers; k++) { free((void *)wih[k]); free((void *)whh[k]); free((void *)bias[k]); }

@@ -134,12 +134,12 @@ void fk_adam_update(fk_instruction_set set, ptrdiff_t count, float *values, cons
 
 void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                          const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
-                          const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
-                          ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
-                          fk_barrier *barrier) {
+                          const float *input_weights, const float *packed_input_weights, const float *hidden_weights,
+                          ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, float *hidden,
+                          float *cells, ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below,
+                          fk_step_counter *done, fk_barrier *barrier) {
     FK_DISPATCH(set, lstm_window_layer, time, input_size, input, input_stride, hidden_size, unit_start, unit_count,
-                input_weights, hidden_weights, panel_width, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
+                input_weights, packed_input_weights, hidden_weights, panel_width, bias, gates, tanh_cells, hidden, cells, state_stride, chunk, below, done,
                 barrier)
 }
 

@@ -22,7 +22,7 @@
         float *cells, float *tanh_cells, float *hidden); \
     void fk_##isa##_lstm_window_layer(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride, \
         ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count, const float *input_weights, \
-        const float *hidden_weights, ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, \
+        const float *packed_input_weights, const float *hidden_weights, ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, \
         float *hidden, float *cells, ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done, \
         fk_barrier *barrier); \
     ptrdiff_t fk_##isa##_window_panel_width(void); \

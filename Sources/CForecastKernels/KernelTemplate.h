@@ -1057,14 +1057,16 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
 
 // One window (batch 1) through one layer, for one thread's share of the hidden units: see
 // fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
-// per chunk), made as soon as the layer below has counted the chunk's steps; then each step adds
+// per chunk, from its packed panels when the caller packed it once for all calls: packing it again at
+// every call cost a third of the projection at hidden 256), made as soon as the layer below has
+// counted the chunk's steps; then each step adds
 // h_{t−1}·W_hhᵀ for the share's gate columns, panel by panel (each panel's rows contiguous, so the
 // product reads each panel as one stream in address order), updates the share's cells, counts the step
 // and waits at the barrier for the other threads sharing the layer.
 void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
                                 ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                                const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
-                                const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
+                                const float *input_weights, const float *packed_input_weights, const float *hidden_weights,
+                                ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
                                 ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below,
                                 fk_step_counter *done, fk_barrier *barrier) {
     const ptrdiff_t n = 4 * unit_count, h = hidden_size, s = state_stride;
@@ -1074,8 +1076,13 @@ void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const floa
     for (ptrdiff_t t0 = 0; t0 < time; t0 += chunk) {
         const ptrdiff_t t1 = fk_min(t0 + chunk, time);
         fk_step_counter_wait(below, t1);
-        FK_NAME(product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, 1, input_weights, n, 1,
-                         gates + t0 * n, n, 1, 0, bias);
+        if (packed_input_weights) {
+            FK_NAME(packed_product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, packed_input_weights,
+                                    gates + t0 * n, n, 0, bias);
+        } else {
+            FK_NAME(product)(t1 - t0, n, input_size, input + t0 * input_stride, input_stride, 1, input_weights, n, 1,
+                             gates + t0 * n, n, 1, 0, bias);
+        }
         for (ptrdiff_t t = t0; t < t1; t++) {
             float *step_gates = gates + t * n;
             // The panels in turn, in the opposite order from one step to the next: W_hhᵀ is read

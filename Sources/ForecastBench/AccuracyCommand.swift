@@ -225,12 +225,18 @@ struct AccuracyCommand: ParsableCommand {
             let line = String(decoding: try encoder.encode(result), as: UTF8.self)
             print(line)
             if let poolOutput {
-                if !FileManager.default.fileExists(atPath: poolOutput) { FileManager.default.createFile(atPath: poolOutput, contents: nil) }
-                if let handle = FileHandle(forWritingAtPath: poolOutput) {
-                    handle.seekToEndOfFile()
-                    handle.write(Data((line + "\n").utf8))
-                    handle.closeFile()
+                // Appended line by line, so that a run stopped part way keeps what it finished.
+                if !FileManager.default.fileExists(atPath: poolOutput) {
+                    guard FileManager.default.createFile(atPath: poolOutput, contents: nil) else {
+                        throw ValidationError("--pool-output: cannot create \(poolOutput)")
+                    }
                 }
+                guard let handle = FileHandle(forWritingAtPath: poolOutput) else {
+                    throw ValidationError("--pool-output: cannot open \(poolOutput) for writing")
+                }
+                handle.seekToEndOfFile()
+                handle.write(Data((line + "\n").utf8))
+                handle.closeFile()
             }
             FileHandle.standardError.write(Data(String(format: "%@: network %.3f, default %.3f, seasonal naive %.3f (%@; %.1f s)\n",
                                                        entry.name, result.mase["network"] ?? .nan, result.mase["default"] ?? .nan,

@@ -58,6 +58,9 @@ public struct LSTMWindowLayer: Sendable {
     public let hiddenSize: Int
     /// The width of the panels W_hhᵀ is laid out in (columns of a share; see ``init(inputTransposed:hiddenTransposed:bias:inputSize:hiddenSize:parties:using:)``).
     public let panelWidth: Int
+    /// The instruction set whose product W_ihᵀ is packed for: a window run with another set reads
+    /// W_ihᵀ in place (the same bits, a little slower).
+    public let inputPacking: InstructionSet
     /// One share per party, for a split among ``parties`` threads.
     let shares: [Share]
     /// The whole layer as one share, for a single thread.
@@ -69,15 +72,27 @@ public struct LSTMWindowLayer: Sendable {
         /// [I, 4u] and [4u].
         let inputWeights: [Float]
         let bias: [Float]
+        /// `inputWeights` packed for the matrix product of ``LSTMWindowLayer/inputPacking`` (`fk_pack_b`):
+        /// the input projection reads these panels at every call instead of packing the weights again.
+        let packedInputWeights: [Float]
         /// [H, 4u] in panels of ``LSTMWindowLayer/panelWidth`` columns, each panel's rows contiguous.
         let hiddenWeights: [Float]
 
         /// `hiddenWeights` holds at least `rows` rows of 4u columns; only those are laid out.
-        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], rows: Int, bias: [Float], panelWidth: Int) {
+        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], rows: Int, bias: [Float], panelWidth: Int,
+             inputPacking: InstructionSet) {
             self.units = units
             self.inputWeights = inputWeights
             self.bias = bias
             let columns = 4 * units.count, floats = rows * columns
+            let inputRows = inputWeights.count / max(columns, 1)
+            let packedFloats = fk_packed_b_floats(inputPacking.kernelValue, inputRows, columns)
+            self.packedInputWeights = [Float](unsafeUninitializedCapacity: max(packedFloats, 1)) { packed, count in
+                inputWeights.withUnsafeBufferPointer {
+                    fk_pack_b(inputPacking.kernelValue, inputRows, columns, $0.baseAddress, columns, 1, packed.baseAddress)
+                }
+                count = packedFloats
+            }
             precondition(hiddenWeights.count >= floats, "LSTMWindowLayer: W_hhᵀ holds fewer than \(rows) rows")
             self.hiddenWeights = [Float](unsafeUninitializedCapacity: max(floats, 1)) { panels, count in
                 hiddenWeights.withUnsafeBufferPointer {
@@ -111,13 +126,14 @@ public struct LSTMWindowLayer: Sendable {
     public init(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float],
                 inputSize: Int, hiddenSize: Int, parties: Int, using instructionSet: InstructionSet = .automatic) {
         self.init(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias, inputSize: inputSize,
-                  hiddenSize: hiddenSize, parties: parties, panelWidth: instructionSet.windowPanelWidth)
+                  hiddenSize: hiddenSize, parties: parties, panelWidth: instructionSet.windowPanelWidth, inputPacking: instructionSet)
     }
 
     /// Lays out a layer for `parties` threads with W_hhᵀ in panels of `panelWidth` columns (any
-    /// width gives the same results; 0 or a width of 4u or more, the plain layout).
+    /// width gives the same results; 0 or a width of 4u or more, the plain layout) and W_ihᵀ packed
+    /// for `inputPacking`'s product.
     init(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float],
-         inputSize: Int, hiddenSize: Int, parties: Int, panelWidth: Int) {
+         inputSize: Int, hiddenSize: Int, parties: Int, panelWidth: Int, inputPacking: InstructionSet = .automatic) {
         let h4 = 4 * hiddenSize
         checkBounds(inputTransposed.count, 0, inputSize * h4, "W_ihᵀ")
         checkBounds(hiddenTransposed.count, 0, hiddenSize * h4, "W_hhᵀ")
@@ -125,8 +141,9 @@ public struct LSTMWindowLayer: Sendable {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.panelWidth = panelWidth
+        self.inputPacking = inputPacking
         whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, rows: hiddenSize,
-                      bias: bias, panelWidth: panelWidth)
+                      bias: bias, panelWidth: panelWidth, inputPacking: inputPacking)
         let count = max(1, min(parties, hiddenSize))
         guard count > 1 else {
             shares = [whole]
@@ -150,7 +167,7 @@ public struct LSTMWindowLayer: Sendable {
             }
             return Share(units: units, inputWeights: columns(of: inputTransposed, rows: inputSize),
                          hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), rows: hiddenSize,
-                         bias: columns(of: bias, rows: 1), panelWidth: panelWidth)
+                         bias: columns(of: bias, rows: 1), panelWidth: panelWidth, inputPacking: inputPacking)
         }
     }
 }
@@ -373,16 +390,20 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
                     (share, chunk, below) = (layer.whole, LSTMWindowPlan.pipelineChunk, k > 0 ? counters[k - 1] : nil)
                 case .oneThread: (share, chunk, below) = (layer.whole, time, nil)
                 }
+                // W_ihᵀ packed for this set's product, or read in place when the layer was packed for another set.
+                let packed = layer.inputPacking == instructionSet ? share.packedInputWeights : nil
                 share.inputWeights.withUnsafeBufferPointer { inputWeights in
-                    share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
-                        share.bias.withUnsafeBufferPointer { bias in
-                            fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
-                                                 share.units.lowerBound, share.units.count,
-                                                 inputWeights.baseAddress, hiddenWeights.baseAddress, layer.panelWidth,
-                                                 bias.baseAddress,
-                                                 gates[member], gates[member] + time * 4 * share.units.count,
-                                                 layerHidden, layerCells, stride, chunk, below, counters[k],
-                                                 effective.unitShares > 1 ? barrier : nil)
+                    withBaseAddress(of: packed) { packedInputWeights in
+                        share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
+                            share.bias.withUnsafeBufferPointer { bias in
+                                fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
+                                                     share.units.lowerBound, share.units.count,
+                                                     inputWeights.baseAddress, packedInputWeights,
+                                                     hiddenWeights.baseAddress, layer.panelWidth, bias.baseAddress,
+                                                     gates[member], gates[member] + time * 4 * share.units.count,
+                                                     layerHidden, layerCells, stride, chunk, below, counters[k],
+                                                     effective.unitShares > 1 ? barrier : nil)
+                            }
                         }
                     }
                 }
@@ -404,4 +425,10 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
         for t in 1...time { result.output += UnsafeBufferPointer(start: hidden + (count - 1) * block + t * stride, count: h) }
     }
     return result
+}
+
+/// `body` with the address of `array`'s floats, or with nil when there is no array.
+private func withBaseAddress<Result>(of array: [Float]?, _ body: (UnsafePointer<Float>?) -> Result) -> Result {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -645,7 +645,8 @@ private struct PreparedLayer {
 
     /// The weights laid out for a single window split among `parties` threads, in the panels of `instructionSet`.
     mutating func windowLayout(parties: Int, using instructionSet: InstructionSet) -> LSTMWindowLayer {
-        if let window = windows[parties], window.panelWidth == instructionSet.windowPanelWidth { return window }
+        if let window = windows[parties], window.panelWidth == instructionSet.windowPanelWidth,
+           window.inputPacking == instructionSet { return window }
         let hiddenSize = bias.count / 4
         let layout = LSTMWindowLayer(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias,
                                      inputSize: inputTransposed.count / bias.count, hiddenSize: hiddenSize, parties: parties,

@@ -14,34 +14,44 @@ public final class ServerMetrics: Sendable {
     private let rejected: Counter
     private let batchSeries: ValueHistogram
 
+    /// The metric `forecast_<metric>[_<unit>]`.
+    private static func name(_ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "forecast", metricName: metric, unitName: unit, helpText: help)
+    }
+
     init() {
-        modelsLoaded = registry.makeGauge(name: "forecast_models_loaded", help: "Models being served.")
-        queueDepth = registry.makeGauge(name: "forecast_queue_depth", help: "Forecast requests waiting for the network.")
-        rejected = registry.makeCounter(name: "forecast_queue_rejected_total", help: "Requests answered 503 because the queue was full.")
-        batchSeries = registry.makeValueHistogram(name: "forecast_batch_series", buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096],
-                                                  help: "Series per network pass (requests that arrived together share a pass).")
+        modelsLoaded = registry.makeGauge(descriptor: Self.name("models_loaded", help: "Models being served."))
+        queueDepth = registry.makeGauge(descriptor: Self.name("queue_depth", help: "Forecast requests waiting for the network."))
+        rejected = registry.makeCounter(descriptor: Self.name("queue_rejected", unit: "total", help: "Requests answered 503 because the queue was full."))
+        batchSeries = registry.makeValueHistogram(
+            descriptor: Self.name("batch_series", help: "Series per network pass (requests that arrived together share a pass)."),
+            labels: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096])
     }
 
     /// One request answered: counted by route and status (and as an error when 4xx or 5xx), timed by route.
     func request(method: String, route: String, status: Int, duration: Duration) {
         let labels = [("method", method), ("route", route), ("status", "\(status)")]
-        registry.makeCounter(name: "forecast_http_requests_total", labels: labels, help: "HTTP requests answered.").increment()
+        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered."), labels: labels).increment()
         if status >= 400 {
-            registry.makeCounter(name: "forecast_http_errors_total", labels: [("status", "\(status)")], help: "HTTP requests answered with an error, by status.").increment()
+            registry.makeCounter(descriptor: Self.name("http_errors", unit: "total", help: "HTTP requests answered with an error, by status."),
+                                 labels: [("status", "\(status)")]).increment()
         }
-        registry.makeDurationHistogram(name: "forecast_http_request_duration_seconds", labels: [("route", route)], buckets: latencyBuckets,
-                                       help: "Time from the request's head to its response, by route.").recordNanoseconds(duration.nanoseconds)
+        registry.makeDurationHistogram(descriptor: Self.name("http_request_duration", unit: "seconds",
+                                                   help: "Time from the request's head to its response, by route."),
+                                       labels: [("route", route)], buckets: latencyBuckets).recordNanoseconds(duration.nanoseconds)
     }
 
     /// `count` series forecast by model `model`.
     func seriesForecast(_ count: Int, model: String) {
-        registry.makeCounter(name: "forecast_series_total", labels: [("model", model)], help: "Series forecast, by model.").increment(by: Int64(count))
+        registry.makeCounter(descriptor: Self.name("series", unit: "total", help: "Series forecast, by model."),
+                             labels: [("model", model)]).increment(by: Int64(count))
     }
 
     /// One load of a model, and whether it succeeded.
     func modelLoaded(_ model: String, success: Bool) {
-        registry.makeCounter(name: "forecast_model_loads_total", labels: [("model", model), ("result", success ? "success" : "failure")],
-                             help: "Model loads and reloads, by model and result (a failure leaves the previous version serving).").increment()
+        registry.makeCounter(descriptor: Self.name("model_loads", unit: "total",
+                                                 help: "Model loads and reloads, by model and result (a failure leaves the previous version serving)."),
+                             labels: [("model", model), ("result", success ? "success" : "failure")]).increment()
     }
 
     func setModelsLoaded(_ count: Int) { modelsLoaded.set(Int64(count)) }

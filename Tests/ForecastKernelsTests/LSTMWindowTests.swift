@@ -144,6 +144,35 @@ import Testing
         #endif
     }
 
+    /// W_ihᵀ packed once for the product of the set the window runs with (the input projection reads
+    /// the panels instead of packing the weights at every call) gives the bits of the batch kernels,
+    /// with inputs deeper than one packed panel and shares whose columns end inside a tile; laid out
+    /// for another set, W_ihᵀ is read in place, with the same bits.
+    @Test(arguments: InstructionSet.supported)
+    func packedInputWeightsGiveTheSameBits(set: InstructionSet) {
+        var random = TestRandom(seed: 0x1A9)
+        let team = WorkerTeam(size: 2)
+        for shape in [(input: 300, hidden: 20, layers: 2, time: 11), (input: 1, hidden: 136, layers: 2, time: 9)] {
+            let stack = Stack(inputSize: shape.input, hiddenSize: shape.hidden, layers: shape.layers, random: &random)
+            let input = random.floats(shape.time * shape.input)
+            let expected = stack.stepped(input, time: shape.time, initial: nil, reference: false, set: set)
+            for packing in InstructionSet.supported {
+                for plan in [LSTMWindowPlan.oneThread, .unitsSplit(threads: 2), .layersPipelined(threads: 2)] {
+                    let layers = stack.weights.enumerated().map { k, w in
+                        LSTMWindowLayer(inputTransposed: w.input, hiddenTransposed: w.hidden, bias: w.bias,
+                                        inputSize: k == 0 ? shape.input : shape.hidden, hiddenSize: shape.hidden,
+                                        parties: plan.unitShares, panelWidth: set.windowPanelWidth, inputPacking: packing)
+                    }
+                    #expect(layers.allSatisfy { $0.inputPacking == packing })
+                    let result = lstmWindowForward(layers: layers, input: input, time: shape.time, keepsOutputs: true,
+                                                   plan: plan, workspace: LSTMWindowWorkspace(), team: team, using: set)
+                    #expect(result.output == expected.output, "\(set) \(shape) \(plan), W_ih packed for \(packing)")
+                    #expect(result.finalCell == expected.finalCell, "\(set) \(shape) \(plan), W_ih packed for \(packing)")
+                }
+            }
+        }
+    }
+
     @Test func splitWindowAgreesWithThePlainReferenceKernels() {
         var random = TestRandom(seed: 0x9E7)
         let team = WorkerTeam(size: 2)

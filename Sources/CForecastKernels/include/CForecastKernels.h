@@ -169,7 +169,9 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
 ///       writes their c_t and h_t; count t + 1 on `done`; wait at `barrier` (each may be NULL)
 ///
 /// input rows [T, I] are input_stride apart. input_weights [I, 4u] and bias [4u] hold the share's
-/// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns). hidden_weights holds
+/// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns); packed_input_weights,
+/// when not NULL, holds input_weights packed by fk_pack_b for `set` (the input projection then reads
+/// it instead of packing the weights again at every call; the same bits either way). hidden_weights holds
 /// the share's columns of W_hhᵀ, [H, 4u], in panels of `panel_width` columns: panel q is columns
 /// [q·P, min((q + 1)·P, 4u)) of every row, its rows contiguous, panel after panel (a panel width of
 /// 4u or more, or below 1: the plain [H, 4u] layout). Each step reads each panel in address order,
@@ -182,10 +184,10 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
 /// split into shares, nor the chunks, nor the panel width change a bit of the result.
 void fk_lstm_window_layer(fk_instruction_set set, ptrdiff_t time, ptrdiff_t input_size, const float *input,
                           ptrdiff_t input_stride, ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
-                          const float *input_weights, const float *hidden_weights, ptrdiff_t panel_width,
-                          const float *bias, float *gates, float *tanh_cells, float *hidden, float *cells,
-                          ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below, fk_step_counter *done,
-                          fk_barrier *barrier);
+                          const float *input_weights, const float *packed_input_weights, const float *hidden_weights,
+                          ptrdiff_t panel_width, const float *bias, float *gates, float *tanh_cells, float *hidden,
+                          float *cells, ptrdiff_t state_stride, ptrdiff_t chunk, const fk_step_counter *below,
+                          fk_step_counter *done, fk_barrier *barrier);
 
 /// The panel width of W_hhᵀ in fk_lstm_window_layer that suits `set`: the columns of one row its
 /// single-row product holds in registers (96 floats on AVX2, 256 on AVX-512, 64 on NEON, 32 on the baseline).
