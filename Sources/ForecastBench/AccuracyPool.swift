@@ -218,6 +218,18 @@ enum AccuracyPool {
                 _ = ForecastCombination.hedge(&kept.entries, share: share)
             }
             result.mase["share \(String(format: "%.3g", share)) where kept"] = mase(zip(network, histories).map { kept.combine(network: $0, history: $1) })
+            // Seasonal naive's weight raised to at least the share, the others scaled down to make
+            // room (unless the gate kept the network alone): the same bound on a wrong choice, at a
+            // lower cost where the tolerance already gave seasonal naive a weight.
+            guard var least = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                         networkGate: ForecastCombination.defaultNetworkGate) else { continue }
+            let keptAlone = (least.networkLead ?? -.infinity) > ForecastCombination.defaultNetworkGate
+            if !keptAlone, let i = least.entries.firstIndex(where: { $0.member == .seasonalNaive }), least.entries[i].weight < share {
+                let scale = (1 - share) / (1 - least.entries[i].weight)
+                for j in least.entries.indices where j != i { least.entries[j].weight *= scale }
+                least.entries[i].weight = share
+            }
+            result.mase["share \(String(format: "%.3g", share)) at least"] = mase(zip(network, histories).map { least.combine(network: $0, history: $1) })
         }
         // The default: the library's choice for one series, at `tolerance`, with its network gate
         // and seasonal naive's share.
@@ -250,7 +262,9 @@ enum AccuracyPool {
         let keys = ["default", "network", "seasonal_naive", "naive", "holt_winters"] + tolerances.map { "tolerance \($0)" }
             + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
             + networkGates.map { "gate \($0)" } + ["oracle"]
-            + seasonalNaiveShares.flatMap { ["share \(String(format: "%.3g", $0))", "share \(String(format: "%.3g", $0)) where kept"] }
+            + seasonalNaiveShares.flatMap { share in
+                ["", " where kept", " at least"].map { "share \(String(format: "%.3g", share))\($0)" }
+            }
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
             let pairs = results.compactMap { r -> (Double, Double)? in
