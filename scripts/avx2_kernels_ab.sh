@@ -21,6 +21,8 @@ done
 nm "$build/base.o" | awk '$2 == "T" && $3 ~ /^fk_avx2_/ { s = $3; sub("fk_avx2_", "orig_avx2_", s); print $3, s }' > "$build/rename"
 objcopy --redefine-syms="$build/rename" "$build/base.o"
 src=Sources/CForecastKernels
-"$clang" -O2 -I "$src/include" -I "$src" "$source" "$build/base.o" "$src"/*.c -o "$build/ab" -lpthread
+# The window layer took W_ihᵀ packed once as an extra argument from cb65ed9 on: say which form BASE has.
+orig_packed=$(grep -q packed_input_weights "$build/base/include/CForecastKernels.h" && echo 1 || echo 0)
+"$clang" -O2 -DORIG_PACKED_INPUT="$orig_packed" -I "$src/include" -I "$src" "$source" "$build/base.o" "$src"/*.c -o "$build/ab" -lpthread
 echo "# AVX2 $program: $base (orig) against this tree (new), thread CPU time, $rounds rounds of ${seconds}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build/ab" "$rounds" "$seconds"

@@ -1057,12 +1057,12 @@ void FK_NAME(lstm_stream_block)(ptrdiff_t layers, ptrdiff_t time, ptrdiff_t batc
 
 // One window (batch 1) through one layer, for one thread's share of the hidden units: see
 // fk_lstm_window_layer. The input projection is one product per chunk of steps (reading W_ih once
-// per chunk, from its packed panels when the caller packed it once for all calls: packing it again at
-// every call cost a third of the projection at hidden 256), made as soon as the layer below has
-// counted the chunk's steps; then each step adds
-// h_{t−1}·W_hhᵀ for the share's gate columns, panel by panel (each panel's rows contiguous, so the
-// product reads each panel as one stream in address order), updates the share's cells, counts the step
-// and waits at the barrier for the other threads sharing the layer.
+// per chunk, from its panels when the caller packed it once for all calls: on AVX2 the product in place
+// copied W_ih into such panels at every call once 4u ≥ 512, 15–50% of the projection at hidden 256),
+// made as soon as the layer below has counted the chunk's steps; then each step adds h_{t−1}·W_hhᵀ for
+// the share's gate columns, panel by panel (each panel's rows contiguous, so the product reads each
+// panel as one stream in address order), updates the share's cells, counts the step and waits at the
+// barrier for the other threads sharing the layer.
 void FK_NAME(lstm_window_layer)(ptrdiff_t time, ptrdiff_t input_size, const float *input, ptrdiff_t input_stride,
                                 ptrdiff_t hidden_size, ptrdiff_t unit_start, ptrdiff_t unit_count,
                                 const float *input_weights, const float *packed_input_weights, const float *hidden_weights,

@@ -219,24 +219,27 @@ struct AccuracyCommand: ParsableCommand {
         let done = Set(results.map(\.name))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // --pool-output is appended to line by line, so that a run stopped part way keeps what it
+        // finished; opened before the first series trains, so that a path that cannot be written
+        // fails at once.
+        var output: FileHandle?
+        if let poolOutput {
+            if !FileManager.default.fileExists(atPath: poolOutput) { _ = FileManager.default.createFile(atPath: poolOutput, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: poolOutput) else {
+                FileHandle.standardError.write(Data("error: \(poolOutput): cannot be opened for writing (--pool-output)\n".utf8))
+                throw ExitCode(73)
+            }
+            output = handle
+        }
+        defer { output?.closeFile() }
         for (position, entry) in entries.enumerated() where position % count == index && !done.contains(entry.name) {
             let result = try AccuracyPool.run(entry, seed: seed, maxSteps: maxSteps, normalization: normalization)
             results.append(result)
             let line = String(decoding: try encoder.encode(result), as: UTF8.self)
             print(line)
-            if let poolOutput {
-                // Appended line by line, so that a run stopped part way keeps what it finished.
-                if !FileManager.default.fileExists(atPath: poolOutput) {
-                    guard FileManager.default.createFile(atPath: poolOutput, contents: nil) else {
-                        throw ValidationError("--pool-output: cannot create \(poolOutput)")
-                    }
-                }
-                guard let handle = FileHandle(forWritingAtPath: poolOutput) else {
-                    throw ValidationError("--pool-output: cannot open \(poolOutput) for writing")
-                }
-                handle.seekToEndOfFile()
-                handle.write(Data((line + "\n").utf8))
-                handle.closeFile()
+            if let output {
+                output.seekToEndOfFile()
+                output.write(Data((line + "\n").utf8))
             }
             FileHandle.standardError.write(Data(String(format: "%@: network %.3f, default %.3f, seasonal naive %.3f (%@; %.1f s)\n",
                                                        entry.name, result.mase["network"] ?? .nan, result.mase["default"] ?? .nan,

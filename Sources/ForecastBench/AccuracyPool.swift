@@ -212,8 +212,9 @@ enum AccuracyPool {
             result.mase["share \(String(format: "%.3g", share))"] = mase(zip(network, histories).map { chosen.combine(network: $0, history: $1) })
             // The share only where the tolerance kept seasonal naive (a panel's rule), with one
             // series' gate (a gate that passes leaves seasonal naive at weight 0).
-            guard var kept = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
-                                                        networkGate: ForecastCombination.defaultNetworkGate) else { continue }
+            guard let unhedged = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
+                                                            networkGate: ForecastCombination.defaultNetworkGate) else { continue }
+            var kept = unhedged
             if kept.entries.contains(where: { $0.member == .seasonalNaive && $0.weight > 0 }) {
                 _ = ForecastCombination.hedge(&kept.entries, share: share)
             }
@@ -221,10 +222,8 @@ enum AccuracyPool {
             // Seasonal naive's weight raised to at least the share, the others scaled down to make
             // room (unless the gate kept the network alone): the same bound on a wrong choice, at a
             // lower cost where the tolerance already gave seasonal naive a weight.
-            guard var least = ForecastCombination.choose(on: table, tolerance: tolerance, season: period, holtWinters: cached.holtWinters,
-                                                         networkGate: ForecastCombination.defaultNetworkGate) else { continue }
-            let keptAlone = (least.networkLead ?? -.infinity) > ForecastCombination.defaultNetworkGate
-            if !keptAlone, let i = least.entries.firstIndex(where: { $0.member == .seasonalNaive }), least.entries[i].weight < share {
+            var least = unhedged
+            if !least.networkPassesGate, let i = least.entries.firstIndex(where: { $0.member == .seasonalNaive }), least.entries[i].weight < share {
                 let scale = (1 - share) / (1 - least.entries[i].weight)
                 for j in least.entries.indices where j != i { least.entries[j].weight *= scale }
                 least.entries[i].weight = share

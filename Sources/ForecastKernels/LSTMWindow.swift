@@ -58,8 +58,9 @@ public struct LSTMWindowLayer: Sendable {
     public let hiddenSize: Int
     /// The width of the panels W_hhᵀ is laid out in (columns of a share; see ``init(inputTransposed:hiddenTransposed:bias:inputSize:hiddenSize:parties:using:)``).
     public let panelWidth: Int
-    /// The instruction set whose product W_ihᵀ is packed for: a window run with another set reads
-    /// W_ihᵀ in place (the same bits, a little slower).
+    /// The instruction set whose matrix product W_ihᵀ is packed for (the set the layer was laid out
+    /// for, or ``InstructionSet/baseline`` when that set cannot run here): a window run with another
+    /// set reads W_ihᵀ in place, with the same bits.
     public let inputPacking: InstructionSet
     /// One share per party, for a split among ``parties`` threads.
     let shares: [Share]
@@ -69,23 +70,25 @@ public struct LSTMWindowLayer: Sendable {
     /// A share of the units and its columns of the weights, gate by gate (i, f, g, o, `units.count` each).
     struct Share: Sendable {
         let units: Range<Int>
-        /// [I, 4u] and [4u].
+        /// [I, 4u] and [4u]. Kept beside the packed copy for a window run with another instruction set.
         let inputWeights: [Float]
         let bias: [Float]
-        /// `inputWeights` packed for the matrix product of ``LSTMWindowLayer/inputPacking`` (`fk_pack_b`):
-        /// the input projection reads these panels at every call instead of packing the weights again.
+        /// `inputWeights` packed for the matrix product of ``LSTMWindowLayer/inputPacking`` (`fk_pack_b`),
+        /// contiguous panels of one tile width that the input projection reads at every call (on AVX2 the
+        /// product would otherwise copy W_ihᵀ into such panels at every call once 4u ≥ 512).
         let packedInputWeights: [Float]
         /// [H, 4u] in panels of ``LSTMWindowLayer/panelWidth`` columns, each panel's rows contiguous.
         let hiddenWeights: [Float]
 
-        /// `hiddenWeights` holds at least `rows` rows of 4u columns; only those are laid out.
-        init(units: Range<Int>, inputWeights: [Float], hiddenWeights: [Float], rows: Int, bias: [Float], panelWidth: Int,
-             inputPacking: InstructionSet) {
+        /// `inputWeights` holds at least `inputRows` rows and `hiddenWeights` at least `rows` rows of 4u
+        /// columns; only those are laid out (the projection reads `inputRows` rows).
+        init(units: Range<Int>, inputWeights: [Float], inputRows: Int, hiddenWeights: [Float], rows: Int, bias: [Float],
+             panelWidth: Int, inputPacking: InstructionSet) {
             self.units = units
             self.inputWeights = inputWeights
             self.bias = bias
             let columns = 4 * units.count, floats = rows * columns
-            let inputRows = inputWeights.count / max(columns, 1)
+            precondition(inputWeights.count >= inputRows * columns, "LSTMWindowLayer: W_ihᵀ holds fewer than \(inputRows) rows")
             let packedFloats = fk_packed_b_floats(inputPacking.kernelValue, inputRows, columns)
             self.packedInputWeights = [Float](unsafeUninitializedCapacity: max(packedFloats, 1)) { packed, count in
                 inputWeights.withUnsafeBufferPointer {
@@ -122,7 +125,8 @@ public struct LSTMWindowLayer: Sendable {
     ///   - bias: b_ih + b_hh, [4H].
     ///   - parties: the threads to split the units among; each gets a whole number of 16-unit blocks
     ///     when H allows, so that its columns fill whole vectors.
-    ///   - instructionSet: the instruction set whose panel width to lay W_hhᵀ out in.
+    ///   - instructionSet: the instruction set whose panel width to lay W_hhᵀ out in, and whose
+    ///     matrix product to pack W_ihᵀ for (when this CPU supports it; otherwise the baseline's).
     public init(inputTransposed: [Float], hiddenTransposed: [Float], bias: [Float],
                 inputSize: Int, hiddenSize: Int, parties: Int, using instructionSet: InstructionSet = .automatic) {
         self.init(inputTransposed: inputTransposed, hiddenTransposed: hiddenTransposed, bias: bias, inputSize: inputSize,
@@ -141,9 +145,11 @@ public struct LSTMWindowLayer: Sendable {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.panelWidth = panelWidth
+        // Packing runs the set's own code: a set this CPU lacks packs for the baseline instead.
+        let inputPacking = inputPacking.isSupported ? inputPacking : .baseline
         self.inputPacking = inputPacking
-        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, hiddenWeights: hiddenTransposed, rows: hiddenSize,
-                      bias: bias, panelWidth: panelWidth, inputPacking: inputPacking)
+        whole = Share(units: 0 ..< hiddenSize, inputWeights: inputTransposed, inputRows: inputSize, hiddenWeights: hiddenTransposed,
+                      rows: hiddenSize, bias: bias, panelWidth: panelWidth, inputPacking: inputPacking)
         let count = max(1, min(parties, hiddenSize))
         guard count > 1 else {
             shares = [whole]
@@ -165,7 +171,7 @@ public struct LSTMWindowLayer: Sendable {
                 }
                 return packed
             }
-            return Share(units: units, inputWeights: columns(of: inputTransposed, rows: inputSize),
+            return Share(units: units, inputWeights: columns(of: inputTransposed, rows: inputSize), inputRows: inputSize,
                          hiddenWeights: columns(of: hiddenTransposed, rows: hiddenSize), rows: hiddenSize,
                          bias: columns(of: bias, rows: 1), panelWidth: panelWidth, inputPacking: inputPacking)
         }

@@ -12,6 +12,9 @@ import Synchronization
 /// then it sleeps until a job wakes it.
 /// One job runs at a time: ``run(parties:unlessAsleep:_:)`` called while the team is busy (from
 /// another thread) runs the job with a single party on the calling thread instead of waiting.
+///
+/// A team's threads, once started, run (asleep when idle) for the rest of the process and keep the
+/// team with them: make a team once and keep it, as ``shared`` is.
 public final class WorkerTeam: @unchecked Sendable {
     /// The team shared by the whole process, with one member per core.
     public static let shared = WorkerTeam(size: ProcessInfo.processInfo.activeProcessorCount)
@@ -100,7 +103,9 @@ public final class WorkerTeam: @unchecked Sendable {
             if !started.load(ordering: .relaxed) {
                 started.store(true, ordering: .relaxed)
                 let current = team.announcement.load(ordering: .relaxed)
-                let thread = Thread { [unowned team, self] in team.serve(self, first: job ?? current, runsFirst: job != nil) }
+                // The thread holds its team: a team released by its caller before the thread first ran
+                // (a job run alone while the thread was starting) would otherwise be gone under it.
+                let thread = Thread { [team, self] in team.serve(self, first: job ?? current, runsFirst: job != nil) }
                 thread.name = "forecast-worker-\(index)"
                 thread.start()
                 return

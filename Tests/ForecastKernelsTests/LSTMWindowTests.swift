@@ -173,6 +173,29 @@ import Testing
         }
     }
 
+    /// A layout for an instruction set this CPU lacks (NEON on x86-64, AVX2 and AVX-512 on arm64, AVX-512
+    /// on an AVX2 machine) packs W_ihᵀ for the baseline, since packing runs the set's own code, and a
+    /// window run with the CPU's set still gives the batch kernels' bits.
+    @Test func layoutForAnUnsupportedSetPacksForTheBaseline() {
+        var random = TestRandom(seed: 0x51E7)
+        let stack = Stack(inputSize: 3, hiddenSize: 40, layers: 2, random: &random)
+        let input = random.floats(6 * 3)
+        let expected = stack.stepped(input, time: 6, initial: nil, reference: false, set: .automatic)
+        let unsupported = InstructionSet.allCases.filter { !$0.isSupported }
+        let team = WorkerTeam(size: 2)
+        #expect(!unsupported.isEmpty)
+        for set in unsupported {
+            let layers = stack.weights.enumerated().map { k, w in
+                LSTMWindowLayer(inputTransposed: w.input, hiddenTransposed: w.hidden, bias: w.bias,
+                                inputSize: k == 0 ? 3 : 40, hiddenSize: 40, parties: 2, using: set)
+            }
+            #expect(layers.allSatisfy { $0.inputPacking == .baseline }, "\(set)")
+            let result = lstmWindowForward(layers: layers, input: input, time: 6, keepsOutputs: true, plan: .unitsSplit(threads: 2),
+                                           workspace: LSTMWindowWorkspace(), team: team)
+            #expect(result.output == expected.output, "laid out for \(set)")
+        }
+    }
+
     @Test func splitWindowAgreesWithThePlainReferenceKernels() {
         var random = TestRandom(seed: 0x9E7)
         let team = WorkerTeam(size: 2)

@@ -93,6 +93,16 @@ import ForecastKernels
         }
     }
 
+    /// A team its caller lets go right after a job that started its thread (the job ran alone, the
+    /// thread was still starting) is kept by that thread: the thread finds its team when it runs.
+    /// (Its threads held the team unowned, and a thread that started late found it gone: a crash.)
+    @Test func aTeamReleasedWhileItsThreadStartsIsKeptByTheThread() {
+        for _ in 0..<20 {
+            #expect(Self.calls(WorkerTeam(size: 2), parties: 2, unlessAsleep: true).map(\.count) == [1, 0])
+        }
+        Thread.sleep(forTimeInterval: 0.05)  // the threads run their first lines with their teams
+    }
+
     @Test func theBarrierRoundTripIsMeasuredWhenThereAreTwoThreads() {
         let roundTrip = WorkerTeam(size: 2).barrierRoundTrip(rounds: 1_000)
         #expect(roundTrip != nil && roundTrip! > .zero)

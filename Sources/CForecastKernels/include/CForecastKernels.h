@@ -170,8 +170,9 @@ void fk_lstm_stream_block(fk_instruction_set set, ptrdiff_t layers, ptrdiff_t ti
 ///
 /// input rows [T, I] are input_stride apart. input_weights [I, 4u] and bias [4u] hold the share's
 /// columns of W_ihᵀ and b_ih + b_hh, gate by gate (i, f, g, o, each u columns); packed_input_weights,
-/// when not NULL, holds input_weights packed by fk_pack_b for `set` (the input projection then reads
-/// it instead of packing the weights again at every call; the same bits either way). hidden_weights holds
+/// when not NULL, must be exactly fk_pack_b(set, input_size, 4u, input_weights, 4u, 1, ·) with the
+/// same `set`: the input projection then reads those panels instead of input_weights in place (which
+/// the AVX2 product copies into such panels at every call once 4u ≥ 512); the same bits either way. hidden_weights holds
 /// the share's columns of W_hhᵀ, [H, 4u], in panels of `panel_width` columns: panel q is columns
 /// [q·P, min((q + 1)·P, 4u)) of every row, its rows contiguous, panel after panel (a panel width of
 /// 4u or more, or below 1: the plain [H, 4u] layout). Each step reads each panel in address order,
