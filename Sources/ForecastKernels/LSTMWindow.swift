@@ -397,14 +397,14 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
                 case .oneThread: (share, chunk, below) = (layer.whole, time, nil)
                 }
                 // W_ihᵀ packed for this set's product, or read in place when the layer was packed for another set.
-                let packed = layer.inputPacking == instructionSet ? share.packedInputWeights : nil
+                let readsPacked = layer.inputPacking == instructionSet
                 share.inputWeights.withUnsafeBufferPointer { inputWeights in
-                    withBaseAddress(of: packed) { packedInputWeights in
+                    share.packedInputWeights.withUnsafeBufferPointer { packedInputWeights in
                         share.hiddenWeights.withUnsafeBufferPointer { hiddenWeights in
                             share.bias.withUnsafeBufferPointer { bias in
                                 fk_lstm_window_layer(instructionSet.kernelValue, time, layer.inputSize, x, xStride, h,
                                                      share.units.lowerBound, share.units.count,
-                                                     inputWeights.baseAddress, packedInputWeights,
+                                                     inputWeights.baseAddress, readsPacked ? packedInputWeights.baseAddress : nil,
                                                      hiddenWeights.baseAddress, layer.panelWidth, bias.baseAddress,
                                                      gates[member], gates[member] + time * 4 * share.units.count,
                                                      layerHidden, layerCells, stride, chunk, below, counters[k],
@@ -431,10 +431,4 @@ public func lstmWindowForward(layers: [LSTMWindowLayer], input: [Float], time: I
         for t in 1...time { result.output += UnsafeBufferPointer(start: hidden + (count - 1) * block + t * stride, count: h) }
     }
     return result
-}
-
-/// `body` with the address of `array`'s floats, or with nil when there is no array.
-private func withBaseAddress<Result>(of array: [Float]?, _ body: (UnsafePointer<Float>?) -> Result) -> Result {
-    guard let array else { return body(nil) }
-    return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }
