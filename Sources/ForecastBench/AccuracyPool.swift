@@ -229,6 +229,15 @@ enum AccuracyPool {
                 least.entries[i].weight = share
             }
             result.mase["share \(String(format: "%.3g", share)) at least"] = mase(zip(network, histories).map { least.combine(network: $0, history: $1) })
+            // The share graded by the network's lead on the validation windows: all of it where the
+            // network does not lead every other member (or its lead was not measured), none where it
+            // passes the gate, in proportion between.
+            var graded = unhedged
+            if !graded.networkPassesGate {
+                let lead = graded.networkLead ?? 0, gate = ForecastCombination.defaultNetworkGate
+                _ = ForecastCombination.hedge(&graded.entries, share: share * min(max(1 - lead / gate, 0), 1))
+            }
+            result.mase["share \(String(format: "%.3g", share)) graded"] = mase(zip(network, histories).map { graded.combine(network: $0, history: $1) })
         }
         // The default: the library's choice for one series, at `tolerance`, with its network gate
         // and seasonal naive's share.
@@ -262,7 +271,7 @@ enum AccuracyPool {
             + windowsOnlyTolerances.map { "windows only \($0)" } + relativeTolerances.map { "relative \($0)" }
             + networkGates.map { "gate \($0)" } + ["oracle"]
             + seasonalNaiveShares.flatMap { share in
-                ["", " where kept", " at least"].map { "share \(String(format: "%.3g", share))\($0)" }
+                ["", " where kept", " at least", " graded"].map { "share \(String(format: "%.3g", share))\($0)" }
             }
         var rows = [["forecaster", "series", "beats s. naive", "share", "> 1.1 × s. naive", "worst ratio", "geo. mean MASE", "vs s. naive"]]
         for key in keys {
