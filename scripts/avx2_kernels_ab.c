@@ -1,5 +1,6 @@
 // The AVX2 matrix product of this tree against that of an earlier commit (its symbols renamed orig_*),
-// linked into one program and alternated shape by shape: GFLOP/s by the thread's CPU time (medians and
+// linked into one program and alternated shape by shape (rows AB and AtB), and the product with B packed
+// once (pack_b, packed_product: rows ABp; skipped when BASE predates them, 2d3f151): GFLOP/s by the thread's CPU time (medians and
 // best of ROUNDS rounds of SECONDS each), and whether the two gave the same bits. Built and run by
 // scripts/avx2_kernels_ab.sh. Usage: avx2_kernels_ab [ROUNDS] [SECONDS]
 #include <stdio.h>
@@ -13,11 +14,11 @@ void orig_avx2_matrix_product(ptrdiff_t,ptrdiff_t,ptrdiff_t,const float*,ptrdiff
 typedef void (*pp)(ptrdiff_t,ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,const float*,float*,ptrdiff_t,int,const float*);
 typedef void (*pb)(ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,ptrdiff_t,float*);
 void fk_avx2_packed_product(ptrdiff_t,ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,const float*,float*,ptrdiff_t,int,const float*);
-void orig_avx2_packed_product(ptrdiff_t,ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,const float*,float*,ptrdiff_t,int,const float*);
+void orig_avx2_packed_product(ptrdiff_t,ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,const float*,float*,ptrdiff_t,int,const float*) __attribute__((weak));
 void fk_avx2_pack_b(ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,ptrdiff_t,float*);
-void orig_avx2_pack_b(ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,ptrdiff_t,float*);
+void orig_avx2_pack_b(ptrdiff_t,ptrdiff_t,const float*,ptrdiff_t,ptrdiff_t,float*) __attribute__((weak));
 ptrdiff_t fk_avx2_packed_b_floats(ptrdiff_t,ptrdiff_t);
-ptrdiff_t orig_avx2_packed_b_floats(ptrdiff_t,ptrdiff_t);
+ptrdiff_t orig_avx2_packed_b_floats(ptrdiff_t,ptrdiff_t) __attribute__((weak));
 static double cpu(void){struct timespec t;clock_gettime(CLOCK_THREAD_CPUTIME_ID,&t);return t.tv_sec+t.tv_nsec*1e-9;}
 static float *rnd(size_t n){float*p;posix_memalign((void**)&p,64,n*4+64);for(size_t i=0;i<n;i++)p[i]=(float)(rand()%2001-1000)/1000;return p;}
 static int cmp(const void*a,const void*b){double x=*(double*)a,y=*(double*)b;return x<y?-1:x>y;}
@@ -29,6 +30,7 @@ int main(int argc,char**argv){
   pp fp[2]={orig_avx2_packed_product,fk_avx2_packed_product};
   pb fb[2]={orig_avx2_pack_b,fk_avx2_pack_b};
   for (int s=0;s<(int)(sizeof shapes/sizeof shapes[0]);s++){int ta=shapes[s].ta,m=shapes[s].m,n=shapes[s].n,k=shapes[s].k;
+    if(ta==2 && (!orig_avx2_pack_b || !orig_avx2_packed_product || !orig_avx2_packed_b_floats)) continue;
     float*a=rnd((size_t)m*k),*b=rnd((size_t)k*n),*c=rnd((size_t)m*n),*c2=rnd((size_t)m*n);
     float *packed[2]={NULL,NULL};
     if(ta==2){ packed[0]=rnd((size_t)orig_avx2_packed_b_floats(k,n)); packed[1]=rnd((size_t)fk_avx2_packed_b_floats(k,n));

@@ -2,7 +2,8 @@
 // alone on independent vectors: how long a vector of 8 units takes, and whether the cell is bound by
 // its arithmetic (the activations' rate alone) or by the chains between them. The five arrays of the
 // cell (gates, c_{t−1}, c_t, tanh(c_t), h_t) are placed at the float offsets given, inside one
-// 4 KiB-aligned arena, because where they fall moves the time. Build (from the repository root):
+// 4 KiB-aligned arena, because where they fall moves the time. The cell's time includes copying its 4H
+// gates in before each call (it writes its activations over them). Build (from the repository root):
 //   clang -O2 -I Sources/CForecastKernels/include -I Sources/CForecastKernels scripts/cell_bench.c Sources/CForecastKernels/*.c -o cell_bench -lpthread
 // Usage: cell_bench HIDDEN CALLS [GATES PREVIOUS CELLS TANH HIDDEN offsets in floats]
 //   e.g. cell_bench 64 100000 0 100000 200000 300000 400000
@@ -20,12 +21,24 @@ int main(int argc, char **argv) {
     long calls = argc > 2 ? atol(argv[2]) : 100000;
     long offsets[5] = {0, 100000, 200000, 300000, 400000};
     for (int i = 0; i < 5 && 3 + i < argc; i++) offsets[i] = atol(argv[3 + i]);
-    if (h < 8 || h % 8 != 0 || calls < 1) { fprintf(stderr, "cell_bench: HIDDEN a multiple of 8, CALLS at least 1\n"); return 2; }
+    if (h < 8 || h % 8 != 0 || h > 65536 || calls < 1) {
+        fprintf(stderr, "cell_bench: HIDDEN a multiple of 8 up to 65536, CALLS at least 1\n");
+        return 2;
+    }
+    // Each array must fit the arena: the gates 4H floats from their offset, the others H.
+    const long arena_floats = 600000 + 8L * h;
+    for (int i = 0; i < 5; i++) {
+        if (offsets[i] < 0 || offsets[i] + (i == 0 ? 4L * h : (long)h) > arena_floats) {
+            fprintf(stderr, "cell_bench: offset %ld does not fit an arena of %ld floats\n", offsets[i], arena_floats);
+            return 2;
+        }
+    }
     float *arena;
-    if (posix_memalign((void **)&arena, 4096, (size_t)(600000 + 8 * h) * sizeof(float)) != 0) return 1;
+    if (posix_memalign((void **)&arena, 4096, (size_t)arena_floats * sizeof(float)) != 0) return 1;
     float *gates = arena + offsets[0], *previous = arena + offsets[1], *cells = arena + offsets[2], *tanh_cells = arena + offsets[3],
           *hidden = arena + offsets[4];
     float *source = malloc((size_t)4 * h * sizeof(float));
+    if (source == NULL) return 1;
     srand(1);
     for (int i = 0; i < 4 * h; i++) source[i] = (float)(rand() % 2001 - 1000) / 300.0f;
     for (int i = 0; i < h; i++) previous[i] = (float)(rand() % 2001 - 1000) / 500.0f;
