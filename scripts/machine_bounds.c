@@ -35,8 +35,10 @@ static double fma_rate(double seconds) {
     return rounds * 12.0 * 16 / elapsed / 1e9;
 }
 
-// Reads `bytes` again and again (sums it in 4 chains); returns GB/s over `seconds`.
-static double read_rate(const float *data, size_t bytes, double seconds) {
+// Reads `bytes` again and again (sums it in 4 chains), in address order or, with `alternate`, in
+// address order and then backwards (what the single window's panels do from step to step, so that
+// the lines read last are read first again); returns GB/s over `seconds`.
+static double read_rate(const float *data, size_t bytes, int alternate, double seconds) {
     const size_t count = bytes / sizeof(float);
     v8 s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     long passes = 0;
@@ -47,6 +49,13 @@ static double read_rate(const float *data, size_t bytes, double seconds) {
             s2 += *(const v8 *)(data + i + 16); s3 += *(const v8 *)(data + i + 24);
         }
         passes++;
+        if (alternate) {
+            for (size_t i = count; i >= 32; i -= 32) {
+                s0 += *(const v8 *)(data + i - 8); s1 += *(const v8 *)(data + i - 16);
+                s2 += *(const v8 *)(data + i - 24); s3 += *(const v8 *)(data + i - 32);
+            }
+            passes++;
+        }
     } while ((elapsed = now() - start) < seconds);
     v8 s = s0 + s1 + s2 + s3;
     if (s[0] == 12345.f) puts("");
@@ -54,24 +63,29 @@ static double read_rate(const float *data, size_t bytes, double seconds) {
 }
 #pragma clang attribute pop
 
-struct job { int kind; size_t bytes; double seconds, result; float *data; };
+struct job { int kind; size_t bytes; int alternate; double seconds, result; float *data; };
 
 static void *run(void *argument) {
     struct job *job = argument;
-    job->result = job->kind == 0 ? fma_rate(job->seconds) : read_rate(job->data, job->bytes, job->seconds);
+    job->result = job->kind == 0 ? fma_rate(job->seconds) : read_rate(job->data, job->bytes, job->alternate, job->seconds);
     return NULL;
 }
 
 int main(int argc, char **argv) {
     const double seconds = argc > 1 ? atof(argv[1]) : 0.5;
     const int rounds = argc > 2 ? atoi(argv[2]) : 3;
-    const size_t sizes[] = {0, 256 << 10, 8 << 20};  // FMA; 256 KiB (in L2); 8 MiB (in L3, past L2)
-    const char *names[] = {"fma_gflops", "read_gbps_256KiB", "read_gbps_8MiB"};
+    // FMA; 256 KiB (in L2); 8 MiB (in L3, past L2); then, back and forth, the sizes around a core's
+    // share of W_hhᵀ in the single window at hidden 256 (512 KiB: all of a Zen 3 core's L2).
+    const size_t sizes[] = {0, 256 << 10, 8 << 20, 384 << 10, 448 << 10, 512 << 10};
+    const int alternates[] = {0, 0, 0, 1, 1, 1};
+    const char *names[] = {"fma_gflops", "read_gbps_256KiB", "read_gbps_8MiB", "read_gbps_384KiB_back_and_forth",
+                           "read_gbps_448KiB_back_and_forth", "read_gbps_512KiB_back_and_forth"};
+    const int kinds = sizeof sizes / sizeof sizes[0];
     for (int round = 0; round < rounds; round++) {
-        for (int kind = 0; kind < 3; kind++) {
+        for (int kind = 0; kind < kinds; kind++) {
             struct job jobs[2];
             for (int t = 0; t < 2; t++) {
-                jobs[t] = (struct job){kind == 0 ? 0 : 1, sizes[kind], seconds, 0, NULL};
+                jobs[t] = (struct job){kind == 0 ? 0 : 1, sizes[kind], alternates[kind], seconds, 0, NULL};
                 if (kind) {
                     if (posix_memalign((void **)&jobs[t].data, 64, sizes[kind]) != 0) return 1;
                     for (size_t i = 0; i < sizes[kind] / sizeof(float); i++) jobs[t].data[i] = (float)(i % 7);
