@@ -39,15 +39,30 @@ public enum AtomicFile {
     /// Writes the directory `directory` holding `files` (name → contents), replacing an earlier
     /// directory there in one atomic step; missing folders above it are created.
     ///
+    /// Only an empty directory or an earlier one of the same kind is replaced: one whose entries are
+    /// all among the names of `files` and `mayReplace` (an earlier model, not a user's folder that
+    /// happens to have the name, nor the current directory given as `.` or an empty path).
+    ///
     /// - Throws: ``FileError`` naming `directory`. On failure the temporary directory is removed and
-    ///   an earlier directory is left as it was; a file (not a directory) at `directory` is not replaced.
-    public static func writeDirectory(_ files: [(name: String, contents: Data)], to directory: URL) throws(FileError) {
+    ///   an earlier directory is left as it was; a file (not a directory) at `directory`, or a directory
+    ///   holding anything else, is not replaced.
+    public static func writeDirectory(_ files: [(name: String, contents: Data)], to directory: URL,
+                                      mayReplace: Set<String> = []) throws(FileError) {
         let path = directory.path
         let parent = directory.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists && !isDirectory.boolValue {
             throw FileError(file: path, problem: "exists and is not a directory; not replaced")
+        }
+        if exists {
+            let own = mayReplace.union(files.map(\.name))
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                throw FileError(file: path, problem: "exists and cannot be listed; not replaced")
+            }
+            if let other = entries.sorted().first(where: { !own.contains($0) }) {
+                throw FileError(file: path, problem: "is a folder holding other files (\(other)); not replaced: give a new folder")
+            }
         }
         let temporary = temporaryName(beside: directory)
         removeStaleTemporaries(beside: directory)
