@@ -52,10 +52,10 @@ public enum AtomicFile {
         let parent = directory.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        if exists && !isDirectory.boolValue {
-            throw FileError(file: path, problem: "exists and is not a directory; not replaced")
-        }
         if exists {
+            guard isDirectory.boolValue else {
+                throw FileError(file: path, problem: "exists and is not a directory; not replaced")
+            }
             let own = mayReplace.union(files.map(\.name))
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
                 throw FileError(file: path, problem: "exists and cannot be listed; not replaced")

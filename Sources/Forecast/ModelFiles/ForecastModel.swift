@@ -102,7 +102,8 @@ public final class ForecastModel {
     /// Writes the model directory at `directory`, atomically: both files are written and flushed to
     /// disk in a temporary directory beside it, which then replaces an earlier model there in one
     /// step (``AtomicFile/writeDirectory(_:to:)``), so that a crash, a kill or a full disk leaves the
-    /// old model or the new one, complete.
+    /// old model or the new one, complete. A folder holding anything but an earlier model's files is
+    /// not replaced.
     public func save(to directory: URL) throws(ModelFileError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
